@@ -1,0 +1,8 @@
+"""Entry point: `streamlit run app.py` serves the staff UI and the plain respondent routes."""
+
+import streamlit as st
+
+from survey.web.app import middleware, prepare_or_exit, routes
+
+prepare_or_exit()
+app = st.App("staff_app.py", routes=routes(), middleware=middleware())

@@ -1,0 +1,74 @@
+"""The UI string catalog (zh-CN and en), shared by staff pages and the respondent page.
+
+One catalog, split into files by area under ``survey/locales/*.json`` so features can add
+strings without touching each other's files. Each file maps a key to ``{"zh-CN": .., "en": ..}``.
+A key defined twice, or missing a language, is an error at load time (and in the tests).
+Strings use ``str.format`` fields: ``t("login.locked", "en", seconds=4)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from pathlib import Path
+
+LANGUAGES = ("zh-CN", "en")
+DEFAULT_LANGUAGE = "zh-CN"
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+log = logging.getLogger(__name__)
+
+
+class CatalogError(ValueError):
+    pass
+
+
+@functools.cache
+def catalog() -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(LOCALES_DIR.glob("*.json")):
+        for key, texts in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in merged:
+                raise CatalogError(f"{path.name}: key '{key}' is already defined in another catalog file")
+            missing = [lang for lang in LANGUAGES if not isinstance(texts.get(lang), str)]
+            if missing:
+                raise CatalogError(f"{path.name}: key '{key}' has no text for {', '.join(missing)}")
+            merged[key] = texts
+    return merged
+
+
+def normalise_language(lang: str | None) -> str:
+    if not lang:
+        return DEFAULT_LANGUAGE
+    lang = lang.strip()
+    if lang.lower().startswith("zh"):
+        return "zh-CN"
+    if lang.lower().startswith("en"):
+        return "en"
+    return DEFAULT_LANGUAGE
+
+
+def t(key: str, lang: str | None = None, **fields) -> str:
+    """The text of `key` in `lang`; shows the key itself (and logs) when it is missing."""
+    texts = catalog().get(key)
+    if texts is None:
+        log.warning("i18n: missing key %s", key)
+        return key
+    text = texts[normalise_language(lang)]
+    return text.format(**fields) if fields else text
+
+
+def label(vocabulary: str, value: str | None, lang: str | None = None) -> str:
+    """A vocabulary value's label (tier.gold -> 金卡); unknown values (regions, teams) show as they are."""
+    if value is None:
+        return ""
+    texts = catalog().get(f"{vocabulary}.{value}")
+    return texts[normalise_language(lang)] if texts else str(value)
+
+
+def text_in(texts: dict[str, str] | None, lang: str | None) -> str:
+    """Pick a language from a {"zh-CN": .., "en": ..} dict, falling back to the other language."""
+    if not texts:
+        return ""
+    lang = normalise_language(lang)
+    return texts.get(lang) or next((v for v in texts.values() if v), "")
