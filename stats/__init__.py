@@ -1,0 +1,33 @@
+"""Statistics for service-quality surveys: significance, trend, impact and drivers.
+
+Pure statistics on numbers, arrays and small pandas frames.  Submodules:
+
+- :mod:`stats.compare`     two-group and many-group comparisons (means, shares, NPS, ratings)
+- :mod:`stats.trend`       Mann-Kendall, OLS trend with HAC errors, control charts, change points
+- :mod:`stats.impact`      interrupted time series, difference-in-differences, before/after
+- :mod:`stats.drivers`     key-driver analysis (Shapley / LMG decomposition of R^2)
+- :mod:`stats.moments`     moment blocks (n, sums, cross-products): composites, paired comparisons
+- :mod:`stats.power`       sample sizes, minimum detectable effects, invitations needed
+- :mod:`stats.reliability` Cronbach's alpha with the Feldt interval
+- :mod:`stats.weighting`   raking and weighted estimates with Kish's effective n
+
+Every estimate comes back as a :class:`TestResult` (or a small container of them)
+with an interval, a p-value where a test is made, the sample size, plain-language
+``warnings`` about what it cannot claim, and ``summary(lang="en" | "zh-CN")``.
+"""
+
+from ._result import Caveat, TestResult
+from . import compare, drivers, impact, moments, power, reliability, trend, weighting
+
+__all__ = [
+    "TestResult",
+    "Caveat",
+    "compare",
+    "trend",
+    "impact",
+    "drivers",
+    "moments",
+    "power",
+    "reliability",
+    "weighting",
+]
