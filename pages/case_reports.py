@@ -1,0 +1,107 @@
+"""Case reports: opened, closed and overdue by team; time to close; recovery rate; root causes by
+month; and a recurring root cause turned into a draft service change."""
+
+from datetime import timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from survey import case_reports
+from survey import db as database
+from survey.i18n import label
+from survey.models import User
+from survey.overview import local_today
+from survey.vocab import Role
+from ui.format import count, pct, points
+from ui.registry import pages_for
+from ui.session import lang, require_page, tr
+
+user = require_page(__file__)
+st.title(tr("cases.reports_page"))
+CHANGES_PAGE = "pages/changes.py"
+
+today = local_today()
+picked = st.date_input(tr("cases.period"), (today - timedelta(days=89), today), key="case_reports_period",
+                       max_value=today)
+if not isinstance(picked, tuple) or len(picked) != 2:
+    st.info(tr("cases.pick_period"))
+    st.stop()
+start, end = picked
+
+with database.session() as db:
+    frame = case_reports.case_frame(db, start, end)
+    recurring = case_reports.recurring_causes(db, frame)
+teams = case_reports.by_team(frame)
+times = case_reports.close_times(frame)
+recovery = case_reports.recovery(frame)
+
+cols = st.columns(5)
+cols[0].metric(tr("cases.opened"), count(int(frame["opened_in"].sum())))
+cols[1].metric(tr("cases.closed"), count(int(frame["closed_in"].sum())))
+cols[2].metric(tr("cases.overdue_now"), count(int(teams["overdue"].sum()) if not teams.empty else 0))
+cols[3].metric(tr("cases.median_close"), tr("cases.hours", h=points(times.median_hours)),
+               help=tr("cases.close_help", n=times.n, p25=points(times.p25_hours), p75=points(times.p75_hours),
+                       p90=points(times.p90_hours),
+                       sla=pct(times.within_sla.estimate) if times.within_sla else "—"))
+rate = recovery.rate
+cols[4].metric(tr("cases.recovery_rate"), pct(rate.estimate if rate else None),
+               help=tr("cases.recovery_help", recovered=recovery.recovered, answered=recovery.answered,
+                       asked=recovery.asked, low=pct(rate.ci_low if rate else None),
+                       high=pct(rate.ci_high if rate else None)))
+if rate:
+    st.caption(rate.summary("zh-CN" if lang() == "zh-CN" else "en"))
+
+st.subheader(tr("cases.by_team"))
+if teams.empty:
+    st.info(tr("cases.no_cases_period"))
+else:
+    st.dataframe(teams.rename(columns={
+        "team": tr("cases.team"), "opened": tr("cases.opened"), "closed": tr("cases.closed"),
+        "open": tr("cases.open_now"), "overdue": tr("cases.overdue_now"), "median_hours": tr("cases.median_hours"),
+    }), hide_index=True, width="stretch")
+
+left, right = st.columns(2)
+with left:
+    st.subheader(tr("cases.time_to_close"))
+    chart = alt.Chart(times.distribution).mark_bar().encode(
+        x=alt.X("bin:N", sort=list(case_reports.CLOSE_BIN_LABELS), title=tr("cases.time_to_close")),
+        y=alt.Y("cases:Q", title=tr("cases.case_count")),
+        tooltip=[alt.Tooltip("bin:N"), alt.Tooltip("cases:Q", title=tr("cases.case_count"))])
+    st.altair_chart(chart, width="stretch")
+with right:
+    st.subheader(tr("cases.root_causes_month"))
+    causes = case_reports.root_causes_by_month(frame)
+    if causes.empty:
+        st.info(tr("cases.no_root_causes"))
+    else:
+        causes = causes.assign(cause=[label("dimension", c, lang()) for c in causes["root_cause"]],
+                               month=pd.to_datetime(causes["month"]))
+        chart = alt.Chart(causes).mark_bar().encode(
+            x=alt.X("yearmonth(month):O", title=tr("cases.month")), y=alt.Y("cases:Q", title=tr("cases.case_count")),
+            color=alt.Color("cause:N", title=tr("cases.root_cause")),
+            tooltip=[alt.Tooltip("yearmonth(month):O", title=tr("cases.month")),
+                     alt.Tooltip("cause:N", title=tr("cases.root_cause")),
+                     alt.Tooltip("cases:Q", title=tr("cases.case_count"))])
+        st.altair_chart(chart, width="stretch")
+
+st.subheader(tr("cases.recurring"))
+st.caption(tr("cases.recurring_help"))
+changes_page = next((p.path for p in pages_for(user.role) if p.path == CHANGES_PAGE), None)
+if not recurring:
+    st.info(tr("cases.no_recurring"))
+for cause in recurring:
+    row = st.columns([3, 2, 2])
+    scope = ", ".join([*cause.regions, *(label("touch_point", t, lang()) for t in cause.touch_points),
+                       *(label("tier", t, lang()) for t in cause.tiers)]) or tr("cases.scope_everywhere")
+    row[0].markdown(f"**{label('dimension', cause.root_cause, lang())}** · "
+                    f"{tr('cases.recurring_line', n=cause.cases, months=cause.months)}  \n{scope}")
+    if cause.change_id:
+        row[1].caption(tr("cases.change_drafted", id=cause.change_id))
+    if user.role in (Role.QUALITY, Role.ADMIN) and row[2].button(
+            tr("cases.draft_change"), key=f"case_draft_{cause.root_cause}"):
+        with database.session() as db:
+            change = case_reports.draft_service_change(db, cause, start, end, actor=db.get(User, user.id))
+        st.success(tr("cases.change_created", id=change.id))
+        if changes_page:
+            st.page_link(changes_page, label=tr("cases.open_changes"), icon=":material/open_in_new:")

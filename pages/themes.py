@@ -1,0 +1,118 @@
+"""Comment themes: what customers complain about in their own words, per period, with example
+comments; quality staff edit the keyword rules that classify them."""
+
+from datetime import timedelta
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from survey import db as database
+from survey import themes
+from survey.i18n import label
+from survey.models import User
+from survey.overview import local_today
+from survey.privacy import text_for
+from survey.response_filters import ResponseFilters, filter_choices
+from survey.vocab import Role
+from ui.format import count, pct
+from ui.session import lang, require_page, tr
+
+user = require_page(__file__)
+st.title(tr("themes.page"))
+
+with st.spinner(tr("themes.classifying")):
+    themes.refresh()
+with database.session() as db:
+    choices = filter_choices(db)
+
+today = local_today()
+top = st.columns([2, 1, 1])
+picked = top[0].date_input(tr("cases.period"), (today - timedelta(days=364), today), key="themes_period",
+                           max_value=today)
+period = top[1].selectbox(tr("themes.grain"), list(themes.PERIODS), index=1, key="themes_grain",
+                          format_func=lambda p: tr(f"themes.grain_{p}"))
+by = top[2].selectbox(tr("themes.by"), [None, "region", "tier", "touch_point"], key="themes_by",
+                      format_func=lambda g: tr("themes.by_none") if g is None else tr(f"themes.by_{g}"))
+more = st.columns(4)
+surveys = more[0].multiselect(tr("themes.surveys"), [i for i, _ in choices["surveys"]], placeholder=tr("app.choose_filter"), key="themes_surveys",
+                              format_func=dict(choices["surveys"]).get)
+regions = more[1].multiselect(tr("themes.regions"), choices["regions"], placeholder=tr("app.choose_filter"), key="themes_regions")
+touch_points = more[2].multiselect(tr("themes.touch_points"), choices["touch_points"], placeholder=tr("app.choose_filter"), key="themes_touch_points",
+                                   format_func=lambda t: label("touch_point", t, lang()))
+tiers = more[3].multiselect(tr("themes.tiers"), choices["tiers"], placeholder=tr("app.choose_filter"), key="themes_tiers",
+                            format_func=lambda t: label("tier", t, lang()))
+if not isinstance(picked, tuple) or len(picked) != 2:
+    st.info(tr("cases.pick_period"))
+    st.stop()
+filters = ResponseFilters(picked[0], picked[1], tuple(surveys), tuple(regions), tuple(touch_points), tuple(tiers))
+
+with database.session() as db:
+    counts = themes.theme_counts(db, filters, period=period, by=by)
+if counts.empty:
+    st.info(tr("themes.none"))
+else:
+    counts["theme_label"] = [label("dimension", t, lang()) for t in counts["theme"]]
+    counts["period"] = pd.to_datetime(counts["period"])
+    complaints = counts[counts["theme"] != themes.OTHER]
+    totals = counts.drop_duplicates(["period", *([by] if by else [])])["total"].sum()
+    named = complaints.groupby("theme")["comments"].sum().sort_values(ascending=False)
+    cols = st.columns(3)
+    cols[0].metric(tr("themes.comments"), count(int(totals)))
+    cols[1].metric(tr("themes.with_complaint"), pct(named.sum() / totals if totals else None),
+                   help=tr("themes.with_complaint_help"))
+    cols[2].metric(tr("themes.top"), label("dimension", named.index[0], lang()) if len(named) else "—")
+    chart = alt.Chart(complaints).mark_bar().encode(
+        x=alt.X("period:T", title=tr("themes.period")), y=alt.Y("comments:Q", title=tr("themes.comments")),
+        color=alt.Color("theme_label:N", title=tr("themes.theme")),
+        tooltip=[alt.Tooltip("period:T", title=tr("themes.period")), alt.Tooltip("theme_label:N", title=tr("themes.theme")),
+                 alt.Tooltip("comments:Q", title=tr("themes.comments")),
+                 alt.Tooltip("share:Q", title=tr("themes.share"), format=".1%")])
+    if by:
+        chart = chart.encode(row=alt.Row(f"{by}:N", title=tr(f"themes.by_{by}")))
+    st.altair_chart(chart, width="stretch")
+    table = counts.pivot_table(index=["period", *([by] if by else [])], columns="theme_label", values="comments",
+                               fill_value=0, aggfunc="sum").reset_index()
+    table["period"] = table["period"].dt.date
+    st.dataframe(table, hide_index=True, width="stretch")
+
+    st.subheader(tr("themes.examples"))
+    theme = st.selectbox(tr("themes.theme"), [*named.index, themes.OTHER], key="themes_example_theme",
+                         format_func=lambda t: label("dimension", t, lang()))
+    with database.session() as db:
+        found = themes.examples(db, filters, theme, limit=8)
+    for example in found:
+        st.markdown(f"> {text_for(user.role, example.text)}")
+        st.caption(f"{example.answered_on} · {example.region or '—'} · {label('tier', example.tier, lang())}")
+
+if user.role in (Role.QUALITY, Role.ADMIN):
+    st.subheader(tr("themes.keywords"))
+    st.caption(tr("themes.keywords_help"))
+    with database.session() as db:
+        stored = themes.stored_keywords(db)
+    edited = st.data_editor(pd.DataFrame(
+        [{"theme": k.theme, "language": k.language, "phrase": k.phrase, "weight": k.weight, "enabled": k.enabled}
+         for k in stored], columns=["theme", "language", "phrase", "weight", "enabled"]),
+        num_rows="dynamic", key="themes_keywords_editor", hide_index=True, width="stretch",
+        column_config={
+            "theme": st.column_config.SelectboxColumn(tr("themes.theme"), options=list(themes.THEMES), required=True),
+            "language": st.column_config.SelectboxColumn(tr("themes.language"), options=list(themes.LANGUAGES),
+                                                         required=True),
+            "phrase": st.column_config.TextColumn(tr("themes.phrase"), required=True, max_chars=100),
+            "weight": st.column_config.NumberColumn(tr("themes.weight"), min_value=-5, max_value=5, step=0.5,
+                                                    default=1.0),
+            "enabled": st.column_config.CheckboxColumn(tr("themes.enabled"), default=True)})
+    if st.button(tr("themes.save_keywords"), key="themes_save_keywords", type="primary"):
+        try:
+            with database.session() as db:
+                version = themes.save_keywords(db, edited.to_dict("records"), actor=db.get(User, user.id))
+            st.success(tr("themes.keywords_saved", version=version))
+            st.rerun()
+        except ValueError as exc:
+            st.error(str(exc))
+    sample = st.text_input(tr("themes.try"), key="themes_try", placeholder=tr("themes.try_placeholder"))
+    if sample:
+        with database.session() as db:
+            result = themes.classifier(db).classify(sample)
+        st.write(", ".join(f"{label('dimension', t, lang())} ({' / '.join(result.evidence.get(t, ()))})"
+                           for t in result.labels))
