@@ -1,0 +1,170 @@
+"""The executive and service-changes pages (AppTest) for each role, and their exports."""
+
+import io
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import streamlit as st
+from sqlmodel import select
+from streamlit.testing.v1 import AppTest
+
+from survey import db as database
+from survey import insight, metrics, report_export
+from survey.models import AuditLog, ServiceChange
+
+STAFF_APP = str(Path(__file__).resolve().parent.parent / "staff_app.py")
+LOGINS = {"admin": "admin-demo", "quality": "quality-demo", "agent": "agent-demo", "executive": "executive-demo"}
+EXECUTIVE, CHANGES = "pages/executive.py", "pages/changes.py"
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches():
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def signed_in(role: str, language: str = "zh-CN") -> AppTest:
+    at = AppTest.from_file(STAFF_APP, default_timeout=120)
+    at.run()
+    if language != "zh-CN":
+        at.selectbox(key="language_select").select(language).run()
+    at.text_input(key="login_username").input(role)
+    at.text_input(key="login_password").input(LOGINS[role])
+    at.button(key="login_submit").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def opened(at: AppTest, page: str) -> AppTest:
+    at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_executive_sees_every_headline_figure_with_its_comparisons(demo_url):
+    at = opened(signed_in("executive", "en"), EXECUTIVE)
+    figures = {m.label: m for m in at.metric}
+    assert {"CSAT", "NPS", "VIP index", "Response rate", "Responses (n)"} <= set(figures)
+    assert figures["CSAT"].value.endswith("%") and figures["Response rate"].value.endswith("%")
+    assert "significant" in figures["CSAT"].delta             # marked significant or not
+    captions = " ".join(c.value for c in at.caption)
+    assert "vs a year earlier" in captions and "95% CI" in captions
+    assert "Mann-Kendall" in " ".join(m.value for m in at.markdown)
+    assert len(at.dataframe) >= 4                               # breakdowns, VIP and drivers tables
+    assert [b.label for b in at.get("download_button")] == ["Download the figures (CSV)", "Download the report (PDF)"]
+
+
+def test_the_tiles_agree_with_the_metrics_module(demo_url):
+    at = opened(signed_in("executive", "en"), EXECUTIVE)
+    assert at.selectbox(key="exec_period").value == "quarter_to_date"
+    start, end = _quarter_to_date()
+    with database.get_engine().connect() as conn:
+        counts = metrics.level_counts(conn, "overall", metrics.Filters(start, end))
+    scale = metrics.Scale(1, 5)
+    expected = metrics.METRICS["csat"].estimate(scale.counts(counts.iloc[0]), scale)
+    csat = next(m for m in at.metric if m.label == "CSAT")
+    assert csat.value == f"{100 * expected.estimate:.1f}%"
+    n = next(m for m in at.metric if m.label == "Responses (n)")
+    assert n.value == f"{expected.n:,}"
+
+
+def _quarter_to_date():
+    from survey.overview import local_today
+
+    today = local_today()
+    return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
+
+
+def test_filters_and_weighting_change_the_figures_and_show_the_effective_n(demo_url):
+    at = opened(signed_in("executive", "en"), EXECUTIVE)
+    before = next(m for m in at.metric if m.label == "CSAT").value
+    at.multiselect(key="exec_regions").select("Wenzhou").run()
+    wenzhou = next(m for m in at.metric if m.label == "CSAT").value
+    assert wenzhou != before
+    at.toggle(key="exec_weighted").set_value(True).run()
+    assert not at.exception
+    expander_text = " ".join(c.value for c in at.caption)
+    assert "effective n" in expander_text and "anonymous" in expander_text
+    at.selectbox(key="exec_period").select("last_12_months").run()
+    at.radio(key="exec_grain").set_value("month").run()
+    assert not at.exception and next(m for m in at.metric if m.label == "CSAT").value.endswith("%")
+
+
+@pytest.mark.parametrize("role, allowed", [("executive", True), ("quality", True), ("admin", True), ("agent", False)])
+def test_who_may_open_the_insight_pages(demo_url, role, allowed):
+    at = signed_in(role)
+    for page in (EXECUTIVE, CHANGES):
+        if allowed:
+            assert not opened(at, page).error
+        else:
+            with pytest.raises(ValueError):      # not in this role's navigation at all
+                at.switch_page(page)
+
+
+def test_changes_page_shows_every_change_with_a_verdict_and_its_tests(demo_url):
+    at = opened(signed_in("executive", "en"), CHANGES)
+    table = at.dataframe[0].value
+    with database.session() as db:
+        assert len(table) == len(db.exec(select(ServiceChange)).all())
+    assert "FDR-adjusted p (primary)" in table.columns
+    verdict = (at.success or at.info)[0].value
+    assert verdict.startswith("After “") and "95% CI" in verdict
+    assert any("后" in c.value for c in at.caption)            # the verdict in the other language too
+    assert "Only the quality team" in " ".join(c.value for c in at.caption)
+    assert not at.get("form")                                   # executives read, they do not record
+
+
+def test_quality_records_a_change_that_is_then_analysed(db_url_with_demo):
+    at = opened(signed_in("quality", "en"), CHANGES)
+    at.selectbox(key="change_survey").select("hall-visit").run()
+    at.text_input(key="change_title").input("新排队屏")
+    at.text_input(key="change_title_en").input("New queue screens")
+    at.date_input(key="change_date").set_value(date(2026, 3, 2))
+    at.multiselect(key="change_regions").select("Jiaxing")
+    at.multiselect(key="change_touch_points").select("business_hall")
+    at.selectbox(key="change_question").select("business_handling")
+    at.button(key="change_save").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    with database.session() as db:
+        saved = db.exec(select(ServiceChange).where(ServiceChange.title_en == "New queue screens")).one()
+        assert saved.regions == ["Jiaxing"] and saved.created_by_id is not None
+        assert db.exec(select(AuditLog).where(AuditLog.action == "service_change.create")).first()
+    table = at.dataframe[0].value
+    assert "New queue screens" in set(table.iloc[:, 1])
+
+
+def test_a_change_without_a_question_is_refused_with_a_reason(db_url_with_demo):
+    at = opened(signed_in("quality", "en"), CHANGES)
+    at.text_input(key="change_title").input("Something")
+    at.button(key="change_save").click().run()
+    assert "question or the dimension" in at.error[0].value
+
+
+@pytest.fixture
+def db_url_with_demo(db_url):
+    """A writable demo (small): recording changes must not touch the shared read-only demo."""
+    from survey import demo
+
+    demo.generate(db_url, seed=5, responses=3000, end=date(2026, 10, 31))
+    return db_url
+
+
+def test_csv_export_holds_the_page_figures(demo_url):
+    board = insight.dashboard(database.get_engine(), insight.Request(metrics.Filters(*_quarter_to_date())))
+    frame = pd.read_csv(io.BytesIO(report_export.csv_bytes(board)), encoding="utf-8-sig")
+    csat = frame[(frame["section"] == "kpi") & (frame["item"] == "csat") & (frame["period"] == "current")].iloc[0]
+    assert csat["value"] == pytest.approx(100 * board.kpis["csat"].current.estimate)
+    assert {"trend", "breakdown_region", "breakdown_dimension", "vip_by_tier", "drivers"} <= set(frame["section"])
+    change = frame[(frame["section"] == "kpi_change") & (frame["item"] == "csat")]
+    assert change["p_adjusted"].notna().all()                   # Holm-adjusted p travels with the figures
+
+
+@pytest.mark.parametrize("lang", ["zh-CN", "en"])
+def test_pdf_report_renders_in_the_chosen_language(demo_url, lang):
+    board = insight.dashboard(database.get_engine(), insight.Request(metrics.Filters(*_quarter_to_date())))
+    pdf = report_export.pdf_bytes(board, lang)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+    fonts = b"NotoSansSC" in pdf
+    assert fonts == (report_export.cjk_font_available())        # the Chinese font is embedded when installed
