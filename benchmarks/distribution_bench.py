@@ -18,12 +18,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
-import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scratch import scratch_database  # noqa: E402
 
 CUSTOMERS = 100_000
 EMAILS = 3_000
@@ -33,25 +33,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def database_url(args, workdir: Path) -> tuple[str, callable]:
-    if not args.postgres:
-        return f"sqlite:///{workdir / 'bench.db'}", lambda: None
-    admin = sa.create_engine(args.postgres.replace("postgresql://", "postgresql+psycopg://"),
-                             isolation_level="AUTOCOMMIT")
-    name = f"survey_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        from survey import db as database
-
-        database.dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-    return sa.make_url(args.postgres).set(database=name).render_as_string(hide_password=False), drop
 
 
 def load_customers(n: int) -> None:
@@ -113,7 +94,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        url, drop = database_url(args, workdir)
+        url, drop = scratch_database(args.postgres) if args.postgres else (f"sqlite:///{workdir / 'bench.db'}", lambda: None)
         os.environ.update({"SURVEY_DATABASE_URL": url, "SURVEY_DATA_DIR": str(workdir), "SURVEY_AUTO_DEMO": "0"})
         try:
             from survey import db as database

@@ -21,41 +21,20 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from pathlib import Path
 
-import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from survey import db as database  # noqa: E402
 from survey.design import create_survey  # noqa: E402
 from survey.personal_links import create_personal_link  # noqa: E402
+from scratch import scratch_database  # noqa: E402
 from tests.respondent_support import TEN_ANSWERS, answer, client, customer, ten_question_definition  # noqa: E402
 
 
 SUBRESOURCE = re.compile(r"<(?:script|img|iframe|video|audio)\b|<link\b(?![^>]*data:)|url\(", re.I)
-
-
-def scratch_database(server: str | None) -> tuple[str, Callable[[], None]]:
-    if server is None:
-        folder = tempfile.mkdtemp(prefix="link_bench_")
-        return f"sqlite:///{folder}/bench.db", lambda: None
-    admin = sa.create_engine(database.normalise_url(server), isolation_level="AUTOCOMMIT")
-    name = f"survey_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        database.dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return database.normalise_url(server).set(database=name).render_as_string(hide_password=False), drop
 
 
 def personal_links(count: int) -> list[str]:

@@ -148,13 +148,13 @@ else:
                               index=[k.value for k in ChangeKind].index(current.kind) if current else 0,
                               format_func=lambda k: text(f"change_kind.{k}"))
         owner = right.text_input(tr("changes.owner"), value=current.owner if current else "", key="change_owner")
-        regions = st.multiselect(tr("changes.regions"), options["regions"], key="change_regions",
+        regions = st.multiselect(tr("changes.regions"), options["regions"], placeholder=tr("app.choose_filter"), key="change_regions",
                                  default=[r for r in (current.regions if current else []) if r in options["regions"]],
                                  format_func=lambda r: view.group_label("region", r, language))
-        touch_points = st.multiselect(tr("changes.touch_points"), [t.value for t in TouchPoint], key="change_touch_points",
+        touch_points = st.multiselect(tr("changes.touch_points"), [t.value for t in TouchPoint], placeholder=tr("app.choose_filter"), key="change_touch_points",
                                       default=current.touch_points if current else [],
                                       format_func=lambda x: label("touch_point", x, language))
-        tiers = st.multiselect(tr("changes.tiers"), [t.value for t in Tier], key="change_tiers",
+        tiers = st.multiselect(tr("changes.tiers"), [t.value for t in Tier], placeholder=tr("app.choose_filter"), key="change_tiers",
                                default=current.tiers if current else [], format_func=lambda x: label("tier", x, language))
         codes = [None, *dict.fromkeys(code for code, _ in questions)]
         question_code = left.selectbox(tr("changes.question"), codes, key="change_question",

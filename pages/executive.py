@@ -29,13 +29,13 @@ if preset == "custom":
         start, end = picked
 survey_names = {sid: f"{zh if language == 'zh-CN' else en} ({code})" for sid, code, zh, en in options["surveys"]}
 surveys = top[1].multiselect(tr("exec.surveys"), list(survey_names), format_func=survey_names.get,
-                             help=tr("exec.filter_help"), key="exec_surveys")
+                             help=tr("exec.filter_help"), placeholder=tr("app.choose_filter"), key="exec_surveys")
 regions = top[2].multiselect(tr("exec.regions"), options["regions"], format_func=lambda r: view.group_label("region", r, language),
-                             help=tr("exec.filter_help"), key="exec_regions")
+                             help=tr("exec.filter_help"), placeholder=tr("app.choose_filter"), key="exec_regions")
 touch_points = top[3].multiselect(tr("exec.touch_points"), [t.value for t in TouchPoint],
-                                  format_func=lambda x: label("touch_point", x, language), key="exec_touch_points")
+                                  format_func=lambda x: label("touch_point", x, language), placeholder=tr("app.choose_filter"), key="exec_touch_points")
 tiers = top[4].multiselect(tr("exec.tiers"), [t.value for t in Tier], format_func=lambda x: label("tier", x, language),
-                           key="exec_tiers")
+                           placeholder=tr("app.choose_filter"), key="exec_tiers")
 second = st.columns([1.6, 1, 1.4, 1.4])
 metric = second[0].selectbox(tr("exec.metric"), ["csat", "index", "mean", "nps", "ces"],
                              format_func=lambda m: text(f"metric.{m}"), key="exec_metric")

@@ -162,7 +162,7 @@ def alembic_config(url: str | None = None):
 
 
 def upgrade(url: str | None = None) -> None:
-    """Bring the schema to the newest migration (all branch heads).
+    """Bring the schema to the newest migration.
 
     On PostgreSQL an advisory lock serialises app processes that start together, so two
     of them never race to create the same tables.
@@ -187,7 +187,7 @@ def upgrade(url: str | None = None) -> None:
 def _run_upgrade(command, url: str | None, conn) -> None:
     config = alembic_config(url)
     config.attributes["connection"] = conn
-    command.upgrade(config, "heads")
+    command.upgrade(config, "head")
     conn.commit()
 
 

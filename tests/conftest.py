@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+import streamlit as st
 
 from survey import bootstrap
 from survey import db as database
@@ -36,6 +37,13 @@ DEMO_SEED = 7
 DEMO_END = datetime.now(ZoneInfo("Asia/Shanghai")).date()
 FIXED_DEMO_END = date(2026, 10, 31)
 DEMO_RESPONSES = 30_000
+
+
+@pytest.fixture(autouse=True)
+def _clear_streamlit_caches():
+    """Cached page data must not leak from one test's database into the next."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
 
 
 @pytest.fixture(autouse=True)
@@ -196,7 +204,7 @@ def browser_page(chromium_path):
                   "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")  # Chinese staff
-        page.set_default_timeout(30_000)
+        page.set_default_timeout(60_000)   # a 2-core CI machine under load can take tens of seconds per rerun
         try:
             yield page
         finally:

@@ -1,40 +1,16 @@
 """Staff UI through streamlit.testing (AppTest): login, per-role navigation, refusal without login."""
 
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
 from survey import auth
 from survey import db as database
 from survey.models import Response, User
+from tests.apptest_support import DEMO_LOGINS, open_app, sign_in
 
-STAFF_APP = str(Path(__file__).resolve().parent.parent / "staff_app.py")
-DEMO_LOGINS = {"admin": "admin-demo", "quality": "quality-demo", "agent": "agent-demo", "executive": "executive-demo"}
 ADMIN_PAGES = ("pages/users.py", "pages/audit.py")
-
-
-@pytest.fixture(autouse=True)
-def _clear_streamlit_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
-def open_app() -> AppTest:
-    at = AppTest.from_file(STAFF_APP, default_timeout=60)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def sign_in(at: AppTest, username: str, password: str) -> AppTest:
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    at.button(key="login_submit").click().run()
-    assert not at.exception, at.exception
-    return at
 
 
 def responses_this_month() -> int:

@@ -4,10 +4,8 @@ cause and read comment themes, exports are audited, an admin erases a customer."
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
@@ -17,14 +15,8 @@ from survey.cases_models import CaseChange
 from survey.models import AuditLog, Customer, FollowUpCase, ServiceChange
 from survey.recontact import resolve
 from tests.cases_support import customer, repair_survey, respond, staff, user
+from tests import apptest_support
 
-STAFF_APP = str(Path(__file__).resolve().parent.parent / "staff_app.py")
-
-
-@pytest.fixture(autouse=True)
-def _clear_streamlit_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -40,14 +32,7 @@ def loop_world(db_url):
 
 
 def signed_in(username: str, page: str) -> AppTest:
-    at = AppTest.from_file(STAFF_APP, default_timeout=90)
-    at.run()
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(f"{username}-password")
-    at.button(key="login_submit").click().run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
+    return apptest_support.signed_in(username, f"{username}-password", page)
 
 
 def test_an_agent_contacts_and_resolves_their_case_with_a_recontact(loop_world):

@@ -16,7 +16,8 @@ from survey import db as database
 from survey import demo
 from survey.cli import main
 from survey.models import (
-    Answer, Campaign, Customer, Invitation, Response, ServiceChange, ServiceEvent, Survey, User,
+    Answer, Campaign, Customer, FollowUpCase, FollowUpCaseEvent, Invitation, Response, ServiceChange,
+    ServiceEvent, Survey, User,
 )
 
 
@@ -120,6 +121,24 @@ def test_injected_level_effects_are_unbiased_and_detectable(fixed_demo_url, fixe
     assert abs(estimate - change["true_effect"]) < 4 * se
     if change["true_effect"] != 0:
         assert estimate / se > 2
+
+
+def test_demo_follow_up_cases_have_a_worked_history(demo_url, demo_database):
+    """A fresh demo shows a case board in motion: cases opened minutes after their response,
+    worked to every status, resolved with a root cause, some customers asked how it went."""
+    with database.session(demo_url) as db:
+        statuses = dict(db.exec(select(FollowUpCase.status, func.count(FollowUpCase.id))
+                                .group_by(FollowUpCase.status)).all())
+        resolved = db.exec(select(FollowUpCase).where(FollowUpCase.status == "resolved")).all()
+        first = db.exec(select(FollowUpCase, Response.submitted_at).join(Response)
+                        .order_by(FollowUpCase.id).limit(1)).one()
+        history = db.exec(select(FollowUpCaseEvent.at).where(FollowUpCaseEvent.case_id == first[0].id)).all()
+    assert set(statuses) == {"open", "contacted", "resolved", "unreachable"}
+    assert all(case.root_cause and case.resolved_at >= case.contacted_at > case.opened_at for case in resolved)
+    assert {case.recovered for case in resolved} == {True, False, None}
+    case, submitted = first
+    assert 0 < (case.opened_at - submitted).total_seconds() < 3600
+    assert min(history) == case.opened_at and len(history) >= 2
 
 
 def test_the_same_seed_gives_the_same_data(db_url, tmp_path):

@@ -2,10 +2,8 @@
 edits, the preview, new versions, JSON files, personal links and public links with QR codes."""
 
 import json
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
@@ -16,14 +14,8 @@ from survey.design import definition_of, live_version, survey_by_code
 from survey.models import Invitation, PublicLink
 from survey.templates import template
 from tests.respondent_support import customer
+from tests.apptest_support import signed_in
 
-STAFF_APP = str(Path(__file__).resolve().parent.parent / "staff_app.py")
-
-
-@pytest.fixture(autouse=True)
-def _clear_streamlit_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -34,14 +26,7 @@ def quality(db_url):
 
 
 def design_page(username: str = "qa", password: str = "quality-password") -> AppTest:
-    at = AppTest.from_file(STAFF_APP, default_timeout=60)
-    at.run()
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    at.button(key="login_submit").click().run()
-    at.switch_page("pages/design.py").run()
-    assert not at.exception, at.exception
-    return at
+    return signed_in(username, password, "pages/design.py")
 
 
 def create_from_template(at: AppTest, source: str, code: str, names: tuple[str, str] = ("", "")) -> AppTest:
@@ -174,10 +159,6 @@ def test_admins_may_design_agents_may_not(db_url):
         auth.create_user(db, "root", "admin", "admin-password")
         auth.create_user(db, "li", "agent", "agent-password")
     assert design_page("root", "admin-password").title[0].value == "问卷设计"
-    at = AppTest.from_file(STAFF_APP, default_timeout=60)
-    at.run()
-    at.text_input(key="login_username").input("li")
-    at.text_input(key="login_password").input("agent-password")
-    at.button(key="login_submit").click().run()
+    at = signed_in("li", "agent-password")
     with pytest.raises(ValueError):
         at.switch_page("pages/design.py")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -14,14 +12,8 @@ from survey import db as database
 from survey.distribution_models import TriggerRule
 from survey.models import Campaign, Customer, Invitation
 from tests.distribution_support import SmsGatewayServer, add_customers, configure_channels, published_survey
+from tests.apptest_support import signed_in
 
-STAFF_APP = str(Path(__file__).resolve().parent.parent / "staff_app.py")
-
-
-@pytest.fixture(autouse=True)
-def _clear_streamlit_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -33,17 +25,6 @@ def quality_world(db_url):
         add_customers(db, 6, tier="gold", prefix="G")
         add_customers(db, 14, tier="standard", prefix="S")
     return db_url
-
-
-def signed_in(username: str, password: str, page: str) -> AppTest:
-    at = AppTest.from_file(STAFF_APP, default_timeout=90)
-    at.run()
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    at.button(key="login_submit").click().run()
-    at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
 
 
 def metric(at: AppTest, label: str) -> str:
@@ -121,11 +102,7 @@ def test_quality_staff_create_a_revisit_rule_on_the_rules_page(quality_world):
 
 
 def test_agents_cannot_open_the_distribution_pages(quality_world):
-    at = AppTest.from_file(STAFF_APP, default_timeout=90)
-    at.run()
-    at.text_input(key="login_username").input("ag")
-    at.text_input(key="login_password").input("agent-pass")
-    at.button(key="login_submit").click().run()
+    at = signed_in("ag", "agent-pass")
     for page in ("pages/campaigns.py", "pages/imports.py", "pages/rules.py"):
         with pytest.raises(ValueError):
             at.switch_page(page)

@@ -2,39 +2,25 @@
 
 import io
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
-import streamlit as st
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from survey import db as database
 from survey import insight, metrics, report_export
 from survey.models import AuditLog, ServiceChange
+from tests import apptest_support
+from tests.apptest_support import DEMO_LOGINS
 
-STAFF_APP = str(Path(__file__).resolve().parent.parent / "staff_app.py")
-LOGINS = {"admin": "admin-demo", "quality": "quality-demo", "agent": "agent-demo", "executive": "executive-demo"}
 EXECUTIVE, CHANGES = "pages/executive.py", "pages/changes.py"
 
 
-@pytest.fixture(autouse=True)
-def _clear_streamlit_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
-
-
 def signed_in(role: str, language: str = "zh-CN") -> AppTest:
-    at = AppTest.from_file(STAFF_APP, default_timeout=120)
-    at.run()
-    if language != "zh-CN":
-        at.selectbox(key="language_select").select(language).run()
-    at.text_input(key="login_username").input(role)
-    at.text_input(key="login_password").input(LOGINS[role])
-    at.button(key="login_submit").click().run()
-    assert not at.exception, at.exception
-    return at
+    """A demo user, who reads the pages in ``language``."""
+    return apptest_support.signed_in(role, DEMO_LOGINS[role], language=None if language == "zh-CN" else language,
+                                     timeout=120)
 
 
 def opened(at: AppTest, page: str) -> AppTest:

@@ -21,6 +21,11 @@ def test_upgrade_from_empty_creates_every_table(db_url):
     assert database.current_revisions(db_url) == database.head_revisions()
 
 
+def test_migrations_form_one_line_of_history():
+    """Two heads would make `alembic upgrade head` refuse to run on an operator's database."""
+    assert len(database.head_revisions()) == 1
+
+
 def test_models_and_migrations_do_not_drift(db_url):
     with database.get_engine(db_url).connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})

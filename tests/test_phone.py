@@ -2,10 +2,8 @@
 an agent under the same rules as the link, saved with channel "agent"."""
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
@@ -16,15 +14,9 @@ from survey.design import live_version
 from survey.models import Answer, Campaign, Customer, Invitation, Response, ServiceEvent, User, utcnow
 from survey.respondent import LinkState
 from tests.respondent_support import REPAIR_ANSWERS, customer, published
+from tests.apptest_support import signed_in
 
-STAFF_APP = str(Path(__file__).resolve().parent.parent / "staff_app.py")
 PHONE_FIELDS = {code: [value] for code, value in REPAIR_ANSWERS.items()}
-
-
-@pytest.fixture(autouse=True)
-def _clear_streamlit_caches():
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
@@ -161,14 +153,7 @@ def test_the_demo_agent_has_a_queue(demo_url):
 # ---------------------------------------------------------------- the page
 
 def open_phone_page(username: str, password: str) -> AppTest:
-    at = AppTest.from_file(STAFF_APP, default_timeout=60)
-    at.run()
-    at.text_input(key="login_username").input(username)
-    at.text_input(key="login_password").input(password)
-    at.button(key="login_submit").click().run()
-    at.switch_page("pages/phone.py").run()
-    assert not at.exception, at.exception
-    return at
+    return signed_in(username, password, "pages/phone.py")
 
 
 def test_an_agent_keys_in_answers_on_the_phone_page(agents):
@@ -213,10 +198,6 @@ def test_an_agent_records_a_call_back(agents):
 def test_the_phone_page_is_for_agents(agents):
     with database.session() as db:
         auth.create_user(db, "qa", "quality", "quality-password")
-    at = AppTest.from_file(STAFF_APP, default_timeout=60)
-    at.run()
-    at.text_input(key="login_username").input("qa")
-    at.text_input(key="login_password").input("quality-password")
-    at.button(key="login_submit").click().run()
+    at = signed_in("qa", "quality-password")
     with pytest.raises(ValueError):
         at.switch_page("pages/phone.py")

@@ -6,7 +6,6 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 from starlette.applications import Starlette
-from starlette.middleware import Middleware
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient

@@ -32,6 +32,7 @@ from survey.auth import create_user
 from survey.bulk import BulkWriter, datetime_text, nullable_datetime_text
 from survey.config import settings
 from survey.demo import world
+from survey.demo.casework import work_cases
 from survey.demo.answers import DRIVER_WEIGHTS, SCALES, latent_scores, uniform
 from survey.design import create_survey, live_version, questions_of
 from survey.models import Customer, PublicLink, Response, ServiceChange, Survey, User
@@ -240,11 +241,19 @@ def generate(
         counts = generator.run(writer)
     say("demo: counting the responses into the metrics rollup")
     rollup.refresh(url, invitations_now=True)
+    say("demo: opening follow-up cases from the recent responses and working them")
+    counts["followupcase"] = sum(work_cases(url, _demo_now(end, tz), np.random.default_rng(seed), users["quality"]).values())
     summary = DemoSummary(seed, start, end, counts, time.perf_counter() - began)
     summary.truth_path = truth_path or settings().truth_path
     _write_truth(summary, effects, change_ids)
     say(f"demo: {counts['response']:,} responses in {summary.seconds:.1f} s; truth in {summary.truth_path}")
     return summary
+
+
+def _demo_now(end: date, tz) -> datetime:
+    """The moment the demo's story ends: now when it ends today, else that day's evening."""
+    now = datetime.now(tz)
+    return now if end >= now.date() else datetime.combine(end, datetime.min.time(), tz) + timedelta(hours=20)
 
 
 def _wipe(db: Session) -> None:

@@ -1,7 +1,7 @@
 """staff sessions
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0005
 Create Date: 2026-11-22 04:44:23.715775
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = '0006'
-down_revision: str | Sequence[str] | None = '0001'
+down_revision: str | Sequence[str] | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
