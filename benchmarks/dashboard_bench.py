@@ -21,7 +21,6 @@ Figures (seconds unless named otherwise):
 from __future__ import annotations
 
 import argparse
-import logging
 import statistics
 import sys
 import tempfile
@@ -44,10 +43,6 @@ from survey.metrics_models import (
     invitation_daily,
     moments_daily,
 )
-
-
-# The page's caches run here without a Streamlit server, which Streamlit warns about on every call.
-logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
 
 
 def say(name: str, value) -> None:

@@ -143,6 +143,15 @@ def is_postgres(url: str | None = None) -> bool:
     return get_engine(url).dialect.name == "postgresql"
 
 
+def analyze(engine: Engine, *tables: str) -> None:
+    """Refresh PostgreSQL's planner statistics after a bulk load (a demo, a first rollup
+    build, a large import): until autovacuum gets to it, a table loaded by COPY looks empty
+    or tiny to the planner, which then picks slow plans. (SQLite plans by rule; nothing to do.)"""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(sa.text("ANALYZE " + ", ".join(f'"{name}"' for name in tables)))
+
+
 def upsert_insert(db: Session):
     """The dialect's INSERT construct, which offers on_conflict_do_nothing / _do_update."""
     from sqlalchemy.dialects import postgresql, sqlite

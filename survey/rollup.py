@@ -308,15 +308,8 @@ def _count_new_responses(engine: sa.Engine) -> None:
         conn.execute(sa.text(_moments_sql(name)), {"batch": batch})
         conn.execute(rollup_batch.update().where(rollup_batch.c.id == batch).values(rows=claimed))
     if claimed >= ANALYZE_AFTER_ROWS:
-        _analyze(engine, "answerdaily", "answerweekly", "momentsdaily", "response")
+        database.analyze(engine, "answerdaily", "answerweekly", "momentsdaily", "response")
     log.info("rollup: counted %s new responses (batch %s)", claimed, batch)
-
-
-def _analyze(engine: sa.Engine, *tables: str) -> None:
-    """After a bulk count the planner's statistics are stale (a first build, a large import)."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(sa.text(f"ANALYZE {', '.join(tables)}"))
 
 
 def _recount_recent_invitations(engine: sa.Engine) -> None:
@@ -344,7 +337,7 @@ def _recount_recent_invitations(engine: sa.Engine) -> None:
         batch = _new_batch(conn, "invitations", window_start=window_start, signature=signature)
         conn.execute(rollup_batch.update().where(rollup_batch.c.id == batch).values(rows=written))
     if window_start is None:
-        _analyze(engine, "invitationdaily", "invitationweekly", "invitation")
+        database.analyze(engine, "invitationdaily", "invitationweekly", "invitation")
 
 
 def _rewrite_invitation_weeks(conn: Connection, window_start: date | None) -> None:

@@ -22,7 +22,6 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import sqlalchemy as sa
 from sqlmodel import Session, SQLModel, select
 
 import survey.schema  # noqa: F401  (every table registered, for the wipe in `replace`)
@@ -35,7 +34,7 @@ from survey.demo import world
 from survey.demo.casework import work_cases
 from survey.demo.answers import DRIVER_WEIGHTS, SCALES, latent_scores, uniform
 from survey.design import create_survey, live_version, questions_of
-from survey.models import Customer, PublicLink, Response, ServiceChange, Survey, User
+from survey.models import Customer, PublicLink, Response, ServiceChange, User
 from survey.templates import TEMPLATES
 
 log = logging.getLogger(__name__)
@@ -239,6 +238,7 @@ def generate(
                            effects, users["agent"].id, engine.dialect.name == "postgresql", say)
     with BulkWriter(engine) as writer:
         counts = generator.run(writer)
+    database.analyze(engine, *counts)
     say("demo: counting the responses into the metrics rollup")
     rollup.refresh(url, invitations_now=True)
     say("demo: opening follow-up cases from the recent responses and working them")
