@@ -7,6 +7,7 @@ import asyncio
 import email
 import json
 import threading
+import time
 from datetime import datetime, timedelta
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,14 +29,17 @@ class SmsGatewayServer:
     Idempotency-Key header (a repeated key answers with the first message's id and sends nothing).
 
     ``fail_next`` answers that many requests with 503; numbers in ``reject`` get 400;
-    ``hold_at=k`` accepts the k-th message, then keeps the sender waiting (``held`` is set)."""
+    ``hold_at=k`` accepts the k-th message, then keeps the sender waiting (``held`` is set);
+    ``latency`` seconds pass before each answer, as over a real network."""
 
-    def __init__(self, *, fail_next: int = 0, reject: set[str] | None = None, hold_at: int | None = None):
+    def __init__(self, *, fail_next: int = 0, reject: set[str] | None = None, hold_at: int | None = None,
+                 latency: float = 0.0):
         self.delivered: list[dict] = []
         self.requests: list[dict] = []
         self.fail_next = fail_next
         self.reject = reject or set()
         self.hold_at = hold_at
+        self.latency = latency
         self.held = threading.Event()
         self.release = threading.Event()
         self._ids: dict[str, str] = {}
@@ -50,6 +54,7 @@ class SmsGatewayServer:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 key = self.headers.get("Idempotency-Key")
                 status, reply, hold = gateway._handle(self.headers.get("Authorization"), key, body)
+                time.sleep(gateway.latency)
                 if hold:
                     gateway.held.set()
                     gateway.release.wait(60)
