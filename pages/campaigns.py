@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from survey import audience as audiences
+from survey import auth
 from survey import db as database
 from survey import planner
 from survey.audience import Audience
@@ -14,7 +15,7 @@ from survey.export import export_campaign
 from survey.funnel import STAGES, funnel, nonresponse, response_rates
 from survey.i18n import label
 from survey.messages import TemplateError, compose, default_messages, sample_link, sms_length, template_problems
-from survey.models import Survey, User, utcnow
+from survey.models import Survey, utcnow
 from survey.sampling import SamplingPlan, parse_quotas
 from survey.sending import campaign_progress, resolve_uncertain, run_queue, uncertain_deliveries
 from survey.vocab import Channel, EventKind, Tier, TouchPoint
@@ -174,7 +175,7 @@ def new_campaign() -> None:
                     db, code, audience, plan, channel, name=name or None, expires_days=int(expires),
                     remind_after_days=int(remind_after) or None,
                     max_reminders=int(max_reminders) if remind_after else 0,
-                    messages=messages, actor=db.get(User, user.id))
+                    messages=messages, actor=auth.acting_user(db, user.id))
             st.session_state["camp_select"] = created.campaign.id
             st.success(tr("dist.launched", id=created.campaign.id, n=count(created.invitations)))
         except (TemplateError, ValueError) as exc:
@@ -212,7 +213,7 @@ def send_panel(campaign) -> None:
             bar.progress(min((done + sent_now) / total, 1.0), text=tr("dist.sending", n=sent_now, due=due))
 
         with database.session() as db:
-            sender = db.get(User, user.id)
+            sender = auth.acting_user(db, user.id)
         report = run_queue(campaign_id=campaign.id, max_seconds=SEND_SECONDS, progress=show, actor=sender)
         st.info(report.summary())
         st.rerun()
@@ -224,7 +225,7 @@ def send_panel(campaign) -> None:
             for column, delivered, key in ((cols[1], True, "mark"), (cols[2], False, "resend")):
                 if column.button(tr(f"dist.uncertain_{key}"), key=f"uncertain_{key}_{delivery.id}"):
                     with database.session() as db:
-                        resolve_uncertain(db, delivery.id, delivered=delivered, actor=db.get(User, user.id))
+                        resolve_uncertain(db, delivery.id, delivered=delivered, actor=auth.acting_user(db, user.id))
                     st.rerun()
 
 
@@ -232,7 +233,7 @@ def export_panel(campaign) -> None:
     everything = st.checkbox(tr("dist.export_all"), key="camp_export_all")
     if st.button(tr("dist.export_prepare"), key="camp_export_prepare"):
         with database.session() as db:
-            exported = export_campaign(db, campaign.id, everything=everything, actor=db.get(User, user.id))
+            exported = export_campaign(db, campaign.id, everything=everything, actor=auth.acting_user(db, user.id))
         st.session_state["camp_export_file"] = (campaign.id, exported.text, exported.rows)
     prepared = st.session_state.get("camp_export_file")
     if prepared and prepared[0] == campaign.id:

@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from survey import case_reports
+from survey import auth
 from survey import db as database
 from survey.i18n import label
-from survey.models import User
 from survey.overview import local_today
 from survey.vocab import Role
 from ui.format import count, pct, points
@@ -101,7 +101,7 @@ for cause in recurring:
     if user.role in (Role.QUALITY, Role.ADMIN) and row[2].button(
             tr("cases.draft_change"), key=f"case_draft_{cause.root_cause}"):
         with database.session() as db:
-            change = case_reports.draft_service_change(db, cause, start, end, actor=db.get(User, user.id))
+            change = case_reports.draft_service_change(db, cause, start, end, actor=auth.acting_user(db, user.id))
         st.success(tr("cases.change_created", id=change.id))
         if changes_page:
             st.page_link(changes_page, label=tr("cases.open_changes"), icon=":material/open_in_new:")

@@ -22,7 +22,7 @@ RESULT_KEY = "case_settings_result"
 def saved(action, success_key: str) -> None:
     try:
         with database.session() as db:
-            action(db, db.get(User, user.id))
+            action(db, auth.acting_user(db, user.id))
         st.session_state[RESULT_KEY] = ("success", tr(success_key))
         st.rerun()
     except ValueError as exc:

@@ -7,11 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from survey import cases, recontact
+from survey import auth
 from survey import db as database
 from survey.case_details import case_detail
 from survey.config import settings
 from survey.i18n import label, text_in
-from survey.models import User
 from survey.privacy import contact_for, text_for
 from survey.vocab import CaseStatus, Role
 from ui.format import count
@@ -33,7 +33,7 @@ def act(action, success_key: str, **fields) -> None:
     """Run a case change in one transaction; its message shows after the rerun."""
     try:
         with database.session() as db:
-            action(db, db.get(User, user.id))
+            action(db, auth.acting_user(db, user.id))
         st.session_state[RESULT_KEY] = ("success", tr(success_key, **fields))
     except ValueError as exc:
         st.session_state[RESULT_KEY] = ("error", str(exc))

@@ -5,10 +5,11 @@ import streamlit as st
 from sqlmodel import select
 
 from survey import charts
+from survey import auth
 from survey import db as database
 from survey.change_impact import question_label
 from survey.i18n import label
-from survey.models import ServiceChange, User
+from survey.models import ServiceChange
 from survey.overview import local_today
 from survey.service_changes import (
     ChangeError,
@@ -174,7 +175,7 @@ else:
                            expected_effect=expected)
         try:
             with database.session() as db:
-                saved = save_change(db, data, actor=db.get(User, user.id), change_id=editing)
+                saved = save_change(db, data, actor=auth.acting_user(db, user.id), change_id=editing)
             st.session_state["changes_flash"] = tr("changes.saved", title=saved.title)
             st.rerun()
         except ChangeError as exc:

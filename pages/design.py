@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
+from survey import auth
 from survey import db as database
 from survey import drafts, personal_links, public_links
 from survey.design import (
@@ -14,7 +15,7 @@ from survey.design import (
 )
 from survey.i18n import LANGUAGES, label, t, text_in
 from survey.links import public_link
-from survey.models import PublicLink, Survey, SurveyVersion, User
+from survey.models import PublicLink, Survey, SurveyVersion
 from survey.overview import local_today
 from survey.respondent import Questionnaire
 from survey.templates import TEMPLATES, template
@@ -58,7 +59,7 @@ def attempt(change: Callable, success: str) -> bool:
     """Run a change in one transaction; show what is wrong instead of failing."""
     try:
         with database.session() as db:
-            change(db, db.get(User, user.id))
+            change(db, auth.acting_user(db, user.id))
     except DefinitionError as exc:
         st.error(tr("design.problems") + "\n\n" + "\n".join(f"- {p}" for p in exc.problems))
         return False

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import streamlit as st
 
+from survey import auth
 from survey import db as database
 from survey.i18n import label
-from survey.models import User
 from survey.overview import local_today
 from survey.response_export import FORMATS, write_export
 from survey.response_filters import ResponseFilters, filter_choices
@@ -49,7 +49,7 @@ if prepare:
     folder = Path(tempfile.mkdtemp(prefix="survey-export-"))
     out = folder / f"responses_{picked[0]}_{picked[1]}.{fmt}"
     with st.spinner(tr("export.working")), database.session() as db:
-        rows = write_export(db, filters, out, fmt, actor=db.get(User, user.id), role=user.role,
+        rows = write_export(db, filters, out, fmt, actor=auth.acting_user(db, user.id), role=user.role,
                             with_contact=with_contact)
     st.session_state[READY_KEY] = (out.name, out.read_bytes(), fmt, rows)
     out.unlink()

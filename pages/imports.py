@@ -4,6 +4,7 @@
 import pandas as pd
 import streamlit as st
 
+from survey import auth
 from survey import db as database
 from survey.imports import (
     FIELDS,
@@ -15,7 +16,6 @@ from survey.imports import (
     validate,
     write,
 )
-from survey.models import User
 from ui.session import require_page, tr
 
 user = require_page(__file__)
@@ -77,7 +77,7 @@ if upload is not None:
     if st.button(tr("dist.import"), key="imp_submit", type="primary"):
         try:
             with database.session() as db:
-                done = write(db, report, valid_only=valid_only, actor=db.get(User, user.id))
+                done = write(db, report, valid_only=valid_only, actor=auth.acting_user(db, user.id))
             st.success(tr("dist.imported", inserted=done.inserted, updated=done.updated, rejected=len(done.rejected)))
         except ImportRejected as exc:
             st.error(tr("dist.import_rejected", n=len(exc.report.rejected), total=exc.report.total))

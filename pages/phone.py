@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from survey import auth
 from survey import db as database
 from survey import phone
 from survey.answering import local_day_text
 from survey.config import settings
 from survey.i18n import label, text_in
-from survey.models import User
 from survey.respondent import LinkState
 from survey.vocab import CallOutcome
 from ui.answer_widgets import draw_questions, posted_fields
@@ -113,7 +113,7 @@ chosen = st.selectbox(tr("phone.pick"), list(labels), format_func=labels.get, ke
 try:
     with database.session() as db:
         call = phone.open_call(db, chosen, user.id)
-        agent_name = db.get(User, user.id).display_name or user.username
+        agent_name = auth.acting_user(db, user.id).display_name or user.username
 except phone.CallError as exc:
     st.error(str(exc))
     st.stop()

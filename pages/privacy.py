@@ -3,9 +3,9 @@ anonymous, so the statistics do not change."""
 
 import streamlit as st
 
+from survey import auth
 from survey import db as database
 from survey.i18n import label
-from survey.models import User
 from survey.privacy import erase_customer, find_customers
 from ui.session import lang, require_page, tr
 
@@ -32,7 +32,7 @@ for customer in found:
         if st.button(tr("privacy.erase"), key=f"privacy_erase_{customer.id}", type="primary",
                      disabled=confirm.strip() != customer.external_id):
             with database.session() as db:
-                done = erase_customer(db, customer.external_id, actor=db.get(User, user.id))
+                done = erase_customer(db, customer.external_id, actor=auth.acting_user(db, user.id))
             st.session_state[RESULT_KEY] = tr("privacy.erased", responses=done.responses,
                                               answers=done.answers_redacted, cases=done.cases)
             st.rerun()

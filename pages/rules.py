@@ -4,11 +4,11 @@ standard customers", stored in the database; and a button to run the jobs now.""
 import pandas as pd
 import streamlit as st
 
+from survey import auth
 from survey import db as database
 from survey import jobs
 from survey.campaigns import launchable_surveys
 from survey.i18n import label
-from survey.models import User
 from survey.triggers import RuleSpec, rules, save_rule, spec_of
 from survey.vocab import Channel, EventKind, Tier
 from ui.session import lang, require_page, tr
@@ -85,7 +85,7 @@ with st.form(f"rule_form_{chosen or 'new'}"):
                         **({"messages": current.messages} if current else {}))
         try:
             with database.session() as db:
-                save_rule(db, spec, actor=db.get(User, user.id))
+                save_rule(db, spec, actor=auth.acting_user(db, user.id))
             st.success(tr("dist.rule_saved", code=spec.code))
             st.rerun()
         except ValueError as exc:

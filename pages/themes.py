@@ -7,10 +7,10 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from survey import auth
 from survey import db as database
 from survey import themes
 from survey.i18n import label
-from survey.models import User
 from survey.overview import local_today
 from survey.privacy import text_for
 from survey.response_filters import ResponseFilters, filter_choices
@@ -105,7 +105,7 @@ if user.role in (Role.QUALITY, Role.ADMIN):
     if st.button(tr("themes.save_keywords"), key="themes_save_keywords", type="primary"):
         try:
             with database.session() as db:
-                version = themes.save_keywords(db, edited.to_dict("records"), actor=db.get(User, user.id))
+                version = themes.save_keywords(db, edited.to_dict("records"), actor=auth.acting_user(db, user.id))
             st.success(tr("themes.keywords_saved", version=version))
             st.rerun()
         except ValueError as exc:

@@ -157,3 +157,11 @@ def set_team(db: Session, user: User, team: str | None, *, actor: User | None = 
 
 def list_users(db: Session) -> list[User]:
     return list(db.exec(select(User).order_by(User.role, User.username)))
+
+
+def acting_user(db: Session, user_id: int) -> User:
+    """The signed-in staff member as a row of this session, for the audit trail of an action."""
+    user = db.get(User, user_id)
+    if user is None:
+        raise AuthError("this account no longer exists; sign in again")
+    return user
