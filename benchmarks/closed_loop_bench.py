@@ -26,22 +26,26 @@ def main() -> None:
     url = args.database or f"sqlite:///{folder / 'bench.db'}"
     os.environ.update({"SURVEY_DATABASE_URL": url, "SURVEY_DATA_DIR": str(folder), "SURVEY_AUTO_DEMO": "0"})
 
-    from survey import cases, demo
-    from survey import db as database
-    from survey.response_export import write_export
-    from survey.response_filters import ResponseFilters
+    from survey import demo
+
+    from survey.cases import workflow as cases
+
+    from survey.cases.rules import run_rules
+    from survey.core import db as database
+    from survey.privacy.export import write_export
+    from survey.core.filters import ResponseFilters
 
     database.upgrade(url)
     demo.generate(url, responses=args.responses, truth_path=folder / "truth.json")
     print(f"responses: {args.responses}")
     began = time.perf_counter()
-    first = cases.run_rules(url)
+    first = run_rules(url)
     print(f"cases_run_first_seconds: {time.perf_counter() - began:.2f}")
     print(f"comments_classified: {first.comments_classified}")
     print(f"responses_evaluated: {first.evaluated}")
     print(f"cases_opened: {first.opened}")
     began = time.perf_counter()
-    cases.run_rules(url)
+    run_rules(url)
     print(f"cases_run_again_seconds: {time.perf_counter() - began:.2f}")
     for fmt in ("csv", "xlsx"):
         began = time.perf_counter()

@@ -35,9 +35,12 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stats import compare
-from survey import change_impact, insight, metrics, rollup
-from survey import db as database
-from survey.metrics_models import (
+from survey.insight import impact as change_impact
+from survey.insight import dashboard as insight
+from survey.insight import metrics
+from survey.insight import rollup
+from survey.core import db as database
+from survey.models import (
     answer_daily,
     answer_weekly,
     invitation_daily,

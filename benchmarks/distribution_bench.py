@@ -36,8 +36,8 @@ def free_port() -> int:
 
 
 def load_customers(n: int) -> None:
-    from survey import db as database
-    from survey.bulk import BulkWriter
+    from survey.core import db as database
+    from survey.core.bulk import BulkWriter
 
     now = "2026-01-01 00:00:00" + ("+00" if database.is_postgres() else "")
     rows = ((i, f"B{i:07d}", f"客户{i}", f"133{i:08d}", f"b{i}@example.cn", ("gold", "standard")[i % 2],
@@ -48,9 +48,9 @@ def load_customers(n: int) -> None:
 
 
 def time_campaign(channel: str, audience) -> tuple[float, int]:
-    from survey import db as database
-    from survey.campaigns import create_campaign
-    from survey.sampling import SamplingPlan
+    from survey.core import db as database
+    from survey.distribution.campaigns import create_campaign
+    from survey.distribution.sampling import SamplingPlan
 
     began = time.perf_counter()
     with database.session() as db:
@@ -59,8 +59,8 @@ def time_campaign(channel: str, audience) -> tuple[float, int]:
 
 
 def smtp_throughput(workdir: Path) -> float:
-    from survey.audience import Audience
-    from survey.sending import run_queue
+    from survey.distribution.audience import Audience
+    from survey.distribution.sending import run_queue
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
@@ -97,10 +97,10 @@ def main() -> None:
         url, drop = scratch_database(args.postgres) if args.postgres else (f"sqlite:///{workdir / 'bench.db'}", lambda: None)
         os.environ.update({"SURVEY_DATABASE_URL": url, "SURVEY_DATA_DIR": str(workdir), "SURVEY_AUTO_DEMO": "0"})
         try:
-            from survey import db as database
-            from survey.audience import Audience
-            from survey.design import create_survey
-            from survey.templates import template
+            from survey.core import db as database
+            from survey.distribution.audience import Audience
+            from survey.design.definitions import create_survey
+            from survey.design.templates import template
 
             database.upgrade()
             with database.session() as db:

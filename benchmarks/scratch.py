@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from survey import db as database
+from survey.core import db as database
 
 
 def scratch_database(server: str | None, prefix: str = "survey_bench") -> tuple[str, Callable[[], None]]:

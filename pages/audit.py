@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from survey import audit
-from survey import db as database
+from survey.core import audit
+from survey.core import db as database
 from ui.session import require_page, tr
 
 require_page(__file__)

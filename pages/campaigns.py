@@ -5,20 +5,20 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey import audience as audiences
-from survey import auth
-from survey import db as database
-from survey import planner
-from survey.audience import Audience
-from survey.campaigns import campaigns, create_campaign, launchable_surveys
-from survey.export import export_campaign
-from survey.funnel import STAGES, funnel, nonresponse, response_rates
-from survey.i18n import label
-from survey.messages import TemplateError, compose, default_messages, sample_link, sms_length, template_problems
+from survey.distribution import audience as audiences
+from survey.accounts import auth
+from survey.core import db as database
+from survey.distribution import planner
+from survey.distribution.audience import Audience
+from survey.distribution.campaigns import campaigns, create_campaign, launchable_surveys
+from survey.distribution.operator_csv import export_campaign
+from survey.distribution.funnel import STAGES, funnel, nonresponse, response_rates
+from survey.core.i18n import label
+from survey.distribution.messages import TemplateError, compose, default_messages, sample_link, sms_length, template_problems
 from survey.models import Survey, utcnow
-from survey.sampling import SamplingPlan, parse_quotas
-from survey.sending import campaign_progress, resolve_uncertain, run_queue, uncertain_deliveries
-from survey.vocab import Channel, EventKind, Tier, TouchPoint
+from survey.distribution.sampling import SamplingPlan, parse_quotas
+from survey.distribution.sending import campaign_progress, resolve_uncertain, run_queue, uncertain_deliveries
+from survey.core.vocab import Channel, EventKind, Tier, TouchPoint
 from ui.format import count, pct, points
 from ui.session import lang, require_page, tr
 

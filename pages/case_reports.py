@@ -7,12 +7,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey import case_reports
-from survey import auth
-from survey import db as database
-from survey.i18n import label
+from survey.cases import reports as case_reports
+from survey.accounts import auth
+from survey.core import db as database
+from survey.core.i18n import label
 from survey.overview import local_today
-from survey.vocab import Role
+from survey.core.vocab import Role
 from ui.format import count, pct, points
 from ui.registry import pages_for
 from ui.session import lang, require_page, tr

@@ -4,14 +4,14 @@ the rules look, which team takes a case, and who is in which team."""
 import pandas as pd
 import streamlit as st
 
-from survey import auth
-from survey import case_settings as config
-from survey import db as database
-from survey.cases import workers
-from survey.i18n import label
+from survey.accounts import auth
+from survey.cases import settings as config
+from survey.core import db as database
+from survey.cases.workflow import workers
+from survey.core.i18n import label
 from survey.models import User
-from survey.themes import THEMES
-from survey.vocab import TouchPoint
+from survey.cases.themes import THEMES
+from survey.core.vocab import TouchPoint
 from ui.session import lang, require_page, tr
 
 user = require_page(__file__)

@@ -6,14 +6,16 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from survey import cases, recontact
-from survey import auth
-from survey import db as database
-from survey.case_details import case_detail
-from survey.config import settings
-from survey.i18n import label, text_in
-from survey.privacy import contact_for, text_for
-from survey.vocab import CaseStatus, Role
+from survey.cases import workflow as cases
+
+from survey.cases import recontact
+from survey.accounts import auth
+from survey.core import db as database
+from survey.cases.details import case_detail
+from survey.core.config import settings
+from survey.core.i18n import label, text_in
+from survey.privacy.erasure import contact_for, text_for
+from survey.core.vocab import CaseStatus, Role
 from ui.format import count
 from ui.session import lang, require_page, tr
 

@@ -4,20 +4,20 @@ import pandas as pd
 import streamlit as st
 from sqlmodel import select
 
-from survey import charts
-from survey import auth
-from survey import db as database
-from survey.change_impact import question_label
-from survey.i18n import label
+from survey.insight import charts
+from survey.accounts import auth
+from survey.core import db as database
+from survey.insight.impact import question_label
+from survey.core.i18n import label
 from survey.models import ServiceChange
 from survey.overview import local_today
-from survey.service_changes import (
+from survey.insight.service_changes import (
     ChangeError,
     ChangeInput,
     rating_questions,
     save_change,
 )
-from survey.vocab import ChangeKind, Dimension, Tier, TouchPoint
+from survey.core.vocab import ChangeKind, Dimension, Tier, TouchPoint
 from ui import insight as view
 from ui.session import lang, require_page, tr
 

@@ -7,19 +7,21 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from survey import auth
-from survey import db as database
-from survey import drafts, personal_links, public_links
-from survey.design import (
+from survey.accounts import auth
+from survey.core import db as database
+from survey.design import drafts
+from survey.distribution import personal_links
+from survey.collect import public_links
+from survey.design.definitions import (
     DefinitionError, FrozenVersionError, create_survey, definition_of, live_version, questions_of, survey_by_code,
 )
-from survey.i18n import LANGUAGES, label, t, text_in
-from survey.links import public_link
+from survey.core.i18n import LANGUAGES, label, t, text_in
+from survey.core.links import public_link
 from survey.models import PublicLink, Survey, SurveyVersion
 from survey.overview import local_today
-from survey.respondent import Questionnaire
-from survey.templates import TEMPLATES, template
-from survey.vocab import SurveyStatus, TouchPoint
+from survey.collect.visit import Questionnaire
+from survey.design.templates import TEMPLATES, template
+from survey.core.vocab import SurveyStatus, TouchPoint
 from survey.web.render import survey_page
 from ui.format import count
 from ui.question_editor import bilingual_input, question_editor

@@ -3,10 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from survey import charts, report_export
-from survey.i18n import label
+from survey.insight import charts
+
+from survey.insight import report as report_export
+from survey.core.i18n import label
 from survey.overview import local_today
-from survey.vocab import Tier, TouchPoint
+from survey.core.vocab import Tier, TouchPoint
 from ui import insight as view
 from ui.session import lang, require_page, tr
 

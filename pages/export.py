@@ -7,13 +7,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from survey import auth
-from survey import db as database
-from survey.i18n import label
+from survey.accounts import auth
+from survey.core import db as database
+from survey.core.i18n import label
 from survey.overview import local_today
-from survey.response_export import FORMATS, write_export
-from survey.response_filters import ResponseFilters, filter_choices
-from survey.vocab import Role
+from survey.privacy.export import FORMATS, write_export
+from survey.core.filters import ResponseFilters, filter_choices
+from survey.core.vocab import Role
 from ui.session import lang, require_page, tr
 
 user = require_page(__file__)

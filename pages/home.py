@@ -4,9 +4,9 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey import db as database
+from survey.core import db as database
 from survey import overview
-from survey.i18n import label
+from survey.core.i18n import label
 from ui.format import count, pct, points
 from ui.session import lang, require_page, tr
 

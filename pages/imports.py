@@ -4,9 +4,9 @@
 import pandas as pd
 import streamlit as st
 
-from survey import auth
-from survey import db as database
-from survey.imports import (
+from survey.accounts import auth
+from survey.core import db as database
+from survey.distribution.imports import (
     FIELDS,
     ImportFileError,
     ImportRejected,

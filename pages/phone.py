@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from survey import auth
-from survey import db as database
-from survey import phone
-from survey.answering import local_day_text
-from survey.config import settings
-from survey.i18n import label, text_in
-from survey.respondent import LinkState
-from survey.vocab import CallOutcome
+from survey.accounts import auth
+from survey.core import db as database
+from survey.collect import phone
+from survey.collect.answering import local_day_text
+from survey.core.config import settings
+from survey.core.i18n import label, text_in
+from survey.collect.visit import LinkState
+from survey.core.vocab import CallOutcome
 from ui.answer_widgets import draw_questions, posted_fields
 from ui.format import count
 from ui.session import lang, require_page, tr

@@ -3,10 +3,10 @@ anonymous, so the statistics do not change."""
 
 import streamlit as st
 
-from survey import auth
-from survey import db as database
-from survey.i18n import label
-from survey.privacy import erase_customer, find_customers
+from survey.accounts import auth
+from survey.core import db as database
+from survey.core.i18n import label
+from survey.privacy.erasure import erase_customer, find_customers
 from ui.session import lang, require_page, tr
 
 user = require_page(__file__)

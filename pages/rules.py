@@ -4,13 +4,13 @@ standard customers", stored in the database; and a button to run the jobs now.""
 import pandas as pd
 import streamlit as st
 
-from survey import auth
-from survey import db as database
+from survey.accounts import auth
+from survey.core import db as database
 from survey import jobs
-from survey.campaigns import launchable_surveys
-from survey.i18n import label
-from survey.triggers import RuleSpec, rules, save_rule, spec_of
-from survey.vocab import Channel, EventKind, Tier
+from survey.distribution.campaigns import launchable_surveys
+from survey.core.i18n import label
+from survey.distribution.triggers import RuleSpec, rules, save_rule, spec_of
+from survey.core.vocab import Channel, EventKind, Tier
 from ui.session import lang, require_page, tr
 
 user = require_page(__file__)

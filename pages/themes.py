@@ -7,14 +7,14 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey import auth
-from survey import db as database
-from survey import themes
-from survey.i18n import label
+from survey.accounts import auth
+from survey.core import db as database
+from survey.cases import themes
+from survey.core.i18n import label
 from survey.overview import local_today
-from survey.privacy import text_for
-from survey.response_filters import ResponseFilters, filter_choices
-from survey.vocab import Role
+from survey.privacy.erasure import text_for
+from survey.core.filters import ResponseFilters, filter_choices
+from survey.core.vocab import Role
 from ui.format import count, pct
 from ui.session import lang, require_page, tr
 

@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from survey import auth
-from survey import db as database
-from survey.i18n import LANGUAGES, label
+from survey.accounts import auth
+from survey.core import db as database
+from survey.core.i18n import LANGUAGES, label
 from survey.models import User
-from survey.vocab import Role
+from survey.core.vocab import Role
 from ui.session import lang, require_page, tr
 
 admin = require_page(__file__)

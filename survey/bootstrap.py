@@ -7,9 +7,9 @@ import threading
 
 from sqlmodel import select
 
-from survey import db as database
-from survey.auth import ensure_first_admin
-from survey.config import settings
+from survey.core import db as database
+from survey.accounts.auth import ensure_first_admin
+from survey.core.config import settings
 from survey.models import Customer, Survey
 
 log = logging.getLogger(__name__)

@@ -14,15 +14,15 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from survey import db as database
-from survey.campaigns import SENT_BY_US, CampaignStatus, queue_deliveries
-from survey.cases import RunReport, run_rules
-from survey.distribution_models import Delivery, DeliveryStatus, TriggerRule
+from survey.core import db as database
+from survey.distribution.campaigns import SENT_BY_US, CampaignStatus, queue_deliveries
+from survey.cases.rules import RunReport, run_rules
+from survey.models import Delivery, DeliveryStatus, TriggerRule
 from survey.models import Campaign, Customer, Invitation, utcnow
-from survey.quotas import withdraw_full_strata
-from survey.sending import REMINDABLE, SendReport, run_queue
-from survey.triggers import RuleRun, apply_rules, lock_row
-from survey.vocab import InvitationStatus
+from survey.distribution.quotas import withdraw_full_strata
+from survey.distribution.sending import REMINDABLE, SendReport, run_queue
+from survey.distribution.triggers import RuleRun, apply_rules, lock_row
+from survey.core.vocab import InvitationStatus
 
 # Invitations still waiting for something: a send, an answer, or their expiry.
 OPEN_STATUSES = (InvitationStatus.QUEUED, InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.STARTED)

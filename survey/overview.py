@@ -13,12 +13,14 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, func, select
 
 from stats import TestResult
-from survey import metrics, phone, rollup
-from survey.config import settings
+from survey.insight import metrics
+from survey.collect import phone
+from survey.insight import rollup
+from survey.core.config import settings
 from survey.models import (
     AuditLog, Campaign, FollowUpCase, Invitation, Response, Survey, User, utcnow,
 )
-from survey.vocab import VIP_TIERS, CaseStatus, InvitationStatus, SurveyStatus
+from survey.core.vocab import VIP_TIERS, CaseStatus, InvitationStatus, SurveyStatus
 
 OPEN_CASE_STATUSES = (CaseStatus.OPEN, CaseStatus.CONTACTED)
 

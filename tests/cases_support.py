@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from survey import auth
-from survey.design import create_survey, live_version, survey_by_code
+from survey.accounts import auth
+from survey.design.definitions import create_survey, live_version, survey_by_code
 from survey.models import Customer, ServiceEvent, utcnow
-from survey.responses import Snapshot, record_response
-from survey.templates import template
+from survey.collect.responses import Snapshot, record_response
+from survey.design.templates import template
 
 HAPPY = {"overall": 5, "fault_repair": 5, "staff_attitude": 5, "resolved": 1, "nps": 10}
 

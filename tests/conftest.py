@@ -26,7 +26,7 @@ import sqlalchemy as sa
 import streamlit as st
 
 from survey import bootstrap
-from survey import db as database
+from survey.core import db as database
 from tests.support import LiveApp, free_port, server_env
 
 POSTGRES_ADMIN_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")

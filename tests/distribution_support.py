@@ -15,10 +15,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from aiosmtpd.controller import Controller
 from sqlmodel import select
 
-from survey import db as database
-from survey.design import create_survey, survey_by_code
+from survey.core import db as database
+from survey.design.definitions import create_survey, survey_by_code
 from survey.models import Customer, ServiceEvent, utcnow
-from survey.templates import template
+from survey.design.templates import template
 from tests.support import free_port
 
 GATEWAY_TOKEN = "gateway-secret"

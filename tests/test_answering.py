@@ -5,10 +5,10 @@ from datetime import date
 
 import pytest
 
-from survey.answering import Problem, answer_rows, condition_holds, evaluate, fields_of, pipe, pipe_values
-from survey.design import question_row
-from survey.respondent import advance, visible_pages
-from survey.templates import template
+from survey.collect.answering import Problem, answer_rows, condition_holds, evaluate, fields_of, pipe, pipe_values
+from survey.design.definitions import question_row
+from survey.collect.visit import advance, visible_pages
+from survey.design.templates import template
 
 
 def questions(*definitions: dict):

@@ -5,8 +5,8 @@ import pytest
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
-from survey import auth
-from survey import db as database
+from survey.accounts import auth
+from survey.core import db as database
 from survey.models import Response, User
 from tests.apptest_support import DEMO_LOGINS, open_app, sign_in
 

@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from survey import auth, bootstrap
-from survey import db as database
+from survey import bootstrap
+
+from survey.accounts import auth
+from survey.core import db as database
 from survey.models import AuditLog, User, utcnow
 
 

@@ -9,11 +9,13 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from survey import cases
-from survey import db as database
-from survey.cases_models import CaseChange
+from survey.cases import workflow as cases
+
+from survey.cases.rules import run_rules
+from survey.core import db as database
+from survey.models import CaseChange
 from survey.models import AuditLog, Customer, FollowUpCase, ServiceChange
-from survey.recontact import resolve
+from survey.cases.recontact import resolve
 from tests.cases_support import customer, repair_survey, respond, staff, user
 from tests import apptest_support
 
@@ -27,7 +29,7 @@ def loop_world(db_url):
                                  ("ad", "admin", None)):
             staff(db, name, role, team=team)
         respond(db, *customer(db, "C1", "gold", phone="13812345678"), overall=1, comment="账单乱扣费")
-    cases.run_rules()
+    run_rules()
     return db_url
 
 
@@ -63,7 +65,7 @@ def test_quality_drafts_a_service_change_from_a_recurring_root_cause(loop_world)
         agent = user(db, "ag")
         for i in range(2, 5):
             respond(db, *customer(db, f"C{i}", "gold"), overall=1)
-    cases.run_rules()
+    run_rules()
     with database.session() as db:
         for case_id in range(1, 5):
             cases.change_status(db, case_id, "contacted", agent)

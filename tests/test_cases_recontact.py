@@ -10,12 +10,14 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from survey import cases
-from survey import db as database
+from survey.cases import workflow as cases
+
+from survey.cases.rules import run_rules
+from survey.core import db as database
 from survey.cli import main
 from survey.models import AuditLog, FollowUpCase, Invitation
-from survey.recontact import resolve
-from survey.sending import run_queue
+from survey.cases.recontact import resolve
+from survey.distribution.sending import run_queue
 from tests.cases_support import customer, repair_survey, respond, staff, user
 from tests.distribution_support import SmsGatewayServer, SmtpSink, configure_channels
 from tests.respondent_support import answer, client
@@ -28,7 +30,7 @@ def resolved_with_recontact(external_id: str, **person) -> int:
         repair_survey(db)
         staff(db, f"agent_{external_id}", "agent", team=f"Team {external_id}")
         respond(db, *customer(db, external_id, "gold", team=f"Team {external_id}", **person), overall=1)
-    cases.run_rules()
+    run_rules()
     with database.session() as db:
         case = db.exec(select(FollowUpCase).order_by(FollowUpCase.id.desc())).first()
         agent = user(db, f"agent_{external_id}")
@@ -82,7 +84,7 @@ def test_an_email_recontact_answered_unsatisfied_is_not_recovered_and_no_case_op
     assert message["To"] == "kehu@example.cn" and message["Subject"] == "Are you satisfied with how we handled it?"
     token = LINK.search(message.get_body(("plain",)).get_content()).group(1)
     assert "Thank you for letting us know" in answer_link(token, "0", "Are you satisfied with how we handled it?")
-    report = cases.run_rules()
+    report = run_rules()
     assert report.recontacts_recorded == 1 and report.opened == 0   # the recontact answer is no new complaint
     assert case_of(case_id).recovered is False
 
@@ -92,7 +94,7 @@ def test_a_recontact_needs_a_resolved_case_and_a_way_to_reach_the_customer(db_ur
         repair_survey(db)
         staff(db, "ag", "agent")
         respond(db, *customer(db, "NOCONTACT", "gold", phone=None, email=None), overall=1)
-    cases.run_rules()
+    run_rules()
     with database.session() as db:
         agent = user(db, "ag")
         cases.change_status(db, 1, "contacted", agent)

@@ -9,9 +9,11 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import func, select
 
-from survey import cases
-from survey import db as database
-from survey.case_settings import (
+from survey.cases import workflow as cases
+
+from survey.cases.rules import run_rules
+from survey.core import db as database
+from survey.cases.settings import (
     LoopSettings,
     RouteSpec,
     RuleSpec,
@@ -19,10 +21,10 @@ from survey.case_settings import (
     save_routes,
     save_rule,
 )
-from survey.cases import CaseError, change_status
+from survey.cases.workflow import CaseError, change_status
 from survey.cli import main
 from survey.models import AuditLog, FollowUpCase, FollowUpCaseEvent, utcnow
-from survey.recontact import resolve
+from survey.cases.recontact import resolve
 from tests.cases_support import customer, repair_survey, respond, staff, user
 
 
@@ -51,7 +53,7 @@ def test_each_default_rule_opens_a_case_and_happy_or_standard_answers_do_not(wor
         respond(db, *customer(db, "SAID-REPEAT", "standard"), what_wrong=["repeated_fault"], overall=3)
         respond(db, *customer(db, "COMMENT", "standard"), comment="上个月话费多扣了三十元，账单看不懂")
         respond(db, *customer(db, "PRAISE", "diamond"), comment="师傅很专业，态度很好")
-    report = cases.run_rules()
+    report = run_rules()
     assert report.evaluated == 8 and report.opened == 5
     assert sorted(c.rule_code for c in all_cases()) == [
         "complaint-comment", "repeated-fault", "repeated-fault", "vip-low-overall", "vip-nps-detractor"]
@@ -72,7 +74,7 @@ def test_running_again_opens_nothing_new_and_the_cli_says_so(world):
     assert second.exit_code == 0 and "responses evaluated: 0" in second.output and "cases opened: 0" in second.output
     with database.session() as db:
         respond(db, *customer(db, "C2", "diamond"), overall=1)
-    cases.run_rules()
+    run_rules()
     assert len(all_cases()) == 2
 
 
@@ -89,13 +91,13 @@ def test_a_response_matching_several_rules_opens_one_case_and_a_second_trigger_j
     with database.session() as db:
         person, event = customer(db, "C1", "gold")
         respond(db, person, event, overall=1, nps=2, comment="网速太慢，经常掉线")
-    cases.run_rules()
+    run_rules()
     (case,) = all_cases()
     assert case.rule_code == "vip-low-overall" and case.priority == "high"
     assert "nps = 2" in case.reason and "network_quality" in case.reason
     with database.session() as db:
         respond(db, person, event, overall=2)
-    assert cases.run_rules().added_to_open == 1
+    assert run_rules().added_to_open == 1
     assert len(all_cases()) == 1
     with database.session() as db:
         fields = db.exec(select(FollowUpCaseEvent.field).where(FollowUpCaseEvent.case_id == case.id)).all()
@@ -107,14 +109,14 @@ def test_the_sla_of_the_tier_sets_the_due_time_and_can_be_edited(world):
     with database.session() as db:
         respond(db, *customer(db, "D", "diamond"), overall=1)
         respond(db, *customer(db, "S", "standard"), comment="The agent was rude to me")
-    cases.run_rules(now=now)
+    run_rules(now=now)
     due = {c.rule_code: c.due_at - c.opened_at for c in all_cases()}
     assert due == {"vip-low-overall": timedelta(hours=24), "complaint-comment": timedelta(hours=72)}
     with database.session() as db:
         save_loop_settings(db, LoopSettings({"diamond": 4, "gold": 8, "silver": 24, "standard": 96}),
                            actor=user(db, "lead"))
         respond(db, *customer(db, "S2", "standard"), comment="My bill is wrong")
-    cases.run_rules(now=now)
+    run_rules(now=now)
     assert all_cases()[-1].due_at - all_cases()[-1].opened_at == timedelta(hours=96)
     with database.session() as db, pytest.raises(ValueError, match="SLA"):
         save_loop_settings(db, LoopSettings({"diamond": 0, "gold": 8, "silver": 24, "standard": 96}))
@@ -125,7 +127,7 @@ def test_responses_older_than_the_lookback_open_no_case(world):
         response = respond(db, *customer(db, "OLD", "gold"), overall=1)
         response.answered_on = response.answered_on - timedelta(days=45)
         db.add(response)
-    assert cases.run_rules().opened == 0
+    assert run_rules().opened == 0
 
 
 def test_quality_staff_edit_a_rule_and_disable_another(world):
@@ -137,7 +139,7 @@ def test_quality_staff_edit_a_rule_and_disable_another(world):
                                {"tiers": [], "themes": ["billing"]}, enabled=False), actor=lead)
         respond(db, *customer(db, "STD1", "standard"), overall=1, comment="账单有问题")
         respond(db, *customer(db, "STD2", "standard"), overall=2)
-    cases.run_rules()
+    run_rules()
     (case,) = all_cases()
     assert case.rule_code == "vip-low-overall" and case.priority == "normal" and "comment" not in case.reason
     with database.session() as db, pytest.raises(ValueError, match="threshold"):
@@ -151,7 +153,7 @@ def test_cases_go_round_the_team_and_routes_send_them_to_another_team(world):
     with database.session() as db:
         for i in range(4):
             respond(db, *customer(db, f"G{i}", "gold", team="Hangzhou Crew 1"), overall=1)
-    cases.run_rules()
+    run_rules()
     assert [c.team for c in all_cases()] == ["Hangzhou Crew 1"] * 4
     with database.session() as db:
         names = {u: user(db, u).id for u in ("crew_a", "crew_b")}
@@ -160,7 +162,7 @@ def test_cases_go_round_the_team_and_routes_send_them_to_another_team(world):
         staff(db, "vip_desk", "agent", team="VIP Desk")
         save_routes(db, [RouteSpec("VIP Desk", tiers=("diamond",))], actor=user(db, "lead"))
         respond(db, *customer(db, "D1", "diamond"), overall=1)
-    cases.run_rules()
+    run_rules()
     last = all_cases()[-1]
     with database.session() as db:
         assert last.team == "VIP Desk" and last.assignee_id == user(db, "vip_desk").id
@@ -169,19 +171,19 @@ def test_cases_go_round_the_team_and_routes_send_them_to_another_team(world):
 def test_a_team_without_members_falls_back_to_all_agents_or_stays_unassigned(world):
     with database.session() as db:
         respond(db, *customer(db, "N1", "gold", team="Ningbo Crew 9"), overall=1)
-    cases.run_rules()
+    run_rules()
     assert all_cases()[0].assignee_id is not None and all_cases()[0].team == "Ningbo Crew 9"
     with database.session() as db:
         save_loop_settings(db, LoopSettings(fallback="nobody"))
         respond(db, *customer(db, "N2", "gold", team="Ningbo Crew 9"), overall=1)
-    cases.run_rules()
+    run_rules()
     assert all_cases()[1].assignee_id is None
 
 
 def test_status_transitions_are_validated_and_every_change_is_in_the_history(world):
     with database.session() as db:
         respond(db, *customer(db, "C1", "gold", team="Hangzhou Crew 1"), overall=1)
-    cases.run_rules()
+    run_rules()
     case_id = all_cases()[0].id
     with database.session() as db:
         agent = db.get(cases.User, all_cases()[0].assignee_id)
@@ -217,7 +219,7 @@ def test_executives_cannot_change_cases_and_agents_cannot_reassign(world):
     with database.session() as db:
         respond(db, *customer(db, "C1", "gold"), overall=1)
         staff(db, "boss", "executive")
-    cases.run_rules()
+    run_rules()
     with database.session() as db:
         with pytest.raises(CaseError, match="only agents"):
             change_status(db, 1, "contacted", user(db, "boss"))
@@ -230,10 +232,10 @@ def test_my_cases_list_overdue_first(world):
     now = utcnow()
     with database.session() as db:
         respond(db, *customer(db, "LATE", "standard"), comment="账单多扣钱")
-    cases.run_rules(now=now - timedelta(hours=80))   # due after 72 h: overdue now
+    run_rules(now=now - timedelta(hours=80))   # due after 72 h: overdue now
     with database.session() as db:
         respond(db, *customer(db, "SOON", "gold"), overall=1)
-    cases.run_rules(now=now)
+    run_rules(now=now)
     with database.session() as db:
         rows = cases.case_list(db, now=now)
     assert [r.overdue for r in rows] == [True, False]

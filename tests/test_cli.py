@@ -6,7 +6,7 @@ import sys
 from click.testing import CliRunner
 from sqlmodel import select
 
-from survey import db as database
+from survey.core import db as database
 from survey.cli import main
 from survey.models import User
 
@@ -24,7 +24,7 @@ def test_db_upgrade_reports_the_revision(db_url):
 def test_user_add_with_password_from_stdin_creates_a_working_login(db_url):
     result = run("user", "add", "wang.fang", "--role", "agent", "--password-stdin", input="s3cret-pass\n")
     assert result.exit_code == 0, result.output
-    from survey import auth
+    from survey.accounts import auth
 
     with database.session() as db:
         assert auth.authenticate(db, "wang.fang", "s3cret-pass").ok

@@ -7,7 +7,7 @@ import sys
 from click.testing import CliRunner
 from sqlmodel import select
 
-from survey import db as database
+from survey.core import db as database
 from survey.cli import main
 from survey.models import Campaign, Invitation
 from tests.respondent_support import answer, client, customer, published
@@ -76,8 +76,8 @@ def test_errors_are_one_line_and_a_nonzero_exit(db_url):
 
 
 def test_an_unpublished_survey_gets_no_links(db_url):
-    from survey.design import create_survey
-    from survey.templates import template
+    from survey.design.definitions import create_survey
+    from survey.design.templates import template
 
     with database.session() as db:
         definition = template("hall-visit")

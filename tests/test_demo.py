@@ -12,7 +12,7 @@ import statsmodels.formula.api as smf
 from click.testing import CliRunner
 from sqlmodel import func, select
 
-from survey import db as database
+from survey.core import db as database
 from survey import demo
 from survey.cli import main
 from survey.models import (

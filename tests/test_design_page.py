@@ -7,12 +7,12 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from survey import auth
-from survey import db as database
-from survey import drafts
-from survey.design import definition_of, live_version, survey_by_code
+from survey.accounts import auth
+from survey.core import db as database
+from survey.design import drafts
+from survey.design.definitions import definition_of, live_version, survey_by_code
 from survey.models import Invitation, PublicLink
-from survey.templates import template
+from survey.design.templates import template
 from tests.respondent_support import customer
 from tests.apptest_support import signed_in
 

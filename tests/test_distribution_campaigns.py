@@ -13,19 +13,19 @@ from sqlmodel import select
 from statsmodels.stats.proportion import proportion_confint
 
 from stats import power
-from survey import audience as audiences
-from survey import db as database
-from survey import planner
-from survey.audience import Audience
-from survey.campaigns import create_campaign
+from survey.distribution import audience as audiences
+from survey.core import db as database
+from survey.distribution import planner
+from survey.distribution.audience import Audience
+from survey.distribution.campaigns import create_campaign
 from survey.cli import main
-from survey.distribution_models import Delivery
-from survey.export import export_campaign
-from survey.funnel import funnel, nonresponse, response_rates
-from survey.links import personal_link
-from survey.messages import TemplateError, check_messages, default_messages, sms_length
+from survey.models import Delivery
+from survey.distribution.operator_csv import export_campaign
+from survey.distribution.funnel import funnel, nonresponse, response_rates
+from survey.core.links import personal_link
+from survey.distribution.messages import TemplateError, check_messages, default_messages, sms_length
 from survey.models import Customer, Invitation, ServiceEvent, utcnow
-from survey.sampling import SamplingPlan, draw, proportional_allocation
+from survey.distribution.sampling import SamplingPlan, draw, proportional_allocation
 from tests.distribution_support import add_customers, published_survey
 
 

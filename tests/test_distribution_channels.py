@@ -9,7 +9,7 @@ import subprocess
 
 import pytest
 
-from survey.channels import (
+from survey.distribution.channels import (
     ChannelNotConfigured,
     OutgoingMessage,
     SendError,
@@ -18,7 +18,7 @@ from survey.channels import (
     adapter_for,
     parse_smtp_url,
 )
-from survey.config import load_settings
+from survey.core.config import load_settings
 from tests.distribution_support import GATEWAY_TOKEN, SmsGatewayServer, SmtpSink
 
 MESSAGE = OutgoingMessage(idempotency_key="0f" * 16, to="wang@example.cn", text="王伟您好：https://x.cn/s/abc",

@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlmodel import func, select
 
-from survey import db as database
+from survey.core import db as database
 from survey.cli import main
-from survey.imports import ImportFileError, decode, normalise_phone, read_table, validate
+from survey.distribution.imports import ImportFileError, decode, normalise_phone, read_table, validate
 from survey.models import Customer, ServiceEvent
 
 CUSTOMERS = (

@@ -7,9 +7,9 @@ import pytest
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
-from survey import auth
-from survey import db as database
-from survey.distribution_models import TriggerRule
+from survey.accounts import auth
+from survey.core import db as database
+from survey.models import TriggerRule
 from survey.models import Campaign, Customer, Invitation
 from tests.distribution_support import SmsGatewayServer, add_customers, configure_channels, published_survey
 from tests.apptest_support import signed_in

@@ -15,14 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
-from survey import db as database
-from survey.audience import Audience
-from survey.campaigns import create_campaign
-from survey.distribution_models import Delivery, DeliveryStatus
-from survey.links import personal_link
+from survey.core import db as database
+from survey.distribution.audience import Audience
+from survey.distribution.campaigns import create_campaign
+from survey.models import Delivery, DeliveryStatus
+from survey.core.links import personal_link
 from survey.models import Customer, Invitation, utcnow
-from survey.sampling import SamplingPlan
-from survey.sending import run_queue
+from survey.distribution.sampling import SamplingPlan
+from survey.distribution.sending import run_queue
 from tests.distribution_support import (
     GATEWAY_TOKEN,
     SmsGatewayServer,

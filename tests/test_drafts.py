@@ -8,14 +8,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from survey import db as database
-from survey import drafts
-from survey.design import (
+from survey.core import db as database
+from survey.design import drafts
+from survey.design.definitions import (
     DefinitionError, FrozenVersionError, create_survey, definition_of, live_version, questions_of, survey_by_code,
     validate_definition,
 )
 from survey.models import Question, Survey, SurveyVersion
-from survey.templates import TEMPLATES, template
+from survey.design.templates import TEMPLATES, template
 
 COMMENT = {"code": "extra", "type": "text", "required": False, "max_length": 200,
            "text": {"zh-CN": "还有什么建议？", "en": "Any suggestions?"}}

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from survey import i18n
+from survey.core import i18n
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY_CALL = re.compile(r"""\b(?:tr|t)\(\s*["']([a-z_]+\.[a-zA-Z0-9_.]+)["']""")

@@ -5,8 +5,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from survey import change_impact
-from survey import db as database
+from survey.insight import impact as change_impact
+from survey.core import db as database
 from survey.cli import main
 
 
@@ -79,7 +79,9 @@ def test_key_drivers_find_the_weights_the_demo_built_in(fixed_demo_url, fixed_de
     faults play no part in VIP answers."""
     from datetime import date
 
-    from survey import insight, metrics
+    from survey.insight import dashboard as insight
+
+    from survey.insight import metrics
 
     truth = fixed_demo_database["truth"]["drivers"]
     board = insight.dashboard(database.get_engine(), insight.Request(metrics.Filters(date(2026, 7, 1),

@@ -9,10 +9,12 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import select
 
-from survey import db as database
-from survey import insight, metrics, rollup
-from survey.design import create_survey, live_version
-from survey.metrics import LEVEL_COLUMNS, METRICS, Filters
+from survey.core import db as database
+from survey.insight import dashboard as insight
+from survey.insight import metrics
+from survey.insight import rollup
+from survey.design.definitions import create_survey, live_version
+from survey.insight.metrics import LEVEL_COLUMNS, METRICS, Filters
 from survey.models import (
     Answer,
     Campaign,
@@ -22,7 +24,7 @@ from survey.models import (
     ServiceEvent,
     Survey,
 )
-from survey.templates import template
+from survey.design.templates import template
 
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))
 DAY = date(2026, 10, 14)

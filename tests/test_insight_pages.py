@@ -8,8 +8,10 @@ import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
-from survey import db as database
-from survey import insight, metrics, report_export
+from survey.core import db as database
+from survey.insight import dashboard as insight
+from survey.insight import metrics
+from survey.insight import report as report_export
 from survey.models import AuditLog, ServiceChange
 from tests import apptest_support
 from tests.apptest_support import DEMO_LOGINS

@@ -5,8 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlmodel import SQLModel
 
-import survey.schema  # noqa: F401
-from survey import db as database
+import survey.models  # noqa: F401
+from survey.core import db as database
 
 EXPECTED_TABLES = {
     "customer", "serviceevent", "survey", "surveyversion", "question", "campaign", "invitation",

@@ -7,12 +7,16 @@ import pytest
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
-from survey import auth, overview, phone
-from survey import db as database
-from survey.collection_models import CallAttempt
-from survey.design import live_version
+from survey import overview
+
+from survey.accounts import auth
+
+from survey.collect import phone
+from survey.core import db as database
+from survey.models import CallAttempt
+from survey.design.definitions import live_version
 from survey.models import Answer, Campaign, Customer, Invitation, Response, ServiceEvent, User, utcnow
-from survey.respondent import LinkState
+from survey.collect.visit import LinkState
 from tests.respondent_support import REPAIR_ANSWERS, customer, published
 from tests.apptest_support import signed_in
 

@@ -10,15 +10,16 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 from sqlmodel import SQLModel, func, select
 
-import survey.schema  # noqa: F401  (every table)
-from survey import cases
-from survey import db as database
+import survey.models  # noqa: F401  (every table)
+from survey.cases import workflow as cases
+from survey.cases.rules import run_rules
+from survey.core import db as database
 from survey.cli import main
-from survey.collection_models import CallAttempt
-from survey.distribution_models import Delivery
+from survey.models import CallAttempt
+from survey.models import Delivery
 from survey.models import Answer, AuditLog, Customer, Invitation, Response
-from survey.personal_links import create_personal_link
-from survey.privacy import contact_for, erase_customer, mask_phone, mask_phones_in_text
+from survey.distribution.personal_links import create_personal_link
+from survey.privacy.erasure import contact_for, erase_customer, mask_phone, mask_phones_in_text
 from tests.cases_support import customer, repair_survey, respond, staff, user
 
 NAME, PHONE, EMAIL = "欧阳慕白", "13987654321", "muobai.ouyang@example.cn"
@@ -85,7 +86,7 @@ def lived_customer(db_url):
                         idempotency_key="k1", status="failed", last_error=f"550 mailbox {EMAIL} unavailable",
                         provider_id=f"<{EMAIL}>"))
         db.add(CallAttempt(invitation_id=invitation.id, outcome="call_back", note=f"{NAME}说晚上打{PHONE}"))
-    cases.run_rules()
+    run_rules()
     with database.session() as db:
         agent = user(db, "ag")
         cases.add_note(db, 1, f"{NAME}要求回电 {PHONE}", agent)

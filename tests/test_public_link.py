@@ -9,14 +9,14 @@ import pytest
 from PIL import Image
 from sqlmodel import func, select
 
-from survey import db as database
-from survey import public_links
-from survey.answering import local_day_text
-from survey.design import create_survey
+from survey.core import db as database
+from survey.collect import public_links
+from survey.collect.answering import local_day_text
+from survey.design.definitions import create_survey
 from survey.models import Response, Survey
 from survey.overview import local_today
-from survey.ratelimit import allow
-from survey.templates import template
+from survey.core.ratelimit import allow
+from survey.design.templates import template
 from survey.web.respondent import DEVICE_COOKIE
 from tests.respondent_support import answer, client, published, read_form
 

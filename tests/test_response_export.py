@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from survey import db as database
+from survey.core import db as database
 from survey.cli import main
 from survey.models import AuditLog
-from survey.response_export import neutralise, write_export
-from survey.response_filters import ResponseFilters
+from survey.privacy.export import neutralise, write_export
+from survey.core.filters import ResponseFilters
 from tests.cases_support import customer, repair_survey, respond, staff, user
 
 NASTY = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]

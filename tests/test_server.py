@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import func, select
 
-from survey import db as database
+from survey.core import db as database
 from survey.models import Response, User
 from tests.support import PROJECT_ROOT, LiveApp, free_port, server_env
 

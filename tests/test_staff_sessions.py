@@ -10,8 +10,10 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from survey import auth, staff_sessions
-from survey import db as database
+from survey.accounts import auth
+
+from survey.accounts import sessions as staff_sessions
+from survey.core import db as database
 from survey.models import StaffSession, User
 from survey.web.app import middleware, routes
 from survey.web.staff_auth import safe_next

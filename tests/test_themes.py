@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from survey import db as database
-from survey import themes
-from survey.cases_models import CommentTheme
-from survey.response_filters import ResponseFilters
+from survey.core import db as database
+from survey.cases import themes
+from survey.models import CommentTheme
+from survey.core.filters import ResponseFilters
 from tests.cases_support import customer, repair_survey, respond, staff, user
 from tests.theme_labelled_set import LABELLED
 

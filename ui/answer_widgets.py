@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
-from survey.answering import Problem, evaluate, matrix_field, pipe
-from survey.i18n import t, text_in
+from survey.collect.answering import Problem, evaluate, matrix_field, pipe
+from survey.core.i18n import t, text_in
 from survey.models import Question
-from survey.questions import question_type
+from survey.design.question_types import question_type
 from ui.session import lang as ui_lang
 
 

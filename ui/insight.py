@@ -14,10 +14,16 @@ import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
 
-from survey import change_impact, insight, metrics, rollup
-from survey import db as database
-from survey.config import settings
-from survey.i18n import label, t
+from survey.insight import impact as change_impact
+
+from survey.insight import dashboard as insight
+
+from survey.insight import metrics
+
+from survey.insight import rollup
+from survey.core import db as database
+from survey.core.config import settings
+from survey.core.i18n import label, t
 from survey.models import ServiceChange, Survey
 from ui.session import lang, tr
 

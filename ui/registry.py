@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from survey.vocab import Role
+from survey.core.vocab import Role
 
 ALL_ROLES = frozenset(r.value for r in Role)
 STAFF_APP_DIR = Path(__file__).resolve().parent.parent

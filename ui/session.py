@@ -10,9 +10,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from survey import auth, staff_sessions
-from survey import db as database
-from survey.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise_language, t
+from survey.accounts import auth
+
+from survey.accounts import sessions as staff_sessions
+from survey.core import db as database
+from survey.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise_language, t
 from survey.models import User
 from ui.registry import spec_for
 

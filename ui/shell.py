@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from survey import bootstrap
-from survey import db as database
+from survey.core import db as database
 from ui.registry import pages_for
 from ui.session import current_user, language_switch, login_form, sign_out, tr
 

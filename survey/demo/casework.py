@@ -17,17 +17,19 @@ import numpy as np
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from survey import cases
-from survey import db as database
+from survey.cases import workflow as cases
+
+from survey.cases.rules import run_rules
+from survey.core import db as database
 from survey.models import Answer, FollowUpCase, FollowUpCaseEvent, Response, User
-from survey.vocab import CaseStatus
+from survey.core.vocab import CaseStatus
 
 ROOT_CAUSE_CODES = [c for c in cases.ROOT_CAUSES if c != "other"]
 
 
 def work_cases(url: str | None, now: datetime, rng: np.random.Generator, quality: User) -> dict[str, int]:
     """Open cases from the recent responses as of ``now`` and work them; returns counts by status."""
-    cases.run_rules(url, now=now)
+    run_rules(url, now=now)
     with database.session(url) as db:
         for case in db.execute(sa.select(FollowUpCase).order_by(FollowUpCase.id)).scalars().all():
             _backdate(db, case, now, rng)

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-import survey.schema  # noqa: F401  (registers every table on SQLModel.metadata)
+import survey.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from sqlmodel import SQLModel
 
 config = context.config

@@ -12,7 +12,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
 from survey import bootstrap
-from survey import db as database
+from survey.core import db as database
 from survey.web import respondent, staff_auth
 
 log = logging.getLogger(__name__)

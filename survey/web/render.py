@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from survey.answering import Problem, condition_holds, evaluate, matrix_field, pipe
-from survey.i18n import LANGUAGES, t, text_in
+from survey.collect.answering import Problem, condition_holds, evaluate, matrix_field, pipe
+from survey.core.i18n import LANGUAGES, t, text_in
 from survey.models import Question
-from survey.questions import question_type
-from survey.respondent import Questionnaire, visible_pages
+from survey.design.question_types import question_type
+from survey.collect.visit import Questionnaire, visible_pages
 
 ENV = Environment(loader=PackageLoader("survey.web", "templates"), autoescape=True, trim_blocks=True,
                   lstrip_blocks=True, undefined=StrictUndefined)

@@ -27,11 +27,12 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
-from survey import db as database
-from survey import respondent, signing
-from survey.answering import answer_fields
-from survey.i18n import normalise_language, t
-from survey.respondent import LinkState, Visit
+from survey.core import db as database
+from survey.collect import visit as respondent
+from survey.core import signing
+from survey.collect.answering import answer_fields
+from survey.core.i18n import normalise_language, t
+from survey.collect.visit import LinkState, Visit
 from survey.web import render
 
 log = logging.getLogger(__name__)

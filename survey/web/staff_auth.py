@@ -19,10 +19,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse
 from starlette.routing import BaseRoute, Route
 
-from survey import auth, signing, staff_sessions
-from survey import db as database
-from survey.config import settings
-from survey.i18n import LANGUAGES, normalise_language, t
+from survey.accounts import auth
+
+from survey.core import signing
+
+from survey.accounts import sessions as staff_sessions
+from survey.core import db as database
+from survey.core.config import settings
+from survey.core.i18n import LANGUAGES, normalise_language, t
 from survey.web.render import ENV
 
 # Paths the gate lets through: Streamlit's own assets and API, and the public routes.

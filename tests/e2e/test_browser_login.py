@@ -3,8 +3,8 @@ the gate, the plain /login page, sessions that survive reloads, roles, sign-out.
 
 import pytest
 
-from survey import auth
-from survey import db as database
+from survey.accounts import auth
+from survey.core import db as database
 from tests.support import APP_READY, staff_sign_in
 
 pytestmark = pytest.mark.slow

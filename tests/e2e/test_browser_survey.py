@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from survey import auth
-from survey import db as database
+from survey.accounts import auth
+from survey.core import db as database
 from tests.respondent_support import customer
 from tests.support import APP_READY, LiveApp, free_port, server_env, staff_sign_in
 

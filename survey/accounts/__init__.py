@@ -1,0 +1,1 @@
+"""Staff users, passwords and server-side sign-in sessions."""

@@ -1,0 +1,1 @@
+"""Answering: rules for answers, responses, the respondent visit, phone revisits, public links."""

@@ -1,0 +1,1 @@
+"""Shared foundations: configuration, database, vocabulary, languages, audit, signing, rate limits, filters."""

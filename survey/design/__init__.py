@@ -1,0 +1,1 @@
+"""Survey definitions: question types, templates, drafts, versions, JSON import and export."""

@@ -1,0 +1,1 @@
+"""Who is asked and how: imports, audiences, sampling, campaigns, messages, channels, sending."""

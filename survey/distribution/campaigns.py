@@ -1,0 +1,162 @@
+"""Campaigns: pick an audience, sample it, and queue one invitation per sampled customer.
+
+Creating a campaign launches it: in one transaction it writes the campaign, its invitations
+(personal 128-bit token, expiry, the customer's language, the channel, the stratum) and, for
+channels we send ourselves (SMS, email), one queued ``Delivery`` per invitation for
+``survey.sending``. Phone campaigns wait for agents; export campaigns wait for the file.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from survey.distribution import audience as audiences
+from survey.core.audit import record
+from survey.core.bulk import stored_datetime, write_rows
+from survey.core.config import settings
+from survey.design.definitions import live_version, survey_by_code
+from survey.models import DeliveryStatus
+from survey.core.links import new_token
+from survey.distribution.messages import check_messages, default_messages
+from survey.models import Campaign, Invitation, Survey, SurveyVersion, utcnow
+from survey.distribution.sampling import SamplingPlan, draw
+from survey.core.vocab import Channel, InvitationStatus, VersionStatus
+
+SENT_BY_US = (Channel.SMS, Channel.EMAIL)
+
+
+class CampaignStatus(StrEnum):
+    SENDING = "sending"
+    DONE = "done"
+
+
+@dataclass(frozen=True)
+class InvitationSeed:
+    customer_id: int
+    event_id: int | None
+    language: str
+    stratum: str | None = None
+
+
+@dataclass(frozen=True)
+class CampaignCreated:
+    campaign: Campaign
+    invitations: int
+    audience: int
+    by_stratum: dict[str, int]
+
+
+def launchable_survey(db: Session, code: str) -> Survey:
+    survey = survey_by_code(db, code)
+    if survey is None:
+        raise ValueError(f"no survey with code '{code}'")
+    if live_version(db, survey) is None:
+        raise ValueError(f"survey '{code}' has no published version; publish it before sending")
+    return survey
+
+
+def check_channel(channel: str) -> Channel:
+    try:
+        return Channel(channel)
+    except ValueError:
+        raise ValueError(f"unknown channel '{channel}'; use {', '.join(c.value for c in Channel)}") from None
+
+
+def create_campaign(
+    db: Session, survey_code: str, audience: audiences.Audience, plan: SamplingPlan, channel: str, *,
+    name: str | None = None, expires_days: int = 14, remind_after_days: int | None = None,
+    max_reminders: int = 0, messages: dict | None = None, actor=None, now: datetime | None = None,
+) -> CampaignCreated:
+    """Create and launch a campaign (see the module docstring); nothing is written on error."""
+    now = now or utcnow()
+    channel = check_channel(channel)
+    survey = launchable_survey(db, survey_code)
+    if expires_days < 1:
+        raise ValueError("invitations must stay open at least 1 day")
+    if max_reminders and not remind_after_days:
+        raise ValueError("reminders need a number of days to wait (remind after N days)")
+    messages = messages or default_messages()
+    check_messages(messages)
+    audience = audiences.Audience(**{**audience.__dict__, "survey_code": survey_code, "channel": channel})
+    plan = plan.with_seed()
+    pool = audiences.candidates(db, audience, now)
+    sampled = draw(pool, plan)
+    if not sampled:
+        raise ValueError("the audience is empty: no customer matches these filters")
+    campaign = Campaign(
+        name=name or f"{survey.name_en} {now.astimezone(settings().timezone):%Y-%m-%d %H:%M} ({channel})",
+        survey_id=survey.id, version_id=live_version(db, survey).id, channel=channel,
+        status=CampaignStatus.SENDING, audience=audience.record(), sampling=plan.record(),
+        messages=messages, expires_days=expires_days, remind_after_days=remind_after_days,
+        max_reminders=max_reminders if remind_after_days else 0,
+        created_by_id=getattr(actor, "id", None), created_at=now, launched_at=now,
+    )
+    db.add(campaign)
+    db.flush()
+    seeds = [InvitationSeed(c.customer_id, c.event_id, c.language, stratum) for c, stratum in sampled]
+    queue_invitations(db, campaign, seeds, now)
+    by_stratum = dict(Counter(s.stratum for s in seeds if s.stratum is not None))
+    record(db, actor, "campaign.create", "campaign", campaign.id,
+           {"survey": survey_code, "channel": channel, "invitations": len(seeds), "audience": len(pool)})
+    return CampaignCreated(campaign, len(seeds), len(pool), by_stratum)
+
+
+INVITATION_COLUMNS = ("campaign_id", "customer_id", "event_id", "token", "channel", "language", "status", "stratum",
+                      "expires_at", "queued_at", "attempts", "reminder_count", "draft")
+DELIVERY_COLUMNS = ("invitation_id", "campaign_id", "sequence", "channel", "idempotency_key", "status", "attempts",
+                    "next_attempt_at", "created_at")
+
+
+def _bulk(db: Session, table: str, columns: Sequence[str], rows) -> None:
+    """Rows straight to the driver (COPY or executemany) in the session's own transaction:
+    a 100,000-invitation campaign is written in seconds and still all or nothing."""
+    write_rows(db.connection().connection, db.get_bind().dialect.name == "postgresql", table, columns, rows)
+
+
+def queue_invitations(db: Session, campaign: Campaign, seeds: Sequence[InvitationSeed], now: datetime) -> list[int]:
+    """Insert the invitations (and their first delivery, when we send them) in bulk; their ids in order."""
+    if not seeds:
+        return []
+    postgres = db.get_bind().dialect.name == "postgresql"
+    expires_at = stored_datetime(now + timedelta(days=campaign.expires_days), postgres)
+    queued_at = stored_datetime(now, postgres)
+    tokens = [new_token() for _ in seeds]
+    newest_before = db.exec(sa.select(sa.func.coalesce(sa.func.max(Invitation.id), 0))
+                            .where(Invitation.campaign_id == campaign.id)).scalar_one()
+    _bulk(db, "invitation", INVITATION_COLUMNS, (
+        (campaign.id, seed.customer_id, seed.event_id, token, campaign.channel, seed.language,
+         InvitationStatus.QUEUED.value, seed.stratum, expires_at, queued_at, 0, 0, "{}")
+        for seed, token in zip(seeds, tokens)))
+    by_token = dict(db.exec(sa.select(Invitation.token, Invitation.id).where(
+        Invitation.campaign_id == campaign.id, Invitation.id > newest_before)).all())
+    ids = [by_token[token] for token in tokens]
+    if campaign.channel in SENT_BY_US:
+        queue_deliveries(db, [(invitation_id, 0) for invitation_id in ids], campaign.id, campaign.channel, now)
+    return ids
+
+
+def queue_deliveries(db: Session, messages: Sequence[tuple[int, int]], campaign_id: int, channel: str,
+                     due: datetime) -> None:
+    """Queue (invitation id, sequence) messages; each gets its idempotency key now, before any send."""
+    due_at = stored_datetime(due, db.get_bind().dialect.name == "postgresql")
+    _bulk(db, "delivery", DELIVERY_COLUMNS, (
+        (invitation_id, campaign_id, sequence, channel, uuid.uuid4().hex, DeliveryStatus.PENDING.value, 0, due_at,
+         due_at) for invitation_id, sequence in messages))
+
+
+def campaigns(db: Session, limit: int = 200) -> list[Campaign]:
+    return list(db.exec(select(Campaign).order_by(Campaign.id.desc()).limit(limit)))
+
+
+def launchable_surveys(db: Session) -> list[Survey]:
+    """Surveys with a published version, by code."""
+    published = select(SurveyVersion.survey_id).where(SurveyVersion.status == VersionStatus.PUBLISHED)
+    return list(db.exec(select(Survey).where(Survey.id.in_(published)).order_by(Survey.code)))

@@ -1,0 +1,249 @@
+"""The ways a message leaves us: email over SMTP and SMS through an HTTP gateway.
+
+Each adapter sends one ``OutgoingMessage`` and either returns the provider's id or raises:
+
+- ``SendError(permanent=True)``: this message can never go (bad address, refused content);
+- ``SendError(permanent=False)``: try again later; ``channel_down`` also stops this run from
+  trying the channel again (server unreachable, credentials refused);
+- ``OutcomeUnknown``: the connection broke after the message was handed over, so it may have
+  been delivered. ``survey.sending`` resends only through channels that deduplicate on the
+  idempotency key (``dedupes = True``) and otherwise asks staff to decide.
+
+Configuration: SURVEY_SMTP_URL (``smtp://user:password@host:port``, ``?starttls=1`` for
+STARTTLS, ``smtps://`` for TLS from the first byte, ``?verify=0`` to accept a self-signed
+relay certificate), SURVEY_SMTP_FROM, SURVEY_SMS_URL and SURVEY_SMS_TOKEN.
+"""
+
+from __future__ import annotations
+
+import html
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import requests
+
+from survey.core.config import Settings
+from survey.core.i18n import normalise_language
+from survey.distribution.messages import EMAIL_BUTTON
+from survey.core.vocab import Channel
+
+SMTP_TIMEOUT_SECONDS = 30
+SMS_TIMEOUT_SECONDS = 15
+
+
+class ChannelNotConfigured(ValueError):
+    """A channel's settings are missing or malformed (one line naming the setting)."""
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, permanent: bool, channel_down: bool = False):
+        super().__init__(message)
+        self.permanent = permanent
+        self.channel_down = channel_down
+
+
+class OutcomeUnknown(Exception):
+    """The message may or may not have reached the provider."""
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    idempotency_key: str
+    to: str
+    text: str
+    subject: str
+    link: str
+    language: str
+
+
+# ---------------------------------------------------------------- email
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    implicit_tls: bool
+    starttls: bool
+    verify: bool
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ChannelNotConfigured(
+            "SURVEY_SMTP_URL must look like smtp://user:password@host:587?starttls=1 or smtps://host:465")
+    options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    implicit_tls = parts.scheme == "smtps"
+    try:
+        port = parts.port or (465 if implicit_tls else 25)
+    except ValueError:
+        raise ChannelNotConfigured("SURVEY_SMTP_URL has an invalid port") from None
+    return SmtpTarget(
+        host=parts.hostname, port=port,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        implicit_tls=implicit_tls, starttls=options.get("starttls", "0") in ("1", "true", "yes"),
+        verify=options.get("verify", "1") not in ("0", "false", "no"),
+    )
+
+
+def email_html(text: str, link: str, language: str) -> str:
+    href = html.escape(link)
+    body = html.escape(text).replace(href, f'<a href="{href}">{href}</a>').replace("\n", "<br>")
+    return (
+        f'<!doctype html><html lang="{html.escape(language)}"><body style="font-family:sans-serif;'
+        f'line-height:1.5;max-width:36em"><p>{body}</p><p><a href="{href}" style="display:inline-block;'
+        'padding:.6em 1.2em;background:#1565c0;color:#fff;text-decoration:none;border-radius:4px">'
+        f'{html.escape(EMAIL_BUTTON[normalise_language(language)])}</a></p></body></html>'
+    )
+
+
+class SmtpChannel:
+    """Email over one kept-open SMTP connection (reopened after an error)."""
+
+    name = Channel.EMAIL
+    dedupes = False
+
+    def __init__(self, url: str, sender: str):
+        self.target = parse_smtp_url(url)
+        if not sender or "@" not in parseaddr(sender)[1]:
+            raise ChannelNotConfigured("SURVEY_SMTP_FROM must be an email address, e.g. 服务质量 <survey@example.cn>")
+        self.sender = sender
+        self.domain = parseaddr(sender)[1].rsplit("@", 1)[1]
+        self._smtp: smtplib.SMTP | None = None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        context = ssl.create_default_context()
+        if not self.target.verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        return context
+
+    def _connect(self) -> smtplib.SMTP:
+        t = self.target
+        try:
+            if t.implicit_tls:
+                smtp = smtplib.SMTP_SSL(t.host, t.port, timeout=SMTP_TIMEOUT_SECONDS, context=self._tls_context())
+            else:
+                smtp = smtplib.SMTP(t.host, t.port, timeout=SMTP_TIMEOUT_SECONDS)
+                if t.starttls:
+                    smtp.starttls(context=self._tls_context())
+            if t.username:
+                smtp.login(t.username, t.password or "")
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SendError(f"SMTP login refused ({exc.smtp_code})", permanent=False, channel_down=True) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            raise SendError(f"cannot reach the SMTP server {t.host}:{t.port}: {exc}", permanent=False,
+                            channel_down=True) from None
+        return smtp
+
+    def build(self, message: OutgoingMessage) -> EmailMessage:
+        email = EmailMessage()
+        email["From"] = self.sender
+        email["To"] = formataddr(("", message.to))
+        email["Subject"] = message.subject
+        email["Message-ID"] = f"<{message.idempotency_key}@{self.domain}>"
+        email["Content-Language"] = message.language
+        email.set_content(message.text)
+        email.add_alternative(email_html(message.text, message.link, message.language), subtype="html")
+        return email
+
+    def send(self, message: OutgoingMessage) -> str:
+        email = self.build(message)
+        if self._smtp is None:
+            self._smtp = self._connect()
+        try:
+            self._smtp.send_message(email)
+        except smtplib.SMTPRecipientsRefused as exc:
+            self.close()
+            code, reason = next(iter(exc.recipients.values()))
+            raise SendError(f"recipient refused: {code} {_text(reason)}", permanent=code >= 500) from None
+        except smtplib.SMTPSenderRefused as exc:
+            self.close()
+            raise SendError(f"sender refused: {exc.smtp_code} {_text(exc.smtp_error)}", permanent=False,
+                            channel_down=True) from None
+        except smtplib.SMTPResponseException as exc:
+            self.close()
+            raise SendError(f"SMTP error {exc.smtp_code} {_text(exc.smtp_error)}",
+                            permanent=exc.smtp_code >= 500) from None
+        except (OSError, smtplib.SMTPException) as exc:
+            self._smtp = None
+            raise OutcomeUnknown(f"SMTP connection lost while sending: {exc}") from None
+        return email["Message-ID"]
+
+    def close(self) -> None:
+        if self._smtp is not None:
+            try:
+                self._smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self._smtp = None
+
+
+def _text(value) -> str:
+    return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+
+# ---------------------------------------------------------------- SMS
+
+class SmsGateway:
+    """An HTTP SMS gateway: POST JSON {to, text, reference} with a bearer token and an
+    ``Idempotency-Key`` header; the gateway answers 2xx with {"id": ...}. A repeated key must
+    not send twice (real gateways keep keys for a day or more)."""
+
+    name = Channel.SMS
+    dedupes = True
+
+    def __init__(self, url: str, token: str | None):
+        if not urlsplit(url).scheme.startswith("http"):
+            raise ChannelNotConfigured("SURVEY_SMS_URL must be an http(s) address of the SMS gateway")
+        self.url = url
+        self.http = requests.Session()
+        if token:
+            self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def send(self, message: OutgoingMessage) -> str:
+        try:
+            reply = self.http.post(
+                self.url, json={"to": message.to, "text": message.text, "reference": message.idempotency_key},
+                headers={"Idempotency-Key": message.idempotency_key}, timeout=SMS_TIMEOUT_SECONDS)
+        except requests.RequestException as exc:
+            raise SendError(f"SMS gateway unreachable: {exc.__class__.__name__}", permanent=False) from None
+        if reply.status_code in (401, 403):
+            raise SendError(f"SMS gateway refused the token ({reply.status_code})", permanent=False,
+                            channel_down=True)
+        if reply.status_code in (408, 429) or reply.status_code >= 500:
+            raise SendError(f"SMS gateway busy ({reply.status_code})", permanent=False)
+        if reply.status_code >= 400:
+            raise SendError(f"SMS gateway rejected the message ({reply.status_code}): {reply.text[:200]}",
+                            permanent=True)
+        try:
+            return str(reply.json().get("id") or message.idempotency_key)
+        except ValueError:
+            return message.idempotency_key
+
+    def close(self) -> None:
+        self.http.close()
+
+
+# Channels on which resending with the same idempotency key cannot reach the customer twice.
+DEDUPING_CHANNELS = frozenset(adapter.name for adapter in (SmtpChannel, SmsGateway) if adapter.dedupes)
+
+
+def adapter_for(channel: str, config: Settings) -> SmtpChannel | SmsGateway:
+    """The configured adapter of a channel; ChannelNotConfigured names the missing setting."""
+    if channel == Channel.EMAIL:
+        if not config.smtp_url:
+            raise ChannelNotConfigured("email is not configured: set SURVEY_SMTP_URL and SURVEY_SMTP_FROM")
+        return SmtpChannel(config.smtp_url, config.smtp_from or "")
+    if channel == Channel.SMS:
+        if not config.sms_url:
+            raise ChannelNotConfigured("SMS is not configured: set SURVEY_SMS_URL (and SURVEY_SMS_TOKEN)")
+        return SmsGateway(config.sms_url, config.sms_token)
+    raise ChannelNotConfigured(f"the {channel} channel is not sent by the platform")

@@ -1,0 +1,1 @@
+"""Personal data: masking, erasure, and the audited response export."""
