@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from survey.web.app import middleware, prepare_or_exit, routes
+from survey.web.app import lifespan, middleware, prepare_or_exit, routes
 
 prepare_or_exit()
-app = st.App("staff_app.py", routes=routes(), middleware=middleware())
+app = st.App("staff_app.py", routes=routes(), middleware=middleware(), lifespan=lifespan)

@@ -33,7 +33,7 @@ def main() -> None:
     from survey.cases.rules import run_rules
     from survey.core import db as database
     from survey.privacy.export import write_export
-    from survey.core.filters import ResponseFilters
+    from survey.core.filters import Filters
 
     database.upgrade(url)
     demo.generate(url, responses=args.responses, truth_path=folder / "truth.json")
@@ -50,7 +50,7 @@ def main() -> None:
     for fmt in ("csv", "xlsx"):
         began = time.perf_counter()
         with database.session(url) as db:
-            rows = write_export(db, ResponseFilters(), folder / f"all.{fmt}", fmt)
+            rows = write_export(db, Filters(), folder / f"all.{fmt}", fmt)
         seconds = time.perf_counter() - began
         print(f"export_{fmt}_seconds: {seconds:.2f}")
         print(f"export_{fmt}_rows_per_second: {rows / seconds:.0f}")

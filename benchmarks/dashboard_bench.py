@@ -40,6 +40,7 @@ from survey.insight import dashboard as insight
 from survey.insight import metrics
 from survey.insight import rollup
 from survey.core import db as database
+from survey.core.filters import Filters
 from survey.models import (
     answer_daily,
     answer_weekly,
@@ -79,11 +80,11 @@ def latest_day(url: str) -> date:
 
 def requests(end: date) -> dict[str, insight.Request]:
     quarter = end.replace(month=(end.month - 1) // 3 * 3 + 1, day=1)
-    default = metrics.Filters(quarter, end)
+    default = Filters(quarter, end)
     return {"default": insight.Request(default),
             "weighted": insight.Request(default, weighted=True),
-            "filtered_monthly": insight.Request(metrics.Filters(end.replace(day=1), end, regions=("Hangzhou", "Ningbo"),
-                                                                tiers=("gold", "diamond")), metric="nps",
+            "filtered_monthly": insight.Request(Filters(end.replace(day=1), end, regions=("Hangzhou", "Ningbo"),
+                                                        tiers=("gold", "diamond")), metric="nps",
                                                 grain="month")}
 
 
@@ -102,13 +103,9 @@ def warm(url: str, request: insight.Request, repeats: int = 5) -> float:
     """The page's path on a repeat view: refresh (nothing new) and the Streamlit caches."""
     from ui import insight as view
 
-    f = request.filters
-    key = (f.start, f.end, f.surveys, f.regions, f.touch_points, f.tiers, request.metric, request.grain,
-           request.weighted, request.vip_weights, request.drivers_survey)
-
     def view_once():
         version = rollup.refresh(url)
-        view.dashboard(url, version, key)
+        view.dashboard(url, version, request)
         view.impacts(url, version, ())
 
     view_once()

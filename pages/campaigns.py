@@ -1,58 +1,90 @@
 """Campaigns (quality): audience with a live count, sampling, the sample-size planner, message
-with preview and SMS length, launch; then send progress, the send queue and the funnel."""
+with preview and SMS length, launch; then send progress, the send queue and the funnel.
+
+Launching asks first (audience, channel, message), says which channels can send and what to
+set for those that cannot, and carries a launch key made when the form is drawn (kept in the
+page address too): a second click, a resubmitted form or a reload finds the campaign it
+launched instead of launching another."""
+
+import re
+import uuid
+from datetime import datetime, timedelta
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey.distribution import audience as audiences
-from survey.accounts import auth
-from survey.core import db as database
-from survey.distribution import planner
-from survey.distribution.audience import Audience
-from survey.distribution.campaigns import campaigns, create_campaign, launchable_surveys
-from survey.distribution.operator_csv import export_campaign
-from survey.distribution.funnel import STAGES, funnel, nonresponse, response_rates
-from survey.core.i18n import label
-from survey.distribution.messages import TemplateError, compose, default_messages, sample_link, sms_length, template_problems
-from survey.models import Survey, utcnow
-from survey.distribution.sampling import SamplingPlan, parse_quotas
-from survey.distribution.sending import campaign_progress, resolve_uncertain, run_queue, uncertain_deliveries
+from survey.core.config import settings
+from survey.core.errors import SurveyError
+from survey.core.i18n import label, text_in
 from survey.core.vocab import Channel, EventKind, Tier, TouchPoint
+from survey.distribution import service
+from survey.distribution.audience import Audience
+from survey.distribution.channels import ChannelNotConfigured, ChannelStatus
+from survey.distribution.funnel import STAGES
+from survey.distribution.messages import (
+    compose,
+    default_messages,
+    sample_link,
+    sms_length,
+    template_problems,
+)
+from survey.distribution.sampling import SamplingPlan, parse_quotas
+from survey.distribution.sending import SendReport
+from survey.models import utcnow
+from ui import feedback
+from ui.channels import channel_name, missing_text, show_statuses, unconfigured
 from ui.format import count, pct, points
 from ui.session import lang, require_page, tr
 
 user = require_page(__file__)
 st.title(tr("dist.page.campaigns"))
+PAGE = "campaigns"
 LANGS = ("zh-CN", "en")
 SEND_SECONDS = 60   # one click of "run the queue" works this long, then reports
+RECENT_DAYS = 7     # the default event window: events closed in the last week, not every event ever
+LAUNCH_KEY = "camp_launch_key"
+LAUNCH_PARAM = "launch"          # the same key in the page address, so a reload keeps it
+CONFIRMING = "camp_confirming"
+KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
 
 
 def vocabulary(name: str, values) -> dict:
     return {"options": [v.value for v in values], "format_func": lambda v: label(name, v, lang())}
 
 
-def audience_form(db, survey_code: str, channel: str) -> Audience:
-    options = audiences.filter_options(db)
+def audience_form(survey_code: str, channel: str) -> Audience:
+    """Customers with a service event closed recently (the last week unless changed), or, as an
+    explicit choice, every customer whatever their events."""
+    options = service.audience_options()
     st.subheader(tr("dist.audience"))
+    scope = st.radio(tr("dist.scope"), ("events", "everyone"), key="camp_scope", horizontal=True,
+                     format_func=lambda s: tr(f"dist.scope.{s}"))
+    by_event = scope == "events"
     left, middle, right = st.columns(3)
-    kinds = left.multiselect(tr("dist.event_kinds"), placeholder=tr("app.choose_filter"), key="camp_kinds", **vocabulary("event_kind", EventKind))
-    since = left.date_input(tr("dist.closed_since"), value=None, key="camp_since")
-    until = left.date_input(tr("dist.closed_until"), value=None, key="camp_until")
+    kinds, since, until, touch_points, teams = [], None, None, [], []
+    if by_event:
+        today = datetime.now(settings().timezone).date()
+        kinds = left.multiselect(tr("dist.event_kinds"), placeholder=tr("app.choose_filter"), key="camp_kinds", **vocabulary("event_kind", EventKind))
+        since = left.date_input(tr("dist.closed_since"), value=today - timedelta(days=RECENT_DAYS), key="camp_since")
+        until = left.date_input(tr("dist.closed_until"), value=today, key="camp_until")
+    else:
+        left.caption(tr("dist.scope.everyone_help"))
     tiers = middle.multiselect(tr("dist.tiers"), placeholder=tr("app.choose_filter"), key="camp_tiers", **vocabulary("tier", Tier))
     regions = middle.multiselect(tr("dist.regions"), options["regions"], placeholder=tr("app.choose_filter"), key="camp_regions",
                                  format_func=lambda v: label("region", v, lang()))
     segments = middle.multiselect(tr("dist.segments"), options["segments"], placeholder=tr("app.choose_filter"), key="camp_segments",
                                   format_func=lambda v: label("segment", v, lang()))
-    touch_points = right.multiselect(tr("dist.touch_points"), placeholder=tr("app.choose_filter"), key="camp_touch", **vocabulary("touch_point", TouchPoint))
-    teams = right.multiselect(tr("dist.teams"), options["teams"], placeholder=tr("app.choose_filter"), key="camp_teams")
+    if by_event:
+        touch_points = right.multiselect(tr("dist.touch_points"), placeholder=tr("app.choose_filter"), key="camp_touch", **vocabulary("touch_point", TouchPoint))
+        teams = right.multiselect(tr("dist.teams"), options["teams"], placeholder=tr("app.choose_filter"), key="camp_teams")
     fatigue = right.number_input(tr("dist.fatigue_days"), 0, 365, 30, key="camp_fatigue",
                                  help=tr("dist.fatigue_help"))
     survey_fatigue = right.number_input(tr("dist.survey_fatigue_days"), 0, 730, 90, key="camp_survey_fatigue")
     return Audience(survey_code=survey_code, event_kinds=tuple(kinds), closed_since=since, closed_until=until,
                     regions=tuple(regions), touch_points=tuple(touch_points), teams=tuple(teams), tiers=tuple(tiers),
                     segments=tuple(segments), channel=channel, fatigue_days=int(fatigue),
-                    survey_fatigue_days=int(survey_fatigue))
+                    survey_fatigue_days=int(survey_fatigue), events=by_event)
 
 
 def sampling_form(audience_size: int) -> SamplingPlan:
@@ -79,9 +111,9 @@ def sampling_form(audience_size: int) -> SamplingPlan:
                         per_stratum=int(size) if allocation == "fixed" else None, quotas=quotas)
 
 
-def planner_panel(db, audience: Audience, audience_size: int) -> None:
+def planner_panel(audience: Audience, audience_size: int) -> None:
     with st.expander(tr("dist.planner"), expanded=True):
-        historic = planner.historic_response_rate(db, audience)
+        historic = service.historic_rate(audience)
         left, middle, right = st.columns(3)
         metric = left.radio(tr("dist.plan_metric"), ("csat", "nps"), key="plan_metric", horizontal=True,
                             format_func=lambda m: tr(f"dist.plan_metric.{m}"))
@@ -94,12 +126,8 @@ def planner_panel(db, audience: Audience, audience_size: int) -> None:
                                   high=pct(historic.ci_high), scope=tr(f"dist.scope.{historic.scope}")))
         else:
             middle.caption(tr("dist.no_history"))
-        if metric == "csat":
-            plan = planner.plan_csat(planner.baseline_csat(db, audience.survey_code), change, rate, audience_size)
-            baseline = pct(plan.baseline)
-        else:
-            plan = planner.plan_nps(*planner.baseline_nps(db, audience.survey_code), change, rate, audience_size)
-            baseline = points(plan.baseline)
+        plan = service.plan_sample(audience.survey_code, metric, change, rate, audience_size)
+        baseline = pct(plan.baseline) if metric == "csat" else points(plan.baseline)
         right.metric(tr("dist.invitations_needed"), count(plan.invitations_per_group),
                      help=tr("dist.invitations_needed_help", responses=count(plan.responses_per_group),
                              baseline=baseline, change=points(change)))
@@ -112,7 +140,7 @@ def planner_panel(db, audience: Audience, audience_size: int) -> None:
                           detectable=points(plan.detectable_with_audience)))
 
 
-def message_form(channel: str, survey: Survey) -> dict:
+def message_form(channel: str, survey: service.SurveyChoice) -> dict:
     st.subheader(tr("dist.message"))
     messages = default_messages()
     kinds = ("invitation", "reminder", "subject") if channel == Channel.EMAIL else ("invitation", "reminder")
@@ -128,9 +156,7 @@ def message_form(channel: str, survey: Survey) -> dict:
         if problems:
             st.error("; ".join(problems))
             continue
-        text, subject = compose(messages, kind, lang=preview_language, name="王伟" if preview_language == "zh-CN"
-                                else "Emma Smith", survey_names={"zh-CN": survey.name_zh, "en": survey.name_en},
-                                link=sample_link(), expires=utcnow())
+        text, subject = sample_message(messages, kind, preview_language, survey)
         st.markdown(f"**{tr(f'dist.message.{kind}')}**" + (f" — {subject}" if channel == Channel.EMAIL else ""))
         st.code(text, language=None, wrap_lines=True)
         length = sms_length(text)
@@ -139,47 +165,142 @@ def message_form(channel: str, survey: Survey) -> dict:
     return messages
 
 
+def sample_message(messages: dict, kind: str, language: str, survey: service.SurveyChoice) -> tuple[str, str]:
+    """(text, subject) of a message as a sample customer would get it."""
+    return compose(messages, kind, lang=language, name="王伟" if language == "zh-CN" else "Emma Smith",
+                   survey_names=survey.names, link=sample_link(), expires=utcnow())
+
+
+def launch_key() -> str:
+    """The key of the campaign this form launches: made when the form is first drawn, and taken
+    from the page address after a reload (see the module docstring)."""
+    key = st.session_state.get(LAUNCH_KEY)
+    if key is None:
+        from_address = st.query_params.get(LAUNCH_PARAM, "")
+        key = from_address if KEY_PATTERN.fullmatch(from_address) else uuid.uuid4().hex
+        st.session_state[LAUNCH_KEY] = key
+    if st.query_params.get(LAUNCH_PARAM) != key:
+        st.query_params[LAUNCH_PARAM] = key
+    return key
+
+
+def ask_to_confirm() -> None:
+    st.session_state[CONFIRMING] = True
+
+
+def cancel_launch() -> None:
+    st.session_state.pop(CONFIRMING, None)
+
+
+def start_new_form() -> None:
+    """A new launch key: the next launch is a new campaign."""
+    st.session_state[LAUNCH_KEY] = uuid.uuid4().hex
+    st.query_params[LAUNCH_PARAM] = st.session_state[LAUNCH_KEY]
+    cancel_launch()
+
+
+def invited_text(plan: SamplingPlan, size: int) -> str:
+    if plan.method == "everyone":
+        return count(size)
+    if plan.n is not None:
+        return count(min(plan.n, size))
+    return tr("dist.confirm_per_stratum", n=count(plan.per_stratum or 0))
+
+
+def launch(key: str, queue_until_configured: bool, **campaign) -> None:
+    """Launch (once per key) and say what happened: launched, queued for a channel, or launched before."""
+    try:
+        launched = service.launch_campaign(user.id, launch_key=key, queue_until_configured=queue_until_configured,
+                                           **campaign)
+    except ChannelNotConfigured as exc:
+        feedback.error(PAGE, missing_text(exc.channel, exc.settings) + " " + tr("dist.nothing_launched"))
+    except SurveyError as exc:
+        feedback.error(PAGE, str(exc))
+    else:
+        st.session_state["camp_select"] = launched.campaign_id   # the campaigns tab opens on it
+        n = count(launched.invitations)
+        if launched.repeated:
+            feedback.info(PAGE, tr("dist.already_launched", id=launched.campaign_id, n=n))
+        elif launched.waits_for_channel:
+            feedback.warning(PAGE, tr("dist.launched_waiting", id=launched.campaign_id, n=n,
+                                      channel=channel_name(campaign["channel"])))
+        else:
+            feedback.success(PAGE, tr("dist.launched", id=launched.campaign_id, n=n))
+        start_new_form()
+    st.rerun()
+
+
+def confirm_launch(key: str, size: int, survey: service.SurveyChoice, channels: list[ChannelStatus],
+                   **campaign) -> None:
+    """What will happen, before it happens: how many, by which channel, with which message."""
+    channel, messages = campaign["channel"], campaign["messages"]
+    with st.container(border=True):
+        st.markdown(f"**{tr('dist.confirm_title')}**")
+        st.markdown(tr("dist.confirm_summary", audience=count(size), invited=invited_text(campaign["plan"], size),
+                       channel=channel_name(channel), survey=text_in(survey.names, lang())))
+        preview_language = st.session_state.get("msg_preview_lang", LANGS[0])
+        if not template_problems(messages["invitation"][preview_language], kind="invitation"):
+            st.code(sample_message(messages, "invitation", preview_language, survey)[0], language=None,
+                    wrap_lines=True)
+        waiting = unconfigured(channels, channel)
+        queue = False
+        if waiting is not None:
+            st.error(missing_text(waiting.channel, waiting.missing or waiting.settings) + " "
+                     + tr("dist.launch_refused_until"))
+            queue = st.checkbox(tr("dist.queue_until_configured", channel=channel_name(channel)),
+                                key="camp_queue_unconfigured")
+        left, right = st.columns(2)
+        if left.button(tr("dist.confirm_launch"), key="camp_confirm", type="primary",
+                       disabled=waiting is not None and not queue):
+            launch(key, queue, **campaign)
+        right.button(tr("dist.cancel_launch"), key="camp_cancel", on_click=cancel_launch)
+
+
 def new_campaign() -> None:
-    with database.session() as db:
-        surveys = launchable_surveys(db)
-        if not surveys:
-            st.info(tr("dist.no_surveys"))
-            return
-        by_code = {s.code: s for s in surveys}
-        top = st.columns(3)
-        code = top[0].selectbox(tr("dist.survey"), list(by_code), key="camp_survey",
-                                format_func=lambda c: by_code[c].name_zh if lang() == "zh-CN" else by_code[c].name_en)
-        channel = top[1].selectbox(tr("dist.channel"), [c.value for c in Channel], key="camp_channel",
-                                   format_func=lambda c: label("channel", c, lang()))
-        name = top[2].text_input(tr("dist.campaign_name"), key="camp_name")
-        audience = audience_form(db, code, channel)
-        size = audiences.count(db, audience)
-        st.metric(tr("dist.audience_count"), count(size))
-        try:
-            plan = sampling_form(size)
-        except ValueError as exc:
-            st.error(str(exc))
-            return
-        planner_panel(db, audience, size)
-        st.subheader(tr("dist.timing"))
-        timing = st.columns(3)
-        expires = timing[0].number_input(tr("dist.expires_days"), 1, 90, 14, key="camp_expires")
-        remind_after = timing[1].number_input(tr("dist.remind_after"), 0, 30, 3, key="camp_remind_after",
-                                              help=tr("dist.remind_help"))
-        max_reminders = timing[2].number_input(tr("dist.max_reminders"), 0, 5, 1, key="camp_max_reminders")
-        messages = message_form(channel, by_code[code])
-    if st.button(tr("dist.launch"), key="camp_launch", type="primary", disabled=size == 0):
-        try:
-            with database.session() as db:
-                created = create_campaign(
-                    db, code, audience, plan, channel, name=name or None, expires_days=int(expires),
-                    remind_after_days=int(remind_after) or None,
-                    max_reminders=int(max_reminders) if remind_after else 0,
-                    messages=messages, actor=auth.acting_user(db, user.id))
-            st.session_state["camp_select"] = created.campaign.id
-            st.success(tr("dist.launched", id=created.campaign.id, n=count(created.invitations)))
-        except (TemplateError, ValueError) as exc:
-            st.error(str(exc))
+    surveys = service.launchable_surveys()
+    if not surveys:
+        st.info(tr("dist.no_surveys"))
+        return
+    key = launch_key()
+    earlier = service.campaign_launched_with(key)
+    if earlier is not None:     # a reload after the launch, or a second session of the same form
+        st.info(tr("dist.already_launched", id=earlier.campaign_id, n=count(earlier.invitations)))
+        st.button(tr("dist.start_new"), key="camp_start_new", on_click=start_new_form)
+        return
+    channels = service.channel_statuses()
+    show_statuses(channels)
+    by_code = {s.code: s for s in surveys}
+    top = st.columns(3)
+    code = top[0].selectbox(tr("dist.survey"), list(by_code), key="camp_survey",
+                            format_func=lambda c: text_in(by_code[c].names, lang()))
+    channel = top[1].selectbox(tr("dist.channel"), [c.value for c in Channel], key="camp_channel",
+                               format_func=lambda c: label("channel", c, lang()))
+    name = top[2].text_input(tr("dist.campaign_name"), key="camp_name")
+    if (waiting := unconfigured(channels, channel)) is not None:
+        st.warning(missing_text(waiting.channel, waiting.missing or waiting.settings))
+    audience = audience_form(code, channel)
+    size = service.audience_size(audience)
+    st.metric(tr("dist.audience_count"), count(size))
+    try:
+        plan = sampling_form(size)
+    except SurveyError as exc:
+        st.error(str(exc))
+        return
+    planner_panel(audience, size)
+    st.subheader(tr("dist.timing"))
+    timing = st.columns(3)
+    expires = timing[0].number_input(tr("dist.expires_days"), 1, 90, 14, key="camp_expires")
+    remind_after = timing[1].number_input(tr("dist.remind_after"), 0, 30, 3, key="camp_remind_after",
+                                          help=tr("dist.remind_help"))
+    max_reminders = timing[2].number_input(tr("dist.max_reminders"), 0, 5, 1, key="camp_max_reminders")
+    messages = message_form(channel, by_code[code])
+    st.button(tr("dist.launch"), key="camp_launch", type="primary", disabled=size == 0,
+              on_click=ask_to_confirm)
+    if st.session_state.get(CONFIRMING) and size:
+        confirm_launch(key, size, by_code[code], channels, survey_code=code, audience=audience, plan=plan,
+                       channel=channel, name=name or None, expires_days=int(expires),
+                       remind_after_days=int(remind_after) or None,
+                       max_reminders=int(max_reminders) if remind_after else 0, messages=messages)
 
 
 def funnel_chart(counts: dict) -> None:
@@ -199,42 +320,61 @@ def rate_table(rates, keys) -> pd.DataFrame:
     } for rate in rates])
 
 
-def send_panel(campaign) -> None:
-    with database.session() as db:
-        progress = campaign_progress(db, campaign.id)
-        waiting = uncertain_deliveries(db, campaign.id)
-    total = sum(progress.values())
-    done = progress["sent"] + progress["failed"] + progress["skipped"]
+def send_summary(report: SendReport) -> tuple[str, list[str]]:
+    """What one run of the queue did, and why anything was held back."""
+    details = [tr("dist.send_quiet", n=report.deferred_quiet)] if report.deferred_quiet else []
+    return (tr("dist.send_report", sent=report.sent, failed=report.failed, retrying=report.retrying,
+               skipped=report.skipped), details + list(report.unavailable.values()))
+
+
+def decide_uncertain(delivery_id: int, delivered: bool) -> None:
+    try:
+        service.decide_uncertain_message(user.id, delivery_id, delivered=delivered)
+    except SurveyError as exc:
+        feedback.error(PAGE, str(exc))
+    else:
+        feedback.success(PAGE, tr("dist.uncertain_marked" if delivered else "dist.uncertain_resent", id=delivery_id))
+
+
+def send_panel(campaign: service.CampaignSummary) -> None:
+    status = service.send_status(campaign.id)
+    progress, total, done = status.progress, status.total, status.done
+    waiting = unconfigured(service.channel_statuses(), campaign.channel)
+    if waiting is not None and status.waiting:
+        st.warning(tr("dist.waiting_for_channel", n=count(status.waiting),
+                      missing=missing_text(waiting.channel, waiting.missing or waiting.settings)))
     bar = st.progress(done / total if total else 0.0,
                       text=tr("dist.progress", sent=progress["sent"], failed=progress["failed"],
-                              pending=progress["pending"] + progress["claimed"] + progress["sending"], total=total))
-    if st.button(tr("dist.run_queue"), key="camp_send", disabled=not (progress["pending"] or progress["claimed"])):
+                              pending=status.waiting, total=total))
+    if st.button(tr("dist.run_queue"), key="camp_send", disabled=not status.sendable):
         def show(sent_now: int, due: int) -> None:
             bar.progress(min((done + sent_now) / total, 1.0), text=tr("dist.sending", n=sent_now, due=due))
 
-        with database.session() as db:
-            sender = auth.acting_user(db, user.id)
-        report = run_queue(campaign_id=campaign.id, max_seconds=SEND_SECONDS, progress=show, actor=sender)
-        st.info(report.summary())
+        report = service.send_campaign(user.id, campaign.id, max_seconds=SEND_SECONDS, progress=show)
+        message, details = send_summary(report)
+        feedback.report(PAGE, "warning" if details or report.failed else "success", message, details)
         st.rerun()
-    if waiting:
-        st.warning(tr("dist.uncertain", n=len(waiting)))
-        for delivery in waiting:
+    if status.uncertain:
+        st.warning(tr("dist.uncertain", n=len(status.uncertain)))
+        for message in status.uncertain:
             cols = st.columns([3, 1, 1])
-            cols[0].caption(f"#{delivery.id} · {delivery.last_error}")
+            cols[0].caption(f"#{message.delivery_id} · {message.last_error}")
             for column, delivered, key in ((cols[1], True, "mark"), (cols[2], False, "resend")):
-                if column.button(tr(f"dist.uncertain_{key}"), key=f"uncertain_{key}_{delivery.id}"):
-                    with database.session() as db:
-                        resolve_uncertain(db, delivery.id, delivered=delivered, actor=auth.acting_user(db, user.id))
-                    st.rerun()
+                column.button(tr(f"dist.uncertain_{key}"), key=f"uncertain_{key}_{message.delivery_id}",
+                              on_click=decide_uncertain, args=(message.delivery_id, delivered))
 
 
-def export_panel(campaign) -> None:
+def export_panel(campaign: service.CampaignSummary) -> None:
     everything = st.checkbox(tr("dist.export_all"), key="camp_export_all")
     if st.button(tr("dist.export_prepare"), key="camp_export_prepare"):
-        with database.session() as db:
-            exported = export_campaign(db, campaign.id, everything=everything, actor=auth.acting_user(db, user.id))
-        st.session_state["camp_export_file"] = (campaign.id, exported.text, exported.rows)
+        try:
+            exported = service.export_campaign_file(user.id, campaign.id, everything=everything)
+        except SurveyError as exc:
+            feedback.error(PAGE, str(exc))
+        else:
+            st.session_state["camp_export_file"] = (campaign.id, exported.text, exported.rows)
+            feedback.success(PAGE, tr("dist.exported", rows=count(exported.rows), handed_over=count(exported.handed_over)))
+        st.rerun()
     prepared = st.session_state.get("camp_export_file")
     if prepared and prepared[0] == campaign.id:
         st.download_button(tr("dist.export_download", n=prepared[2]), prepared[1].encode("utf-8"),
@@ -242,8 +382,7 @@ def export_panel(campaign) -> None:
 
 
 def campaign_view() -> None:
-    with database.session() as db:
-        existing = campaigns(db)
+    existing = service.recent_campaigns()
     if not existing:
         st.info(tr("dist.no_campaigns"))
         return
@@ -251,12 +390,9 @@ def campaign_view() -> None:
     chosen = st.selectbox(tr("dist.campaign"), list(by_id), key="camp_select", format_func=lambda i: (
         f"#{i} · {by_id[i].name} · {label('channel', by_id[i].channel, lang())}"))
     campaign = by_id[chosen]
-    with database.session() as db:
-        counts = funnel(db, campaign.id)
-        by_stratum = response_rates(db, ("stratum",), campaign_id=campaign.id)
-        cells = nonresponse(db, ("tier", "region"), campaign_id=campaign.id)
-    figures = st.columns(4)
-    for column, stage in zip(figures, ("invited", "sent", "completed", "failed")):
+    figures = service.campaign_figures(campaign.id)
+    counts, cells = figures.funnel, figures.nonresponse
+    for column, stage in zip(st.columns(4), ("invited", "sent", "completed", "failed")):
         column.metric(tr(f"dist.stage.{stage}"), count(counts[stage]))
     if campaign.channel in (Channel.SMS, Channel.EMAIL):
         send_panel(campaign)
@@ -266,7 +402,7 @@ def campaign_view() -> None:
         st.caption(tr("dist.phone_campaign"))
     funnel_chart(counts)
     st.subheader(tr("dist.rate_by_stratum"))
-    st.dataframe(rate_table(by_stratum, ("stratum",)), hide_index=True, width="stretch", key="camp_rates")
+    st.dataframe(rate_table(figures.rates_by_stratum, ("stratum",)), hide_index=True, width="stretch", key="camp_rates")
     st.subheader(tr("dist.nonresponse"))
     st.caption(tr("dist.nonresponse_help"))
     if not cells.empty and cells["delivered"].sum():
@@ -280,6 +416,7 @@ def campaign_view() -> None:
         st.altair_chart(heat, width="stretch")
 
 
+feedback.show(PAGE)
 new_tab, campaigns_tab = st.tabs([tr("dist.new_campaign"), tr("dist.campaigns")])
 with new_tab:
     new_campaign()

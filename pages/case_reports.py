@@ -1,25 +1,36 @@
 """Case reports: opened, closed and overdue by team; time to close; recovery rate; root causes by
 month; and a recurring root cause turned into a draft service change."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey.cases import reports as case_reports
-from survey.accounts import auth
-from survey.core import db as database
+from survey.cases import service as cases
 from survey.core.i18n import label
-from survey.overview import local_today
 from survey.core.vocab import Role
+from survey.overview import local_today
+from ui import feedback
 from ui.format import count, pct, points
 from ui.registry import pages_for
 from ui.session import lang, require_page, tr
 
+PAGE = "case_reports"
 user = require_page(__file__)
 st.title(tr("cases.reports_page"))
 CHANGES_PAGE = "pages/changes.py"
+
+
+def draft_change(cause: cases.Recurring, start: date, end: date) -> None:
+    try:
+        change_id = cases.draft_service_change(user.id, cause, start, end)
+    except cases.CaseError as exc:
+        feedback.error(PAGE, str(exc))
+    else:
+        feedback.success(PAGE, tr("cases.change_created", id=change_id))
+    st.rerun()
+
 
 today = local_today()
 picked = st.date_input(tr("cases.period"), (today - timedelta(days=89), today), key="case_reports_period",
@@ -29,17 +40,13 @@ if not isinstance(picked, tuple) or len(picked) != 2:
     st.stop()
 start, end = picked
 
-with database.session() as db:
-    frame = case_reports.case_frame(db, start, end)
-    recurring = case_reports.recurring_causes(db, frame)
-teams = case_reports.by_team(frame)
-times = case_reports.close_times(frame)
-recovery = case_reports.recovery(frame)
+report = cases.case_report(start, end)
+teams, times, recovery = report.by_team, report.close_times, report.recovery
 
 cols = st.columns(5)
-cols[0].metric(tr("cases.opened"), count(int(frame["opened_in"].sum())))
-cols[1].metric(tr("cases.closed"), count(int(frame["closed_in"].sum())))
-cols[2].metric(tr("cases.overdue_now"), count(int(teams["overdue"].sum()) if not teams.empty else 0))
+cols[0].metric(tr("cases.opened"), count(report.opened))
+cols[1].metric(tr("cases.closed"), count(report.closed))
+cols[2].metric(tr("cases.overdue_now"), count(report.overdue_now))
 cols[3].metric(tr("cases.median_close"), tr("cases.hours", h=points(times.median_hours)),
                help=tr("cases.close_help", n=times.n, p25=points(times.p25_hours), p75=points(times.p75_hours),
                        p90=points(times.p90_hours),
@@ -65,13 +72,13 @@ left, right = st.columns(2)
 with left:
     st.subheader(tr("cases.time_to_close"))
     chart = alt.Chart(times.distribution).mark_bar().encode(
-        x=alt.X("bin:N", sort=list(case_reports.CLOSE_BIN_LABELS), title=tr("cases.time_to_close")),
+        x=alt.X("bin:N", sort=list(cases.CLOSE_BIN_LABELS), title=tr("cases.time_to_close")),
         y=alt.Y("cases:Q", title=tr("cases.case_count")),
         tooltip=[alt.Tooltip("bin:N"), alt.Tooltip("cases:Q", title=tr("cases.case_count"))])
     st.altair_chart(chart, width="stretch")
 with right:
     st.subheader(tr("cases.root_causes_month"))
-    causes = case_reports.root_causes_by_month(frame)
+    causes = report.root_causes
     if causes.empty:
         st.info(tr("cases.no_root_causes"))
     else:
@@ -88,9 +95,12 @@ with right:
 st.subheader(tr("cases.recurring"))
 st.caption(tr("cases.recurring_help"))
 changes_page = next((p.path for p in pages_for(user.role) if p.path == CHANGES_PAGE), None)
-if not recurring:
+outcome = feedback.show(PAGE)
+if outcome is not None and outcome.kind == "success" and changes_page:
+    st.page_link(changes_page, label=tr("cases.open_changes"), icon=":material/open_in_new:")
+if not report.recurring:
     st.info(tr("cases.no_recurring"))
-for cause in recurring:
+for cause in report.recurring:
     row = st.columns([3, 2, 2])
     scope = ", ".join([*cause.regions, *(label("touch_point", t, lang()) for t in cause.touch_points),
                        *(label("tier", t, lang()) for t in cause.tiers)]) or tr("cases.scope_everywhere")
@@ -100,8 +110,4 @@ for cause in recurring:
         row[1].caption(tr("cases.change_drafted", id=cause.change_id))
     if user.role in (Role.QUALITY, Role.ADMIN) and row[2].button(
             tr("cases.draft_change"), key=f"case_draft_{cause.root_cause}"):
-        with database.session() as db:
-            change = case_reports.draft_service_change(db, cause, start, end, actor=auth.acting_user(db, user.id))
-        st.success(tr("cases.change_created", id=change.id))
-        if changes_page:
-            st.page_link(changes_page, label=tr("cases.open_changes"), icon=":material/open_in_new:")
+        draft_change(cause, start, end)

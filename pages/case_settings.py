@@ -1,47 +1,42 @@
 """Case rules (quality, admin): the rules that open follow-up cases, the SLA per tier, how far back
 the rules look, which team takes a case, and who is in which team."""
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
-from survey.accounts import auth
-from survey.cases import settings as config
-from survey.core import db as database
-from survey.cases.workflow import workers
+from survey.accounts import service as accounts
+from survey.cases import service as config
 from survey.core.i18n import label
-from survey.models import User
-from survey.cases.themes import THEMES
 from survey.core.vocab import TouchPoint
+from ui import feedback
 from ui.session import lang, require_page, tr
 
+PAGE = "case_settings"
 user = require_page(__file__)
 st.title(tr("cases.settings_page"))
-RESULT_KEY = "case_settings_result"
 
 
-def saved(action, success_key: str) -> None:
+def saved(save: Callable[[], object], success_key: str) -> None:
+    """Save one setting; what happened shows after the rerun."""
     try:
-        with database.session() as db:
-            action(db, auth.acting_user(db, user.id))
-        st.session_state[RESULT_KEY] = ("success", tr(success_key))
-        st.rerun()
-    except ValueError as exc:
-        st.error(str(exc))
+        save()
+    except ValueError as exc:     # the settings' own refusals: what is wrong with the input
+        feedback.error(PAGE, str(exc))
+    else:
+        feedback.success(PAGE, tr(success_key))
+    st.rerun()
 
 
 def name_of(rule) -> str:
     return rule.name_zh if lang() == "zh-CN" else rule.name_en
 
 
-kind, message = st.session_state.pop(RESULT_KEY, (None, None))
-if kind:
-    st.success(message)
-
-with database.session() as db:
-    stored_rules = config.rules(db)
-    loop = config.loop_settings(db)
-    stored_routes = config.routes(db)
-    people = workers(db)
+feedback.show(PAGE)
+current_settings = config.case_settings()
+stored_rules, loop = current_settings.rules, current_settings.loop
+stored_routes, people = current_settings.routes, current_settings.workers
 
 rules_tab, sla_tab, routes_tab, teams_tab = st.tabs(
     [tr("cases.rules"), tr("cases.sla"), tr("cases.routes"), tr("cases.members")])
@@ -78,12 +73,12 @@ with rules_tab:
             params["at_most"] = score[1].number_input(tr("cases.rule_at_most"), 0, 10, int(rule.params["at_most"]),
                                                       key="case_rule_at_most")
         if rule.kind == config.RuleKind.COMMENT_THEME:
-            params["themes"] = st.multiselect(tr("cases.rule_themes"), list(THEMES), rule.params.get("themes", []),
+            params["themes"] = st.multiselect(tr("cases.rule_themes"), list(config.THEMES), rule.params.get("themes", []),
                                               key="case_rule_themes", placeholder=tr("app.choose"),
                                               format_func=lambda t: label("dimension", t, lang()))
         if st.form_submit_button(tr("cases.save"), key="case_rule_save", type="primary"):
             spec = config.RuleSpec(rule.code, name_zh, name_en, rule.kind, params, priority, enabled, int(position))
-            saved(lambda db, me: config.save_rule(db, spec, actor=me), "cases.saved_rule")
+            saved(lambda: config.save_rule(user.id, spec), "cases.saved_rule")
 
 with sla_tab, st.form("case_sla"):
     cols = st.columns(len(config.TIERS))
@@ -96,7 +91,7 @@ with sla_tab, st.form("case_sla"):
                         format_func=lambda f: tr(f"cases.fallback_{f}"))
     if st.form_submit_button(tr("cases.save"), key="case_sla_save", type="primary"):
         new = config.LoopSettings({t: int(h) for t, h in hours.items()}, int(lookback), fallback)
-        saved(lambda db, me: config.save_loop_settings(db, new, actor=me), "cases.saved_settings")
+        saved(lambda: config.save_loop_settings(user.id, new), "cases.saved_settings")
 
 with routes_tab:
     st.caption(tr("cases.routes_help"))
@@ -115,7 +110,7 @@ with routes_tab:
 
         specs = [config.RouteSpec(str(row["team"] or ""), split(row["regions"]), split(row["touch_points"]),
                                   split(row["tiers"])) for row in edited.to_dict("records")]
-        saved(lambda db, me: config.save_routes(db, specs, actor=me), "cases.saved_routes")
+        saved(lambda: config.save_routes(user.id, specs), "cases.saved_routes")
 
 with teams_tab:
     st.caption(tr("cases.members_help"))
@@ -126,6 +121,6 @@ with teams_tab:
     with st.form("case_member_team"):
         team = st.text_input(tr("cases.team"), current.team or "", key="case_member_team")
         if st.form_submit_button(tr("cases.save"), key="case_member_save"):
-            saved(lambda db, me: auth.set_team(db, db.get(User, member), team, actor=me), "cases.saved_member")
+            saved(lambda: accounts.set_team(user.id, member, team), "cases.saved_member")
     st.dataframe(pd.DataFrame([{tr("cases.member"): p.username, tr("cases.team"): p.team or ""} for p in people]),
                  hide_index=True, width="stretch")

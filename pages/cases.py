@@ -1,27 +1,26 @@
 """Follow-up cases: agents see their cases (overdue first) and work them; quality staff see every
 team's, reassign and run the rules; executives read, with phone numbers masked."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from survey.cases import workflow as cases
-
-from survey.cases import recontact
-from survey.accounts import auth
-from survey.core import db as database
-from survey.cases.details import case_detail
+from survey.cases import service as cases
 from survey.core.config import settings
 from survey.core.i18n import label, text_in
-from survey.privacy.erasure import contact_for, text_for
 from survey.core.vocab import CaseStatus, Role
+from survey.distribution.service import channel_statuses
+from survey.privacy.service import contact_for, text_for
+from ui import feedback
+from ui.channels import missing_text
 from ui.format import count
 from ui.session import lang, require_page, tr
 
+PAGE = "cases"
 user = require_page(__file__)
 st.title(tr("cases.page"))
-RESULT_KEY = "cases_result"
 RECOVERED = {True: "cases.recovered_true", False: "cases.recovered_false", None: "cases.recovered_none"}
 works = user.role in (Role.AGENT, Role.QUALITY, Role.ADMIN)
 manages = user.role in (Role.QUALITY, Role.ADMIN)
@@ -31,22 +30,24 @@ def local(moment: datetime | None) -> str:
     return "" if moment is None else f"{moment.astimezone(settings().timezone):%Y-%m-%d %H:%M}"
 
 
-def act(action, success_key: str, **fields) -> None:
-    """Run a case change in one transaction; its message shows after the rerun."""
+def act(change: Callable[[], object], done: str) -> None:
+    """Run a change to a case; what happened shows after the rerun."""
     try:
-        with database.session() as db:
-            action(db, auth.acting_user(db, user.id))
-        st.session_state[RESULT_KEY] = ("success", tr(success_key, **fields))
-    except ValueError as exc:
-        st.session_state[RESULT_KEY] = ("error", str(exc))
+        change()
+    except cases.RecontactChannelMissing as exc:
+        feedback.error(PAGE, missing_text(exc.channel, exc.settings) + " " + tr("cases.recontact_not_sent"))
+    except cases.CaseError as exc:
+        feedback.error(PAGE, str(exc))
+    else:
+        feedback.success(PAGE, done)
+    st.rerun()
 
 
-def show_result() -> None:
-    kind, message = st.session_state.pop(RESULT_KEY, (None, None))
-    if kind == "success":
-        st.success(message)
-    elif kind == "error":
-        st.error(message)
+def run_rules() -> None:
+    report = cases.apply_rules(user.id)
+    feedback.success(PAGE, tr("cases.run_done", evaluated=report.evaluated, opened=report.opened,
+                              added=report.added_to_open, recontacts=report.recontacts_recorded))
+    st.rerun()
 
 
 def case_table(rows) -> None:
@@ -61,14 +62,11 @@ def case_table(rows) -> None:
     } for r in rows]), hide_index=True, width="stretch")
 
 
-show_result()
+feedback.show(PAGE)
 if manages and st.button(tr("cases.run_rules"), key="cases_run", help=tr("cases.run_rules_help")):
-    report = cases.run_rules()
-    st.success(tr("cases.run_done", evaluated=report.evaluated, opened=report.opened, added=report.added_to_open,
-                  recontacts=report.recontacts_recorded))
+    run_rules()
 
-with database.session() as db:
-    team_names = cases.teams(db)
+team_names = cases.teams()
 scopes = ["mine", "team", "all", "unassigned"] if user.role != Role.AGENT else ["mine", "unassigned"]
 left, middle, right = st.columns(3)
 scope = left.radio(tr("cases.scope"), scopes, key="cases_scope", horizontal=True,
@@ -79,9 +77,7 @@ statuses = middle.multiselect(tr("cases.status"), [s.value for s in CaseStatus],
                               format_func=lambda s: label("case_status", s, lang()))
 team = right.selectbox(tr("cases.team"), team_names, key="cases_team") if scope == "team" and team_names else None
 
-with database.session() as db:
-    rows = cases.case_list(db, assignee_id=user.id if scope == "mine" else None, team=team,
-                           unassigned=scope == "unassigned", statuses=statuses or None)
+rows = cases.case_queue(user.id, scope, team=team, statuses=statuses)
 overdue = sum(r.overdue for r in rows)
 cols = st.columns(3)
 cols[0].metric(tr("cases.shown"), count(len(rows)))
@@ -95,75 +91,67 @@ case_table(rows)
 chosen = st.selectbox(tr("cases.pick"), [r.id for r in rows], key="cases_pick",
                       format_func=lambda i: next(f"#{r.id} · {label('case_status', r.status, lang())} · {r.reason[:60]}"
                                                  for r in rows if r.id == i))
-with database.session() as db:
-    detail = case_detail(db, chosen)
-case = detail.case
-shown = contact_for(user.role, detail.customer_name, detail.customer_phone, detail.customer_email)
+case = cases.case_view(chosen)
+shown = contact_for(user.role, case.customer_name, case.customer_phone, case.customer_email)
 
 st.subheader(tr("cases.case_title", id=case.id, status=label("case_status", case.status, lang())))
 info = st.columns(4)
-info[0].markdown(f"**{tr('cases.customer')}**  \n{shown.name or '—'} · {label('tier', detail.tier, lang())}  \n"
+info[0].markdown(f"**{tr('cases.customer')}**  \n{shown.name or '—'} · {label('tier', case.tier, lang())}  \n"
                  f"{shown.phone or '—'}  \n{shown.email or ''}")
-info[1].markdown(f"**{tr('cases.due')}**  \n{local(case.due_at)}" + ("  \n⚠ " + tr("cases.overdue") if detail.overdue
+info[1].markdown(f"**{tr('cases.due')}**  \n{local(case.due_at)}" + ("  \n⚠ " + tr("cases.overdue") if case.overdue
                                                                       else ""))
-info[2].markdown(f"**{tr('cases.team')}**  \n{case.team or '—'}  \n{detail.assignee or tr('cases.nobody')}")
+info[2].markdown(f"**{tr('cases.team')}**  \n{case.team or '—'}  \n{case.assignee or tr('cases.nobody')}")
 info[3].markdown(f"**{tr('cases.root_cause')}**  \n{label('dimension', case.root_cause, lang()) or '—'}  \n"
                  f"{tr('cases.recovered')}: {tr(RECOVERED[case.recovered])}")
 st.caption(f"{tr('cases.reason')}: {case.reason}")
-if detail.survey_name:
-    with st.expander(tr("cases.answers", survey=text_in(detail.survey_name, lang()), day=detail.answered_on),
+if case.survey_name:
+    with st.expander(tr("cases.answers", survey=text_in(case.survey_name, lang()), day=case.answered_on),
                      expanded=True):
         st.dataframe(pd.DataFrame([{tr("cases.question"): text_in(a.question, lang()),
-                                    tr("cases.answer"): text_for(user.role, a.value)} for a in detail.answers]),
+                                    tr("cases.answer"): text_for(user.role, a.value)} for a in case.answers]),
                      hide_index=True, width="stretch")
 if case.notes:
     st.text(text_for(user.role, case.notes))
-if detail.recontact_status:
-    st.caption(tr("cases.recontact_state", state=label("invitation_status", detail.recontact_status, lang())))
+if case.recontact_status:
+    st.caption(tr("cases.recontact_state", state=label("invitation_status", case.recontact_status, lang())))
 
 if works:
     note = st.text_area(tr("cases.note"), key=f"cases_note_{case.id}", max_chars=cases.NOTE_LIMIT)
     buttons = st.columns(4)
-    status = CaseStatus(case.status)
-    if CaseStatus.CONTACTED in cases.TRANSITIONS[status] and buttons[0].button(
+    if CaseStatus.CONTACTED in case.next_statuses and buttons[0].button(
             tr("cases.mark_contacted"), key="cases_contacted"):
-        act(lambda db, me: cases.change_status(db, case.id, CaseStatus.CONTACTED, me, note=note),
-            "cases.done_contacted", id=case.id)
-        st.rerun()
-    if CaseStatus.UNREACHABLE in cases.TRANSITIONS[status] and buttons[1].button(
+        act(lambda: cases.change_status(user.id, case.id, CaseStatus.CONTACTED, note=note),
+            tr("cases.done_contacted", id=case.id))
+    if CaseStatus.UNREACHABLE in case.next_statuses and buttons[1].button(
             tr("cases.mark_unreachable"), key="cases_unreachable"):
-        act(lambda db, me: cases.change_status(db, case.id, CaseStatus.UNREACHABLE, me, note=note),
-            "cases.done_unreachable", id=case.id)
-        st.rerun()
-    if CaseStatus.OPEN in cases.TRANSITIONS[status] and buttons[2].button(tr("cases.reopen"), key="cases_reopen"):
-        act(lambda db, me: cases.change_status(db, case.id, CaseStatus.OPEN, me, note=note),
-            "cases.done_reopened", id=case.id)
-        st.rerun()
+        act(lambda: cases.change_status(user.id, case.id, CaseStatus.UNREACHABLE, note=note),
+            tr("cases.done_unreachable", id=case.id))
+    if CaseStatus.OPEN in case.next_statuses and buttons[2].button(tr("cases.reopen"), key="cases_reopen"):
+        act(lambda: cases.change_status(user.id, case.id, CaseStatus.OPEN, note=note),
+            tr("cases.done_reopened", id=case.id))
     if buttons[3].button(tr("cases.add_note"), key="cases_add_note"):
-        act(lambda db, me: cases.add_note(db, case.id, note, me), "cases.done_note", id=case.id)
-        st.rerun()
-    if CaseStatus.RESOLVED in cases.TRANSITIONS[status]:
+        act(lambda: cases.add_note(user.id, case.id, note), tr("cases.done_note", id=case.id))
+    if CaseStatus.RESOLVED in case.next_statuses:
         with st.form(f"cases_resolve_{case.id}"):
             root = st.selectbox(tr("cases.root_cause"), cases.ROOT_CAUSES, key="cases_root_cause",
                                 format_func=lambda c: label("dimension", c, lang()))
             send = st.checkbox(tr("cases.send_recontact"), key="cases_send_recontact", help=tr("cases.recontact_help"))
+            queue = any(not channel.configured for channel in channel_statuses()) and st.checkbox(
+                tr("cases.queue_recontact"), key="cases_queue_recontact")
             if st.form_submit_button(tr("cases.resolve"), key="cases_resolve", type="primary"):
-                act(lambda db, me: recontact.resolve(db, case.id, me, root, note=note, recontact=send),
-                    "cases.done_resolved", id=case.id)
-                st.rerun()
-    if status == CaseStatus.RESOLVED and case.recovered is None:
+                act(lambda: cases.resolve(user.id, case.id, root, note=note, send_recontact=send,
+                                          queue_until_configured=queue),
+                    tr("cases.done_resolved", id=case.id))
+    if case.status == CaseStatus.RESOLVED and case.recovered is None:
         asked = st.columns(2)
         if asked[0].button(tr("cases.phone_satisfied"), key="cases_phone_yes"):
-            act(lambda db, me: cases.record_phone_recontact(db, case.id, True, me), "cases.done_recontact", id=case.id)
-            st.rerun()
+            act(lambda: cases.record_phone_answer(user.id, case.id, True), tr("cases.done_recontact", id=case.id))
         if asked[1].button(tr("cases.phone_unsatisfied"), key="cases_phone_no"):
-            act(lambda db, me: cases.record_phone_recontact(db, case.id, False, me), "cases.done_recontact", id=case.id)
-            st.rerun()
+            act(lambda: cases.record_phone_answer(user.id, case.id, False), tr("cases.done_recontact", id=case.id))
 
 if manages:
-    with database.session() as db:
-        people = {u.id: f"{u.username} ({label('role', u.role, lang())}{', ' + u.team if u.team else ''})"
-                  for u in cases.workers(db)}
+    people = {w.id: f"{w.username} ({label('role', w.role, lang())}{', ' + w.team if w.team else ''})"
+              for w in cases.workers()}
     with st.form(f"cases_assign_{case.id}"):
         options = [None, *people]
         assignee = st.selectbox(tr("cases.assignee"), options, key="cases_assignee",
@@ -171,13 +159,12 @@ if manages:
                                 format_func=lambda i: tr("cases.nobody") if i is None else people[i])
         new_team = st.text_input(tr("cases.team"), case.team or "", key="cases_new_team")
         if st.form_submit_button(tr("cases.reassign"), key="cases_reassign"):
-            act(lambda db, me: cases.reassign(db, case.id, assignee, me, team=new_team.strip() or None),
-                "cases.done_assigned", id=case.id)
-            st.rerun()
+            act(lambda: cases.reassign(user.id, case.id, assignee, team=new_team.strip() or None),
+                tr("cases.done_assigned", id=case.id))
 
 st.subheader(tr("cases.history"))
 st.dataframe(pd.DataFrame([{
-    tr("cases.when"): local(event.at), tr("cases.who"): who or tr("cases.system"), tr("cases.field"): event.field,
+    tr("cases.when"): local(event.at), tr("cases.who"): event.who or tr("cases.system"), tr("cases.field"): event.field,
     tr("cases.from"): event.old_value or "", tr("cases.to"): event.new_value or "",
     tr("cases.note"): text_for(user.role, event.note),
-} for event, who in detail.history]), hide_index=True, width="stretch")
+} for event in case.history]), hide_index=True, width="stretch")

@@ -2,36 +2,32 @@
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import select
 
-from survey.insight import charts
-from survey.accounts import auth
-from survey.core import db as database
-from survey.insight.impact import question_label
 from survey.core.i18n import label
-from survey.models import ServiceChange
+from survey.core.vocab import ChangeKind, Dimension, Role
+from survey.insight import charts, service
+from survey.insight.service import ChangeError, ChangeInput, question_label
 from survey.overview import local_today
-from survey.insight.service_changes import (
-    ChangeError,
-    ChangeInput,
-    rating_questions,
-    save_change,
-)
-from survey.core.vocab import ChangeKind, Dimension, Tier, TouchPoint
+from ui import feedback
+from ui import format as fmt
 from ui import insight as view
+from ui.filters import group_pickers
 from ui.session import lang, require_page, tr
+
+PAGE = "changes"
+SCOPE_LABELS = {"regions": "changes.regions", "touch_points": "changes.touch_points", "tiers": "changes.tiers"}
 
 user = require_page(__file__)
 language, text = view.fixed_language()
-can_edit = user.role == "quality"
+can_edit = user.role == Role.QUALITY
 st.title(tr("page.changes"))
-if flash := st.session_state.pop("changes_flash", None):
-    st.success(flash)
+feedback.show(PAGE)
 version = view.data_version()
 url = view.current_url()
-results = view.impacts(url, version, view.changes_signature())
+changes = service.recorded_changes()
+results = view.impacts(url, version, tuple(changes))
 options = view.filter_options(url, version)
-survey_codes = {code: (zh if lang() == "zh-CN" else en) for _, code, zh, en in options["surveys"]}
+survey_codes = {survey.code: survey.name(language) for survey in options.surveys}
 
 
 def title_of(result) -> str:
@@ -42,7 +38,7 @@ def estimate_cell(result, key: str, digits: int = 2) -> str:
     estimate = result.estimates().get(key)
     if estimate is None:
         return "—"
-    return f"{estimate.estimate:+.{digits}f} ({estimate.ci_low:+.{digits}f} – {estimate.ci_high:+.{digits}f})"
+    return fmt.estimate_with_interval(estimate.estimate, estimate.ci_low, estimate.ci_high, digits)
 
 
 # ---------------------------------------------------------------- all changes
@@ -57,7 +53,7 @@ else:
         tr("changes.col.its_level"): estimate_cell(r, "its_level" if not r.temporary else "window"),
         tr("changes.col.its_slope"): estimate_cell(r, "its_slope", 4),
         tr("changes.col.did"): estimate_cell(r, "did"),
-        tr("changes.col.p_fdr"): view.fmt_p(r.p_adjusted(r.primary)) if r.primary else "—",
+        tr("changes.col.p_fdr"): fmt.p_cell(r.p_adjusted(r.primary) if r.primary else None),
         tr("changes.col.flagged"): r.flagged,
     } for r in results]), hide_index=True, width="stretch", key="changes_table")
     st.caption(tr("changes.table_caption"))
@@ -109,14 +105,14 @@ if results:
             pre = result.did.pre_trend
             if pre is not None:
                 verdict = "changes.pretrend_failed" if result.pretrend_failed else "changes.pretrend_ok"
-                st.caption(tr(verdict, p=view.fmt_p(pre.p_value), joint=view.fmt_p(pre.details.get("joint_p"))))
+                st.caption(tr(verdict, p=fmt.p_value(pre.p_value), joint=fmt.p_value(pre.details.get("joint_p"))))
             for warning in result.did.caveats(lang()):
                 st.caption(f"⚠ {warning}")
     if result.did is not None and result.did.event_study is not None:
         st.markdown(f"**{tr('changes.event_study')}**")
         st.altair_chart(charts.event_study_chart(result.did.event_study, texts), width="stretch", key="event_chart")
     if result.primary and not result.flagged and result.minimum_detectable():
-        st.info(tr("changes.power", mde=f"{result.minimum_detectable():.2f}",
+        st.info(tr("changes.power", mde=fmt.number(result.minimum_detectable()),
                    method=tr(f"impact.estimate.{result.primary}")))
 
 # ---------------------------------------------------------------- record / edit
@@ -124,16 +120,14 @@ st.subheader(tr("changes.record"))
 if not can_edit:
     st.caption(tr("changes.read_only"))
 else:
-    with database.session() as db:
-        existing = {c.id: c for c in db.exec(select(ServiceChange).order_by(ServiceChange.id.desc()))}
+    existing = {change.id: change for change in changes}
     editing = st.selectbox(tr("changes.edit"), [None, *existing], key="changes_edit",
                            format_func=lambda i: text("changes.new") if i is None else f"#{i} {existing[i].title}")
     current = existing.get(editing)
     survey_code = st.selectbox(tr("changes.survey"), [None, *survey_codes], key="change_survey",
                                index=[None, *survey_codes].index(current.survey_code) if current else 0,
                                format_func=lambda c: text("insight.all") if c is None else survey_codes[c])
-    with database.session() as db:
-        questions = rating_questions(db, survey_code)
+    questions = service.rating_questions(survey_code)
     with st.form("change_form"):
         title = st.text_input(tr("changes.title"), value=current.title if current else "", key="change_title")
         title_en = st.text_input(tr("changes.title_en"), value=current.title_en if current else "",
@@ -149,14 +143,9 @@ else:
                               index=[k.value for k in ChangeKind].index(current.kind) if current else 0,
                               format_func=lambda k: text(f"change_kind.{k}"))
         owner = right.text_input(tr("changes.owner"), value=current.owner if current else "", key="change_owner")
-        regions = st.multiselect(tr("changes.regions"), options["regions"], placeholder=tr("app.choose_filter"), key="change_regions",
-                                 default=[r for r in (current.regions if current else []) if r in options["regions"]],
-                                 format_func=lambda r: view.group_label("region", r, language))
-        touch_points = st.multiselect(tr("changes.touch_points"), [t.value for t in TouchPoint], placeholder=tr("app.choose_filter"), key="change_touch_points",
-                                      default=current.touch_points if current else [],
-                                      format_func=lambda x: label("touch_point", x, language))
-        tiers = st.multiselect(tr("changes.tiers"), [t.value for t in Tier], placeholder=tr("app.choose_filter"), key="change_tiers",
-                               default=current.tiers if current else [], format_func=lambda x: label("tier", x, language))
+        scope = group_pickers("change", options, (st, st, st), labels=SCOPE_LABELS, language=language,
+                              defaults={"regions": current.regions, "touch_points": current.touch_points,
+                                        "tiers": current.tiers} if current else None)
         codes = [None, *dict.fromkeys(code for code, _ in questions)]
         question_code = left.selectbox(tr("changes.question"), codes, key="change_question",
                                        index=codes.index(current.question_code) if current and current.question_code in codes else 0,
@@ -170,13 +159,14 @@ else:
         submitted = st.form_submit_button(tr("changes.save"), type="primary", key="change_save")
     if submitted:
         data = ChangeInput(title=title, title_en=title_en, description=description, changed_on=changed_on,
-                           ends_on=ends_on or None, kind=kind, regions=regions, touch_points=touch_points, tiers=tiers,
+                           ends_on=ends_on or None, kind=kind, regions=list(scope["regions"]),
+                           touch_points=list(scope["touch_points"]), tiers=list(scope["tiers"]),
                            survey_code=survey_code, dimension=dimension, question_code=question_code, owner=owner,
                            expected_effect=expected)
         try:
-            with database.session() as db:
-                saved = save_change(db, data, actor=auth.acting_user(db, user.id), change_id=editing)
-            st.session_state["changes_flash"] = tr("changes.saved", title=saved.title)
-            st.rerun()
+            saved = service.save_change(user.id, data, change_id=editing)
         except ChangeError as exc:
             st.error(tr("changes.invalid", problem=str(exc)))
+        else:
+            feedback.success(PAGE, tr("changes.saved", title=saved.title))
+            st.rerun()

@@ -3,13 +3,14 @@
 import pandas as pd
 import streamlit as st
 
-from survey.insight import charts
-
-from survey.insight import report as report_export
 from survey.core.i18n import label
+from survey.insight import charts
+from survey.insight import report as report_export
+from survey.insight.service import Request
 from survey.overview import local_today
-from survey.core.vocab import Tier, TouchPoint
+from ui import format as fmt
 from ui import insight as view
+from ui.filters import filter_row, period_input
 from ui.session import lang, require_page, tr
 
 user = require_page(__file__)
@@ -26,18 +27,10 @@ preset = top[0].selectbox(tr("exec.period"), view.PRESETS, index=view.PRESETS.in
                           format_func=lambda p: text(f"exec.preset.{p}"), key="exec_period")
 start, end = view.preset_range(preset, today)
 if preset == "custom":
-    picked = top[0].date_input(tr("exec.dates"), (start, end), max_value=today, key="exec_dates")
-    if isinstance(picked, tuple) and len(picked) == 2:
-        start, end = picked
-survey_names = {sid: f"{zh if language == 'zh-CN' else en} ({code})" for sid, code, zh, en in options["surveys"]}
-surveys = top[1].multiselect(tr("exec.surveys"), list(survey_names), format_func=survey_names.get,
-                             help=tr("exec.filter_help"), placeholder=tr("app.choose_filter"), key="exec_surveys")
-regions = top[2].multiselect(tr("exec.regions"), options["regions"], format_func=lambda r: view.group_label("region", r, language),
-                             help=tr("exec.filter_help"), placeholder=tr("app.choose_filter"), key="exec_regions")
-touch_points = top[3].multiselect(tr("exec.touch_points"), [t.value for t in TouchPoint],
-                                  format_func=lambda x: label("touch_point", x, language), placeholder=tr("app.choose_filter"), key="exec_touch_points")
-tiers = top[4].multiselect(tr("exec.tiers"), [t.value for t in Tier], format_func=lambda x: label("tier", x, language),
-                           placeholder=tr("app.choose_filter"), key="exec_tiers")
+    start, end = period_input(tr("exec.dates"), (start, end), "exec_dates", container=top[0],
+                              max_value=today) or (start, end)
+filters = filter_row("exec", options, (start, end), columns=top[1:], language=language)
+survey_names = {survey.id: survey.label(language) for survey in options.surveys}
 second = st.columns([1.6, 1, 1.4, 1.4])
 metric = second[0].selectbox(tr("exec.metric"), ["csat", "index", "mean", "nps", "ces"],
                              format_func=lambda m: text(f"metric.{m}"), key="exec_metric")
@@ -48,9 +41,7 @@ vip_source = second[3].radio(tr("exec.vip_weights"), ["configured", "drivers"],
                              format_func=lambda v: text(f"vip_weights.{v}"), horizontal=True, key="exec_vip_weights")
 drivers_survey = st.session_state.get("exec_drivers_survey")
 
-request = (start, end, tuple(surveys), tuple(regions), tuple(touch_points), tuple(tiers), metric, grain, weighted,
-           vip_source, drivers_survey)
-board = view.dashboard(url, version, request)
+board = view.dashboard(url, version, Request(filters, metric, grain, weighted, vip_source, drivers_survey))
 periods = board.periods
 st.caption(tr("exec.periods", a=periods.current.start, b=periods.current.end, c=periods.previous.start,
               d=periods.previous.end, e=periods.last_year.start, f=periods.last_year.end)
@@ -71,23 +62,23 @@ for column, key in zip(tiles, ("csat", "nps", "vip_index", "response_rate", "n")
     kpi = board.kpis[key]
     with column:
         if key == "n":
-            st.metric(tr("metric.n"), f"{kpi.n:,}", delta=f"{kpi.n - kpi.n_previous:+,}", delta_color="off",
-                      help=tr("metric.n.help"), border=True)
-            st.caption(tr("exec.vs_last_year_n", diff=f"{kpi.n - kpi.n_last_year:+,}"))
+            st.metric(tr("metric.n"), fmt.count(kpi.n), delta=fmt.count_change(kpi.n - kpi.n_previous),
+                      delta_color="off", help=tr("metric.n.help"), border=True)
+            st.caption(tr("exec.vs_last_year_n", diff=fmt.count_change(kpi.n - kpi.n_last_year)))
             continue
-        value = view.fmt(key, kpi.current.estimate) if kpi.current else tr("exec.no_value")
+        value = fmt.metric(key, kpi.current.estimate) if kpi.current else tr("exec.no_value")
         delta = None
         if kpi.vs_previous is not None:
-            delta = f"{view.fmt_difference(key, kpi.vs_previous.estimate)} ({significance(kpi.p_holm_previous)})"
+            delta = f"{fmt.metric_change(key, kpi.vs_previous.estimate)} ({significance(kpi.p_holm_previous)})"
         # colour only a significant change: an executive reads colour as "this moved"
         significant = kpi.p_holm_previous is not None and kpi.p_holm_previous < 0.05
         st.metric(tr(f"metric.{key}"), value, delta=delta, delta_color="normal" if significant else "off",
                   help=tr(f"metric.{key}.help"), border=True, delta_description=tr("exec.vs_previous_short"))
-        year = (view.fmt_difference(key, kpi.vs_last_year.estimate) if kpi.vs_last_year is not None else "—")
+        year = fmt.metric_change(key, kpi.vs_last_year.estimate if kpi.vs_last_year is not None else None)
         st.caption(tr("exec.vs_last_year", diff=year, sig=significance(kpi.p_holm_last_year)))
         if kpi.current is not None:
-            st.caption(f"95% CI {view.fmt(key, kpi.current.ci_low)} – {view.fmt(key, kpi.current.ci_high)}"
-                       f" · n = {kpi.n:,}")
+            st.caption(f"95% CI {fmt.metric(key, kpi.current.ci_low)} – {fmt.metric(key, kpi.current.ci_high)}"
+                       f" · n = {fmt.count(kpi.n)}")
         elif key == "vip_index":
             st.caption(tr("exec.vip_none"))
 with st.expander(tr("exec.tests")):
@@ -100,10 +91,10 @@ with st.expander(tr("exec.tests")):
             test = getattr(kpi, f"vs_{which}")
             if test is not None:
                 st.markdown("- " + tr("exec.test_line", metric=tr(f"metric.{key}"), which=tr(f"exec.which.{which}"),
-                                      summary=test.summary(lang()), p=view.fmt_p(getattr(kpi, f"p_holm_{which}"))))
+                                      summary=test.summary(lang()), p=fmt.p_value(getattr(kpi, f"p_holm_{which}"))))
         if kpi.n_effective:
-            st.caption(tr("exec.kish", n_eff=f"{kpi.n_effective:,.0f}", deff=f"{kpi.n / kpi.n_effective:.2f}",
-                          excluded=f"{kpi.excluded:,}"))
+            st.caption(tr("exec.kish", n_eff=fmt.count(kpi.n_effective), deff=fmt.number(kpi.n / kpi.n_effective),
+                          excluded=fmt.count(kpi.excluded)))
 
 # ---------------------------------------------------------------- trend
 st.subheader(tr("exec.trend"))
@@ -117,8 +108,8 @@ else:
     st.caption(tr("exec.trend_caption", metric=tr(f"metric.{metric}"), grain=tr(f"grain.{grain}"),
                   chart=trend.chart_kind))
     if trend.mann_kendall is not None:
-        st.markdown(tr(f"exec.mk.{trend.verdict}", slope=f"{view.fmt_difference(metric, trend.slope_per_month, 3)}",
-                       p=view.fmt_p(trend.mann_kendall.p_value)))
+        st.markdown(tr(f"exec.mk.{trend.verdict}", slope=fmt.metric_change(metric, trend.slope_per_month, 3),
+                       p=fmt.p_value(trend.mann_kendall.p_value)))
     else:
         st.markdown(tr("exec.mk.too_short"))
     signals = trend.table.loc[trend.table["signal"].astype(bool), "period"]
@@ -144,7 +135,7 @@ for tab, column in zip(tabs, ("region", "touch_point", "tier", "dimension")):
 # ---------------------------------------------------------------- VIP view
 st.subheader(tr("exec.vip"))
 vip = board.vip
-weights_text = ", ".join(f"{label('dimension', d, lang())} {w:.2f}" for d, w in board.vip_index_weights.items())
+weights_text = ", ".join(f"{label('dimension', d, lang())} {fmt.number(w)}" for d, w in board.vip_index_weights.items())
 st.caption(tr("vip.caption", weights=weights_text))
 if vip["by_tier"].empty:
     st.info(tr("exec.vip_none"))
@@ -166,10 +157,10 @@ else:
             st.dataframe(pd.DataFrame({
                 tr("col.group"): [view.group_label("dimension", g) for g in movers["group"]],
                 tr("col.value"): movers["value"].round(1), tr("col.previous"): movers["previous"].round(1),
-                tr("col.change"): [view.fmt_difference("index", c) for c in movers["change"]],
-                tr("col.diff_ci"): [f"{view.fmt_difference('index', lo)} – {view.fmt_difference('index', hi)}"
+                tr("col.change"): [fmt.metric_change("index", c) for c in movers["change"]],
+                tr("col.diff_ci"): [f"{fmt.metric_change('index', lo)} – {fmt.metric_change('index', hi)}"
                                     for lo, hi in zip(movers["ci_low"], movers["ci_high"])],
-                tr("col.p_holm"): [view.fmt_p(p) for p in movers["p_holm"]],
+                tr("col.p_holm"): [fmt.p_cell(p) for p in movers["p_holm"]],
             }), hide_index=True, width="stretch")
 
 # ---------------------------------------------------------------- drivers
@@ -187,13 +178,13 @@ else:
     left.altair_chart(charts.quadrant_chart(table, chart_texts), width="stretch", key="drivers_chart")
     right.dataframe(pd.DataFrame({
         tr("col.rank"): table["rank"], tr("chart.driver"): table["label"],
-        tr("col.importance"): [f"{100 * s:.0f}%" for s in table["share"]],
-        tr("col.ci"): [f"{100 * lo / drivers.r2:.0f}% – {100 * hi / drivers.r2:.0f}%"
+        tr("col.importance"): [fmt.pct(s, 0) for s in table["share"]],
+        tr("col.ci"): [f"{fmt.pct(lo / drivers.r2, 0)} – {fmt.pct(hi / drivers.r2, 0)}"
                        for lo, hi in zip(table["ci_low"], table["ci_high"])],
         tr("col.performance"): table["performance"].round(1), tr("col.quadrant"): table["quadrant_label"],
     }), hide_index=True, width="stretch")
-    st.caption(tr("drivers.caption", survey=survey_names.get(board.drivers_survey, ""), n=f"{drivers.n:,}",
-                  r2=f"{drivers.r2:.2f}"))
+    st.caption(tr("drivers.caption", survey=survey_names.get(board.drivers_survey, ""), n=fmt.count(drivers.n),
+                  r2=fmt.number(drivers.r2)))
     if "repeated_fault" in set(drivers.table["driver"]):
         st.caption(tr("drivers.repeated"))
     for warning in drivers.caveats(lang()):

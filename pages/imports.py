@@ -4,8 +4,7 @@
 import pandas as pd
 import streamlit as st
 
-from survey.accounts import auth
-from survey.core import db as database
+from survey.distribution import service
 from survey.distribution.imports import (
     FIELDS,
     ImportFileError,
@@ -14,7 +13,6 @@ from survey.distribution.imports import (
     guess_mapping,
     read_table,
     validate,
-    write,
 )
 from ui.session import require_page, tr
 
@@ -76,8 +74,8 @@ if upload is not None:
     valid_only = st.checkbox(tr("dist.valid_only"), key="imp_valid_only", disabled=not report.rejected)
     if st.button(tr("dist.import"), key="imp_submit", type="primary"):
         try:
-            with database.session() as db:
-                done = write(db, report, valid_only=valid_only, actor=auth.acting_user(db, user.id))
-            st.success(tr("dist.imported", inserted=done.inserted, updated=done.updated, rejected=len(done.rejected)))
+            done = service.import_rows(user.id, report, valid_only=valid_only)
         except ImportRejected as exc:
             st.error(tr("dist.import_rejected", n=len(exc.report.rejected), total=exc.report.total))
+        else:
+            st.success(tr("dist.imported", inserted=done.inserted, updated=done.updated, rejected=len(done.rejected)))

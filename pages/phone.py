@@ -1,26 +1,35 @@
 """Phone revisits (agent): the queue, the customer and service event, the call script, the
-outcome of each call, and the answers, checked exactly like the customer's link page."""
-
-from datetime import datetime, timedelta
+outcome of each call, and the answers, checked exactly like the customer's link page. Once a
+call's outcome is recorded, the page moves on to the next customer in the queue."""
 
 import pandas as pd
 import streamlit as st
 
-from survey.accounts import auth
-from survey.core import db as database
-from survey.collect import phone
+from survey.collect import phone, service
 from survey.collect.answering import local_day_text
+from survey.collect.visit import LinkState
 from survey.core.config import settings
 from survey.core.i18n import label, text_in
-from survey.collect.visit import LinkState
 from survey.core.vocab import CallOutcome
+from ui import feedback
 from ui.answer_widgets import draw_questions, posted_fields
 from ui.format import count
 from ui.session import lang, require_page, tr
 
 user = require_page(__file__)
 st.title(tr("page.phone"))
-RESULT_KEY = "phone_result"      # the last save or record, shown after the rerun
+PAGE = "phone"
+PROBLEMS_KEY = "phone_problems"   # the answers a save refused, marked beside their questions after the rerun
+PICK_KEY = "phone_pick"
+
+
+def move_on_from(invitation_id: int) -> None:
+    """The next customer in the queue is the one on screen after the rerun (the first, if none is left)."""
+    following = service.next_call_after(user.id, invitation_id)
+    if following is None:
+        st.session_state.pop(PICK_KEY, None)
+    else:
+        st.session_state[PICK_KEY] = following
 
 
 def prefix_of(invitation_id: int) -> str:
@@ -33,39 +42,29 @@ def save_answers(invitation_id: int, questions) -> None:
     try:
         result = phone.save_answers(invitation_id, user.id, fields, note=note)
     except phone.CallError as exc:
-        st.session_state[RESULT_KEY] = ("error", str(exc))
+        feedback.error(PAGE, str(exc))
         return
     if result.saved:
-        st.session_state[RESULT_KEY] = ("success", tr("phone.saved"))
+        feedback.success(PAGE, tr("phone.saved"))
+        move_on_from(invitation_id)
     elif result.state != LinkState.OPEN:
-        st.session_state[RESULT_KEY] = ("error", tr(f"phone.not_open_{result.state.value}"))
+        feedback.error(PAGE, tr(f"phone.not_open_{result.state.value}"))
     else:
-        st.session_state[RESULT_KEY] = ("problems", result.problems)
+        st.session_state[PROBLEMS_KEY] = result.problems
+        feedback.error(PAGE, tr("phone.fix_answers", n=len(result.problems)))
 
 
 def record_call(invitation_id: int, outcome: str) -> None:
     callback = st.session_state.get(f"phone_callback_{invitation_id}")
     callback_at = callback.replace(tzinfo=settings().timezone) if callback else None
     try:
-        with database.session() as db:
-            phone.record_attempt(db, invitation_id, user.id, outcome, callback_at=callback_at,
-                                 note=st.session_state.get(f"phone_note_{invitation_id}", ""))
-        st.session_state[RESULT_KEY] = ("success", tr("phone.recorded", outcome=label("call_outcome", outcome, lang())))
+        service.record_call(user.id, invitation_id, outcome, callback_at=callback_at,
+                            note=st.session_state.get(f"phone_note_{invitation_id}", ""))
     except phone.CallError as exc:
-        st.session_state[RESULT_KEY] = ("error", str(exc))
-
-
-def show_result() -> dict:
-    """Shows the last action's message; returns the answers' problems, if that is what it was."""
-    kind, payload = st.session_state.pop(RESULT_KEY, (None, None))
-    if kind == "success":
-        st.success(payload)
-    elif kind == "error":
-        st.error(payload)
-    elif kind == "problems":
-        st.error(tr("phone.fix_answers", n=len(payload)))
-        return payload
-    return {}
+        feedback.error(PAGE, str(exc))
+    else:
+        feedback.success(PAGE, tr("phone.recorded", outcome=label("call_outcome", outcome, lang())))
+        move_on_from(invitation_id)
 
 
 def queue_table(entries) -> None:
@@ -78,30 +77,29 @@ def queue_table(entries) -> None:
     } for e in entries]), hide_index=True, width="stretch")
 
 
-def customer_card(call) -> None:
+def customer_card(call: service.PhoneCall) -> None:
     customer, event = call.customer, call.event
-    st.subheader(customer.name or customer.external_id)
+    st.subheader(customer.name)
     st.markdown(f"📞 **{customer.phone or '—'}**  \n"
                 f"{label('tier', customer.tier, lang())} · {label('region', customer.region, lang())} · "
                 f"{label('segment', customer.segment, lang())} · {tr('phone.speaks')} {call.language}")
     if event is not None:
-        day = event.occurred_at.astimezone(settings().timezone).date()
         st.markdown(f"**{tr('phone.event')}:** {label('event_kind', event.kind, lang())} · "
-                    f"{label('touch_point', event.touch_point, lang())} · {local_day_text(day, lang())}"
+                    f"{label('touch_point', event.touch_point, lang())} · {local_day_text(event.day, lang())}"
                     + (f" · {event.team}" if event.team else "")
                     + (f" · {tr('phone.repeated_fault')}" if event.repeated_fault else ""))
-    if call.attempts:
+    if call.history:
         st.caption(tr("phone.history"))
         st.dataframe(pd.DataFrame([{
             tr("phone.when"): phone.local_time_text(a.at, lang()),
             tr("phone.outcome"): label("call_outcome", a.outcome, lang()),
             tr("phone.callback_at"): phone.local_time_text(a.callback_at, lang()), tr("phone.note"): a.note,
-        } for a in call.attempts]), hide_index=True, width="stretch")
+        } for a in call.history]), hide_index=True, width="stretch")
 
 
-problems = show_result()
-with database.session() as db:
-    entries = phone.queue(db, user.id)
+feedback.show(PAGE)
+problems = st.session_state.pop(PROBLEMS_KEY, {})
+entries = service.phone_queue(user.id)
 st.caption(tr("phone.queue_size", n=count(len(entries))))
 if not entries:
     st.info(tr("phone.empty"))
@@ -109,11 +107,9 @@ if not entries:
 queue_table(entries)
 labels = {e.invitation_id: f"{e.customer_name} · {text_in(e.survey_name, lang())}"
           + ("" if e.due else f" · {tr('phone.later')}") for e in entries}
-chosen = st.selectbox(tr("phone.pick"), list(labels), format_func=labels.get, key="phone_pick")
+chosen = st.selectbox(tr("phone.pick"), list(labels), format_func=labels.get, key=PICK_KEY)
 try:
-    with database.session() as db:
-        call = phone.open_call(db, chosen, user.id)
-        agent_name = auth.acting_user(db, user.id).display_name or user.username
+    call = service.take_call(user.id, chosen)
 except phone.CallError as exc:
     st.error(str(exc))
     st.stop()
@@ -122,20 +118,18 @@ left, right = st.columns([2, 3])
 with left:
     customer_card(call)
 with right:
-    st.info("\n\n".join(phone.script(call, agent_name)))
+    st.info("\n\n".join(call.script))
 
 outcome = st.radio(tr("phone.outcome"), [o.value for o in CallOutcome], key=f"phone_outcome_{chosen}",
                    horizontal=True, format_func=lambda o: label("call_outcome", o, lang()))
 if outcome == CallOutcome.ANSWERED:
-    questionnaire = call.questionnaire
-    draw_questions(questionnaire.questions, call.language, questionnaire.pipe(call.language), prefix_of(chosen),
-                   problems)
+    draw_questions(call.questions, call.language, call.piped, prefix_of(chosen), problems)
     st.text_area(tr("phone.note"), key=f"phone_note_{chosen}")
     st.button(tr("phone.save"), key="phone_save", type="primary", on_click=save_answers,
-              args=(chosen, questionnaire.questions))
+              args=(chosen, call.questions))
 else:
     if outcome == CallOutcome.CALL_BACK:
-        tomorrow = datetime.now(settings().timezone).replace(tzinfo=None, minute=0, second=0, microsecond=0)
-        st.datetime_input(tr("phone.callback_at"), tomorrow + timedelta(days=1), key=f"phone_callback_{chosen}")
+        st.datetime_input(tr("phone.callback_at"), service.default_callback_time().replace(tzinfo=None),
+                          key=f"phone_callback_{chosen}", help=tr("phone.callback_help"))
     st.text_area(tr("phone.note"), key=f"phone_note_{chosen}")
     st.button(tr("phone.record"), key="phone_record", type="primary", on_click=record_call, args=(chosen, outcome))

@@ -3,22 +3,31 @@ anonymous, so the statistics do not change."""
 
 import streamlit as st
 
-from survey.accounts import auth
-from survey.core import db as database
 from survey.core.i18n import label
-from survey.privacy.erasure import erase_customer, find_customers
+from survey.privacy import service as privacy
+from ui import feedback
 from ui.session import lang, require_page, tr
 
+PAGE = "privacy"
 user = require_page(__file__)
 st.title(tr("privacy.page"))
 st.caption(tr("privacy.intro"))
-RESULT_KEY = "privacy_result"
 
-if RESULT_KEY in st.session_state:
-    st.success(st.session_state.pop(RESULT_KEY))
+
+def erase(external_id: str) -> None:
+    try:
+        done = privacy.erase_customer(user.id, external_id)
+    except ValueError as exc:     # erasure refuses an unknown or already erased customer
+        feedback.error(PAGE, str(exc))
+    else:
+        feedback.success(PAGE, tr("privacy.erased", responses=done.responses, answers=done.answers_redacted,
+                                  cases=done.cases))
+    st.rerun()
+
+
+feedback.show(PAGE)
 query = st.text_input(tr("privacy.search"), key="privacy_search", placeholder=tr("privacy.search_placeholder"))
-with database.session() as db:
-    found = find_customers(db, query)
+found = privacy.find_customers(query)
 if query and not found:
     st.info(tr("privacy.none"))
 for customer in found:
@@ -31,8 +40,4 @@ for customer in found:
         confirm = st.text_input(tr("privacy.confirm", id=customer.external_id), key=f"privacy_confirm_{customer.id}")
         if st.button(tr("privacy.erase"), key=f"privacy_erase_{customer.id}", type="primary",
                      disabled=confirm.strip() != customer.external_id):
-            with database.session() as db:
-                done = erase_customer(db, customer.external_id, actor=auth.acting_user(db, user.id))
-            st.session_state[RESULT_KEY] = tr("privacy.erased", responses=done.responses,
-                                              answers=done.answers_redacted, cases=done.cases)
-            st.rerun()
+            erase(customer.external_id)

@@ -1,29 +1,56 @@
 """Revisit rules (quality): "repair closed -> repair revisit one day later, 100% of VIPs, 30% of
-standard customers", stored in the database; and a button to run the jobs now."""
+standard customers", stored in the database; and a button that asks the scheduler to run the
+jobs now (it runs them in the app process within seconds)."""
 
 import pandas as pd
 import streamlit as st
 
-from survey.accounts import auth
-from survey.core import db as database
-from survey import jobs
-from survey.distribution.campaigns import launchable_surveys
+from survey.core.errors import SurveyError
 from survey.core.i18n import label
-from survey.distribution.triggers import RuleSpec, rules, save_rule, spec_of
 from survey.core.vocab import Channel, EventKind, Tier
+from survey.distribution import service
+from survey.distribution.triggers import RuleSpec
+from survey.jobs import service as jobs
+from survey.jobs.scheduler import JOB_NAMES
+from ui import feedback
+from ui.channels import missing_text, show_statuses, unconfigured
 from ui.session import lang, require_page, tr
 
 user = require_page(__file__)
 st.title(tr("dist.page.rules"))
+PAGE = "rules"
 NEW = ""
 DEFAULT_RATES = {"diamond": 100, "gold": 100, "silver": 100, "standard": 30}
 
-with database.session() as db:
-    stored = rules(db)
-    specs = {rule.code: spec_of(db, rule) for rule in stored}
-    surveys = {s.code: s for s in launchable_surveys(db)}
 
-if stored:
+
+def run_jobs_now() -> None:
+    """Bring every job's next run forward; the scheduler picks them up within seconds."""
+    for name in JOB_NAMES:
+        jobs.request_run(name)
+    if jobs.scheduler_state().runner:
+        feedback.success(PAGE, tr("dist.jobs_requested"))
+    else:
+        feedback.warning(PAGE, tr("dist.jobs_requested_no_runner"))
+
+
+def saved(spec: RuleSpec) -> None:
+    """Say the rule is saved, and when its channel cannot send yet, that its invitations wait."""
+    waiting = unconfigured(channels, spec.channel) if spec.active else None
+    if waiting is None:
+        feedback.success(PAGE, tr("dist.rule_saved", code=spec.code))
+    else:
+        feedback.warning(PAGE, tr("dist.rule_saved_waits", code=spec.code,
+                                  missing=missing_text(waiting.channel, waiting.missing or waiting.settings)))
+
+
+feedback.show(PAGE)
+channels = service.channel_statuses()
+show_statuses(channels)
+specs = {spec.code: spec for spec in service.revisit_rules()}
+surveys = [s.code for s in service.launchable_surveys()]
+
+if specs:
     st.dataframe(pd.DataFrame([{
         tr("dist.rule_code"): spec.code, tr("dist.rule_name"): spec.name, tr("dist.survey"): spec.survey_code,
         tr("dist.event_kinds"): ", ".join(label("event_kind", k, lang()) for k in spec.event_kinds),
@@ -46,9 +73,8 @@ with st.form(f"rule_form_{chosen or 'new'}"):
     code = cols[0].text_input(tr("dist.rule_code"), current.code if current else "", key="rule_code",
                               disabled=current is not None)
     name = cols[1].text_input(tr("dist.rule_name"), current.name if current else "", key="rule_name")
-    survey_options = list(surveys)
-    survey_code = cols[2].selectbox(tr("dist.survey"), survey_options, key="rule_survey",
-                                    index=survey_options.index(current.survey_code) if current else 0,
+    survey_code = cols[2].selectbox(tr("dist.survey"), surveys, key="rule_survey",
+                                    index=surveys.index(current.survey_code) if current else 0,
                                     disabled=current is not None)
     kinds = st.multiselect(tr("dist.event_kinds"), [k.value for k in EventKind], placeholder=tr("app.choose"), key="rule_kinds",
                            default=list(current.event_kinds) if current else ["repair"],
@@ -84,15 +110,12 @@ with st.form(f"rule_form_{chosen or 'new'}"):
                         max_reminders=int(max_reminders) if remind_after else 0, active=active,
                         **({"messages": current.messages} if current else {}))
         try:
-            with database.session() as db:
-                save_rule(db, spec, actor=auth.acting_user(db, user.id))
-            st.success(tr("dist.rule_saved", code=spec.code))
-            st.rerun()
-        except ValueError as exc:
+            service.save_revisit_rule(user.id, spec)
+        except SurveyError as exc:
             st.error(str(exc))
+        else:
+            saved(spec)
+            st.rerun()
 
 st.divider()
-if st.button(tr("dist.run_jobs"), key="rule_run_jobs", help=tr("dist.run_jobs_help")):
-    report = jobs.run()
-    for line in report.lines():
-        st.text(line)
+st.button(tr("dist.run_jobs"), key="rule_run_jobs", help=tr("dist.run_jobs_help"), on_click=run_jobs_now)

@@ -7,54 +7,48 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from survey.accounts import auth
-from survey.core import db as database
-from survey.cases import themes
+from survey.cases import service
+from survey.core.errors import SurveyError
+from survey.core.filters import filter_choices
 from survey.core.i18n import label
-from survey.overview import local_today
-from survey.privacy.erasure import text_for
-from survey.core.filters import ResponseFilters, filter_choices
 from survey.core.vocab import Role
+from survey.overview import local_today
+from survey.privacy.service import text_for
+from ui import feedback
+from ui.filters import filter_row, period_input
 from ui.format import count, pct
 from ui.session import lang, require_page, tr
 
+PAGE = "themes"
+
 user = require_page(__file__)
 st.title(tr("themes.page"))
+feedback.show(PAGE)
 
 with st.spinner(tr("themes.classifying")):
-    themes.refresh()
-with database.session() as db:
-    choices = filter_choices(db)
+    service.classify_new_comments()
+choices = filter_choices()
 
 today = local_today()
 top = st.columns([2, 1, 1])
-picked = top[0].date_input(tr("cases.period"), (today - timedelta(days=364), today), key="themes_period",
-                           max_value=today)
-period = top[1].selectbox(tr("themes.grain"), list(themes.PERIODS), index=1, key="themes_grain",
-                          format_func=lambda p: tr(f"themes.grain_{p}"))
+period = period_input(tr("cases.period"), (today - timedelta(days=364), today), "themes_period", container=top[0],
+                      max_value=today)
+grain = top[1].selectbox(tr("themes.grain"), list(service.THEME_PERIODS), index=1, key="themes_grain",
+                         format_func=lambda p: tr(f"themes.grain_{p}"))
 by = top[2].selectbox(tr("themes.by"), [None, "region", "tier", "touch_point"], key="themes_by",
                       format_func=lambda g: tr("themes.by_none") if g is None else tr(f"themes.by_{g}"))
-more = st.columns(4)
-surveys = more[0].multiselect(tr("themes.surveys"), [i for i, _ in choices["surveys"]], placeholder=tr("app.choose_filter"), key="themes_surveys",
-                              format_func=dict(choices["surveys"]).get)
-regions = more[1].multiselect(tr("themes.regions"), choices["regions"], placeholder=tr("app.choose_filter"), key="themes_regions")
-touch_points = more[2].multiselect(tr("themes.touch_points"), choices["touch_points"], placeholder=tr("app.choose_filter"), key="themes_touch_points",
-                                   format_func=lambda t: label("touch_point", t, lang()))
-tiers = more[3].multiselect(tr("themes.tiers"), choices["tiers"], placeholder=tr("app.choose_filter"), key="themes_tiers",
-                            format_func=lambda t: label("tier", t, lang()))
-if not isinstance(picked, tuple) or len(picked) != 2:
+filters = filter_row("themes", choices, period)
+if filters is None:
     st.info(tr("cases.pick_period"))
     st.stop()
-filters = ResponseFilters(picked[0], picked[1], tuple(surveys), tuple(regions), tuple(touch_points), tuple(tiers))
 
-with database.session() as db:
-    counts = themes.theme_counts(db, filters, period=period, by=by)
+counts = service.theme_counts(filters, period=grain, by=by)
 if counts.empty:
     st.info(tr("themes.none"))
 else:
     counts["theme_label"] = [label("dimension", t, lang()) for t in counts["theme"]]
     counts["period"] = pd.to_datetime(counts["period"])
-    complaints = counts[counts["theme"] != themes.OTHER]
+    complaints = counts[counts["theme"] != service.OTHER_THEME]
     totals = counts.drop_duplicates(["period", *([by] if by else [])])["total"].sum()
     named = complaints.groupby("theme")["comments"].sum().sort_values(ascending=False)
     cols = st.columns(3)
@@ -77,26 +71,23 @@ else:
     st.dataframe(table, hide_index=True, width="stretch")
 
     st.subheader(tr("themes.examples"))
-    theme = st.selectbox(tr("themes.theme"), [*named.index, themes.OTHER], key="themes_example_theme",
+    theme = st.selectbox(tr("themes.theme"), [*named.index, service.OTHER_THEME], key="themes_example_theme",
                          format_func=lambda t: label("dimension", t, lang()))
-    with database.session() as db:
-        found = themes.examples(db, filters, theme, limit=8)
-    for example in found:
+    for example in service.theme_examples(filters, theme, limit=8):
         st.markdown(f"> {text_for(user.role, example.text)}")
         st.caption(f"{example.answered_on} · {example.region or '—'} · {label('tier', example.tier, lang())}")
 
 if user.role in (Role.QUALITY, Role.ADMIN):
     st.subheader(tr("themes.keywords"))
     st.caption(tr("themes.keywords_help"))
-    with database.session() as db:
-        stored = themes.stored_keywords(db)
+    stored = service.keyword_rules()
     edited = st.data_editor(pd.DataFrame(
         [{"theme": k.theme, "language": k.language, "phrase": k.phrase, "weight": k.weight, "enabled": k.enabled}
          for k in stored], columns=["theme", "language", "phrase", "weight", "enabled"]),
         num_rows="dynamic", key="themes_keywords_editor", hide_index=True, width="stretch",
         column_config={
-            "theme": st.column_config.SelectboxColumn(tr("themes.theme"), options=list(themes.THEMES), required=True),
-            "language": st.column_config.SelectboxColumn(tr("themes.language"), options=list(themes.LANGUAGES),
+            "theme": st.column_config.SelectboxColumn(tr("themes.theme"), options=list(service.THEMES), required=True),
+            "language": st.column_config.SelectboxColumn(tr("themes.language"), options=list(service.THEME_LANGUAGES),
                                                          required=True),
             "phrase": st.column_config.TextColumn(tr("themes.phrase"), required=True, max_chars=100),
             "weight": st.column_config.NumberColumn(tr("themes.weight"), min_value=-5, max_value=5, step=0.5,
@@ -104,15 +95,14 @@ if user.role in (Role.QUALITY, Role.ADMIN):
             "enabled": st.column_config.CheckboxColumn(tr("themes.enabled"), default=True)})
     if st.button(tr("themes.save_keywords"), key="themes_save_keywords", type="primary"):
         try:
-            with database.session() as db:
-                version = themes.save_keywords(db, edited.to_dict("records"), actor=auth.acting_user(db, user.id))
-            st.success(tr("themes.keywords_saved", version=version))
-            st.rerun()
-        except ValueError as exc:
+            version = service.save_keyword_rules(user.id, edited.to_dict("records"))
+        except SurveyError as exc:
             st.error(str(exc))
+        else:
+            feedback.success(PAGE, tr("themes.keywords_saved", version=version))
+            st.rerun()
     sample = st.text_input(tr("themes.try"), key="themes_try", placeholder=tr("themes.try_placeholder"))
     if sample:
-        with database.session() as db:
-            result = themes.classifier(db).classify(sample)
+        result = service.classify_comment(sample)
         st.write(", ".join(f"{label('dimension', t, lang())} ({' / '.join(result.evidence.get(t, ()))})"
                            for t in result.labels))

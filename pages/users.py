@@ -1,20 +1,34 @@
 """Users (admin): accounts, roles, passwords, enabling and disabling."""
 
+from collections.abc import Callable
+
 import pandas as pd
 import streamlit as st
 
-from survey.accounts import auth
-from survey.core import db as database
+from survey.accounts import service as accounts
 from survey.core.i18n import LANGUAGES, label
-from survey.models import User
 from survey.core.vocab import Role
+from ui import feedback
 from ui.session import lang, require_page, tr
 
+PAGE = "users"
 admin = require_page(__file__)
 st.title(tr("page.users"))
 
-with database.session() as db:
-    users = auth.list_users(db)
+
+def act(action: Callable[[], object], done: str, *, refused: str | None = None) -> None:
+    """Run an account change; what happened shows after the rerun (`refused` replaces a refusal's text)."""
+    try:
+        action()
+    except accounts.AuthError as exc:
+        feedback.error(PAGE, refused or str(exc))
+    else:
+        feedback.success(PAGE, done)
+    st.rerun()
+
+
+feedback.show(PAGE)
+users = accounts.list_users()
 st.dataframe(pd.DataFrame([{
     tr("users.username"): u.username, tr("users.display_name"): u.display_name,
     tr("users.role"): label("role", u.role, lang()), tr("users.team"): u.team or "",
@@ -32,14 +46,9 @@ with add_tab, st.form("add_user", clear_on_submit=True):
     language = st.selectbox(tr("users.language"), LANGUAGES, key="new_language")
     password = st.text_input(tr("users.password"), type="password", key="new_password")
     if st.form_submit_button(tr("users.add"), key="add_user_submit", type="primary"):
-        try:
-            with database.session() as db:
-                auth.create_user(db, username, role, password, display_name=display_name, language=language,
-                                 team=team or None, actor=db.get(User, admin.id))
-            st.success(tr("users.created", username=username))
-            st.rerun()
-        except auth.AuthError as exc:
-            st.error(str(exc))
+        act(lambda: accounts.add_user(admin.id, username, role, password, display_name=display_name,
+                                      language=language, team=team or None),
+            tr("users.created", username=username))
 
 with manage_tab:
     chosen = st.selectbox(tr("users.select"), [u.username for u in users], key="manage_user")
@@ -47,17 +56,9 @@ with manage_tab:
     with st.form("reset_password", clear_on_submit=True):
         new_password = st.text_input(tr("users.new_password"), type="password", key="reset_password_value")
         if st.form_submit_button(tr("users.reset_password"), key="reset_password_submit"):
-            try:
-                with database.session() as db:
-                    auth.set_password(db, db.get(User, target.id), new_password, actor=db.get(User, admin.id))
-                st.success(tr("users.password_reset_done", username=chosen))
-            except auth.AuthError as exc:
-                st.error(str(exc))
+            act(lambda: accounts.reset_password(admin.id, target.id, new_password),
+                tr("users.password_reset_done", username=chosen))
     if st.button(tr("users.toggle_active"), key="toggle_active"):
-        try:
-            with database.session() as db:
-                auth.set_active(db, db.get(User, target.id), not target.active, actor=db.get(User, admin.id))
-            st.success(tr("users.deactivated" if target.active else "users.activated", username=chosen))
-            st.rerun()
-        except auth.AuthError as exc:
-            st.error(tr("users.cannot_disable_self") if target.id == admin.id else str(exc))
+        act(lambda: accounts.set_active(admin.id, target.id, not target.active),
+            tr("users.deactivated" if target.active else "users.activated", username=chosen),
+            refused=tr("users.cannot_disable_self") if target.id == admin.id else None)

@@ -10,18 +10,29 @@ Pure statistics on numbers, arrays and small pandas frames.  Submodules:
 - :mod:`stats.power`       sample sizes, minimum detectable effects, invitations needed
 - :mod:`stats.reliability` Cronbach's alpha with the Feldt interval
 - :mod:`stats.weighting`   raking and weighted estimates with Kish's effective n
+- :mod:`stats.result`      :class:`TestResult`, :class:`Caveat` and number formatting
+  (``fmt_num``, ``fmt_p``, ``fmt_conf``), all re-exported here
 
 Every estimate comes back as a :class:`TestResult` (or a small container of them)
 with an interval, a p-value where a test is made, the sample size, plain-language
 ``warnings`` about what it cannot claim, and ``summary(lang="en" | "zh-CN")``.
 """
 
-from ._result import Caveat, TestResult
-from . import compare, drivers, impact, moments, power, reliability, trend, weighting
+from .result import LANGS, Caveat, TestResult, caveat, caveat_text, fmt_conf, fmt_num, fmt_p, frame_records, plain
+from . import compare, drivers, impact, moments, power, reliability, result, trend, weighting
 
 __all__ = [
     "TestResult",
     "Caveat",
+    "caveat",
+    "caveat_text",
+    "fmt_num",
+    "fmt_p",
+    "fmt_conf",
+    "plain",
+    "frame_records",
+    "LANGS",
+    "result",
     "compare",
     "trend",
     "impact",

@@ -6,7 +6,7 @@ what is wrong with it, so that bad input never turns into a silent NaN.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sized
 from typing import Any
 
 import numpy as np
@@ -87,6 +87,6 @@ def count_pair(x: Any, n: Any, name: str) -> tuple[int, int]:
     return xi, ni
 
 
-def same_length(a: Sequence[Any], b: Sequence[Any], name_a: str, name_b: str) -> None:
+def same_length(a: Sized, b: Sized, name_a: str, name_b: str) -> None:
     if len(a) != len(b):
         raise ValueError(f"{name_a} and {name_b} must have the same length ({len(a)} vs {len(b)})")

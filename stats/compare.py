@@ -30,13 +30,14 @@ from statsmodels.stats.proportion import (
 )
 
 from . import _checks
-from ._result import Caveat, TestResult, caveat, caveat_text, frame_records
+from .result import Caveat, TestResult, caveat, caveat_text, frame_records
 
 __all__ = [
     "means",
     "means_from_counts",
     "mean_interval",
     "mean_interval_from_counts",
+    "mean_interval_from_moments",
     "proportions",
     "proportions_from_counts",
     "proportion_interval",
@@ -126,12 +127,45 @@ def _welch(
 def means(a: Any, b: Any, *, confidence: float = 0.95, labels: Sequence[str] = ("A", "B")) -> TestResult:
     """Welch's t-test for a difference in means; estimate = mean(a) - mean(b).
 
-    Assumptions: independent samples; each sample mean approximately normal
-    (fine for n >= 30 per group on rating scales; a warning is added below).
-    Variances need not be equal.  Effect size: Cohen's d with pooled SD.
+    Variances need not be equal.  Test statistic and p-value from
+    ``scipy.stats.ttest_ind_from_stats(equal_var=False)``, with the Welch-Satterthwaite
+    degrees of freedom.
 
-    Reference: Welch, B. L. (1947). Biometrika 34, 28-35.  Test statistic and
-    p-value from ``scipy.stats.ttest_ind_from_stats(equal_var=False)``.
+    Parameters
+    ----------
+    a, b : array_like
+        Ratings of the two groups (numbers, no NaN, at least 2 each).
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    labels : (str, str), default ("A", "B")
+        Names of the two groups, used in ``summary``.
+
+    Returns
+    -------
+    TestResult
+        ``estimate`` mean(a) - mean(b); ``ci_low``, ``ci_high`` its Welch interval;
+        ``statistic`` t; ``effect_size`` Cohen's d (pooled SD);
+        ``p_value`` two-sided; ``n`` (n_a, n_b); ``warnings`` what the result cannot
+        claim (small samples; "not significant is not no effect").
+        ``details``: df, mean_a, mean_b, sd_a, sd_b.
+
+    Notes
+    -----
+    Assumptions: independent samples; each sample mean approximately normal (fine for
+    n >= 30 per group on rating scales; a warning is added below).
+
+    References
+    ----------
+    Welch, B. L. (1947). Biometrika 34, 28-35.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.means([5, 4, 5, 4, 5, 3], [3, 4, 3, 2, 4, 3], labels=("after", "before"))
+    >>> round(result.estimate, 2), round(result.p_value, 3), result.n
+    (1.17, 0.028, (6, 6))
+    >>> print(result.summary())
+    The mean is 1.17 higher after the change than before (95% CI 0.16 to 2.18; Welch t-test, p = 0.028; n = 6 vs 6).
     """
     return _welch(_moments_raw(a, "a"), _moments_raw(b, "b"), confidence, labels)
 
@@ -146,8 +180,32 @@ def means_from_counts(
 ) -> TestResult:
     """:func:`means` from per-level histograms: ``counts_x[i]`` responses at ``levels[i]``.
 
-    Gives the same result as the raw path (to rounding error), without
-    expanding the counts.
+    Gives the same result as the raw path (to rounding error), without expanding the counts.
+
+    Parameters
+    ----------
+    counts_a, counts_b : array_like
+        Responses at each level in each group (whole numbers).
+    levels : array_like
+        The scale's levels, strictly increasing (e.g. 1..5).
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    labels : (str, str), default ("A", "B")
+        Names of the two groups, used in ``summary``.
+
+    Returns
+    -------
+    TestResult
+        As :func:`means`.
+
+    Examples
+    --------
+    The ratings of :func:`means`' example, as counts of 1..5:
+
+    >>> from stats import compare
+    >>> result = compare.means_from_counts([0, 0, 1, 2, 3], [0, 1, 3, 2, 0], [1, 2, 3, 4, 5])
+    >>> round(result.estimate, 2), round(result.p_value, 3)
+    (1.17, 0.028)
     """
     return _welch(
         _moments_counts(counts_a, levels, "counts_a"),
@@ -157,7 +215,34 @@ def means_from_counts(
     )
 
 
-def _t_interval(mean: float, var: float, n: int, confidence: float, name: str) -> TestResult:
+def mean_interval_from_moments(
+    mean: float, var: float, n: int, *, confidence: float = 0.95, name: str = "values"
+) -> TestResult:
+    """:func:`mean_interval` from a mean, a sample variance and n (e.g. pooled moment blocks).
+
+    Parameters
+    ----------
+    mean : float
+    var : float
+        Sample variance (ddof = 1); 0 is refused (no interval from a constant).
+    n : int
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    name : str, default "values"
+        Names the variable in the error for a constant one.
+
+    Returns
+    -------
+    TestResult
+        As :func:`mean_interval`.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.mean_interval_from_moments(4.2, 0.7, 120)
+    >>> round(result.ci_low, 2), round(result.ci_high, 2)
+    (4.05, 4.35)
+    """
     confidence = _checks.confidence(confidence)
     if var == 0:
         raise ValueError(f"{name} is constant: all {n} values equal {mean:g}, so no interval can be formed")
@@ -181,15 +266,64 @@ def _t_interval(mean: float, var: float, n: int, confidence: float, name: str) -
 def mean_interval(values: Any, *, confidence: float = 0.95) -> TestResult:
     """Mean of one group with its Student t interval.
 
-    Assumptions: independent responses; the sample mean roughly normal (a
-    warning below 30 responses).  Reference: Student (1908) Biometrika 6, 1-25.
+    Parameters
+    ----------
+    values : array_like
+        The ratings (at least 2, not all equal).
+    confidence : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    TestResult
+        ``estimate`` the mean; ``ci_low``, ``ci_high``; ``n``; ``p_value`` and ``statistic``
+        None; ``details`` sd and df; ``warnings`` below 30 responses.
+
+    Notes
+    -----
+    Assumptions: independent responses; the sample mean roughly normal.
+
+    References
+    ----------
+    Student (1908) Biometrika 6, 1-25.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.mean_interval([4, 5, 3, 4, 5, 4])
+    >>> print(result.summary())
+    The mean is 4.17 (95% CI 3.38 to 4.96; t interval; n = 6).
+    >>> [warning.code for warning in result.warnings]
+    ['small_sample_t']
     """
-    return _t_interval(*_moments_raw(values, "values"), confidence, "values")
+    return mean_interval_from_moments(*_moments_raw(values, "values"), confidence=confidence, name="values")
 
 
 def mean_interval_from_counts(counts: Any, levels: Any, *, confidence: float = 0.95) -> TestResult:
-    """:func:`mean_interval` from a per-level histogram."""
-    return _t_interval(*_moments_counts(counts, levels, "counts"), confidence, "counts")
+    """:func:`mean_interval` from a per-level histogram.
+
+    Parameters
+    ----------
+    counts : array_like
+        Responses at each level.
+    levels : array_like
+        The scale's levels, strictly increasing.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    TestResult
+        As :func:`mean_interval`.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.mean_interval_from_counts([0, 0, 1, 3, 2], [1, 2, 3, 4, 5])
+    >>> round(result.estimate, 2), round(result.ci_low, 2), round(result.ci_high, 2)
+    (4.17, 3.38, 4.96)
+    """
+    return mean_interval_from_moments(*_moments_counts(counts, levels, "counts"), confidence=confidence, name="counts")
 
 
 # ---------------------------------------------------------------------------
@@ -207,19 +341,50 @@ def proportions(
     """Two-proportion z-test; estimate = x_a/n_a - x_b/n_b with Newcombe's interval.
 
     The test uses the pooled-variance z statistic
-    (``statsmodels.stats.proportion.proportions_ztest``); the interval is
-    Newcombe's hybrid score interval (method 10), built from the two Wilson
-    intervals (``confint_proportions_2indep(method="newcomb")``), which keeps
-    good coverage near 0% and 100% where the Wald interval fails.
-    Effect size: Cohen's h.
+    (``statsmodels.stats.proportion.proportions_ztest``); the interval is Newcombe's hybrid
+    score interval (method 10), built from the two Wilson intervals
+    (``confint_proportions_2indep(method="newcomb")``), which keeps good coverage near 0%
+    and 100% where the Wald interval fails.
 
-    Assumptions: independent binomial samples.  With fewer than 5 expected
-    successes or failures in a group the z-test is approximate; the result
-    then carries a warning with Fisher's exact p-value.
+    Parameters
+    ----------
+    x_a, n_a : int
+        Successes (e.g. top-box answers) and responses in the first group.
+    x_b, n_b : int
+        The same for the second group.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    labels : (str, str), default ("A", "B")
+        Names of the two groups, used in ``summary``.
 
-    References: Newcombe, R. G. (1998). Interval estimation for the difference
-    between independent proportions: comparison of eleven methods.
-    Statistics in Medicine 17, 873-890.
+    Returns
+    -------
+    TestResult
+        ``estimate`` p_a - p_b (a fraction); ``ci_low``, ``ci_high`` Newcombe's interval;
+        ``statistic`` z; ``effect_size`` Cohen's h;
+        ``p_value`` two-sided; ``n`` (n_a, n_b); ``warnings`` what the result cannot
+        claim (small samples; "not significant is not no effect").
+        ``details``: p_a, p_b, x_a, x_b, and fisher_exact_p when expected counts are small.
+
+    Notes
+    -----
+    Assumptions: independent binomial samples.  With fewer than 5 expected successes or
+    failures in a group the z-test is approximate; the result then carries a warning with
+    Fisher's exact p-value.
+
+    References
+    ----------
+    Newcombe, R. G. (1998). Interval estimation for the difference between independent
+    proportions: comparison of eleven methods. Statistics in Medicine 17, 873-890.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.proportions(45, 60, 30, 55, labels=("Hangzhou", "Ningbo"))
+    >>> round(result.estimate, 3), round(result.ci_low, 3), round(result.ci_high, 3)
+    (0.205, 0.03, 0.364)
+    >>> print(result.summary())
+    The share is 20.5 percentage points higher in Hangzhou than in Ningbo (95% CI 3.0 to 36.4; two-proportion z-test with Newcombe interval, p = 0.021; n = 60 vs 55).
     """
     xa, na = _checks.count_pair(x_a, n_a, "group a")
     xb, nb = _checks.count_pair(x_b, n_b, "group b")
@@ -265,7 +430,7 @@ def _successes_from_counts(counts: Any, levels: np.ndarray, success: Collection[
     chosen = np.isin(levels, np.asarray(list(success), dtype=float))
     if not chosen.any():
         raise ValueError(f"success levels {sorted(success)} are not among the levels {levels.tolist()}")
-    return int(round(c[chosen].sum())), int(round(c.sum()))
+    return int(np.rint(c[chosen].sum())), int(np.rint(c.sum()))
 
 
 def proportions_from_counts(
@@ -277,8 +442,36 @@ def proportions_from_counts(
     confidence: float = 0.95,
     labels: Sequence[str] = ("A", "B"),
 ) -> TestResult:
-    """:func:`proportions` from histograms; ``success`` lists the levels that count
-    as a success (e.g. ``success=[5]`` for top box on a 1-5 scale)."""
+    """:func:`proportions` from per-level histograms.
+
+    Parameters
+    ----------
+    counts_a, counts_b : array_like
+        Responses at each level in each group.
+    levels : array_like
+        The scale's levels, strictly increasing.
+    success : collection of float
+        The levels that count as a success (e.g. ``[4, 5]`` for the top two boxes of 1-5).
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    labels : (str, str), default ("A", "B")
+        Names of the two groups, used in ``summary``.
+
+    Returns
+    -------
+    TestResult
+        As :func:`proportions`.
+
+    Examples
+    --------
+    Top-two-box shares of two 1-5 histograms:
+
+    >>> from stats import compare
+    >>> result = compare.proportions_from_counts([1, 2, 5, 20, 22], [3, 5, 10, 20, 12], [1, 2, 3, 4, 5],
+    ...                                          success=[4, 5])
+    >>> round(result.estimate, 3), round(result.p_value, 3), result.n
+    (0.2, 0.023, (50, 50))
+    """
     lv = _checks.levels(levels)
     xa, na = _successes_from_counts(counts_a, lv, success, "counts_a")
     xb, nb = _successes_from_counts(counts_b, lv, success, "counts_b")
@@ -286,11 +479,34 @@ def proportions_from_counts(
 
 
 def proportion_interval(x: int, n: int, *, confidence: float = 0.95) -> TestResult:
-    """One share with its Wilson score interval
-    (``statsmodels proportion_confint(method="wilson")``).
+    """One share with its Wilson score interval (``proportion_confint(method="wilson")``).
 
-    Reference: Wilson, E. B. (1927). JASA 22, 209-212; recommended by
-    Newcombe, R. G. (1998). Statistics in Medicine 17, 857-872.
+    Parameters
+    ----------
+    x : int
+        Successes.
+    n : int
+        Responses.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    TestResult
+        ``estimate`` x / n; ``ci_low``, ``ci_high`` the Wilson interval; ``n``;
+        ``details`` x.
+
+    References
+    ----------
+    Wilson, E. B. (1927). JASA 22, 209-212; recommended by Newcombe, R. G. (1998).
+    Statistics in Medicine 17, 857-872.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.proportion_interval(42, 50)
+    >>> print(result.summary())
+    The share is 84.0% (95% CI 71.5 to 91.7; Wilson score interval; n = 50).
     """
     xi, ni = _checks.count_pair(x, n, "proportion")
     confidence = _checks.confidence(confidence)
@@ -327,13 +543,13 @@ def _nps_parts(counts: Any, name: str) -> tuple[float, float, float, int]:
     detractors = c[:7].sum() / n
     # Trinomial: the score is +1/0/-1, Var = (P + D) - (P - D)^2 per response.
     var = (promoters + detractors) - (promoters - detractors) ** 2
-    return 100 * (promoters - detractors), var, promoters, int(round(n))
+    return 100 * (promoters - detractors), var, promoters, int(np.rint(n))
 
 
 def _nps_diff(ca: Any, cb: Any, confidence: float, labels: Sequence[str]) -> TestResult:
     confidence = _checks.confidence(confidence)
-    nps_a, var_a, prom_a, na = _nps_parts(ca, "counts_a")
-    nps_b, var_b, prom_b, nb = _nps_parts(cb, "counts_b")
+    nps_a, var_a, _, na = _nps_parts(ca, "counts_a")
+    nps_b, var_b, _, nb = _nps_parts(cb, "counts_b")
     se = 100 * np.sqrt(var_a / na + var_b / nb)
     if se == 0:
         raise ValueError("every response in both groups falls in one NPS category: no variation to test")
@@ -364,17 +580,47 @@ def _nps_diff(ca: Any, cb: Any, confidence: float, labels: Sequence[str]) -> Tes
 def nps(scores_a: Any, scores_b: Any, *, confidence: float = 0.95, labels: Sequence[str] = ("A", "B")) -> TestResult:
     """Difference in Net Promoter Score (points, -200..200), z-test.
 
-    NPS = 100 (P - D), with P the share of 9-10 and D the share of 0-6.  Each
-    response is a +1/0/-1 score, so per group Var(NPS/100) = [(P + D) - (P - D)^2] / n
-    (trinomial); the difference is tested with z = diff / sqrt(Var_a + Var_b).
+    NPS = 100 (P - D), with P the share of 9-10 and D the share of 0-6.  Each response is a
+    +1/0/-1 score, so per group Var(NPS/100) = [(P + D) - (P - D)^2] / n (trinomial); the
+    difference is tested with z = diff / sqrt(Var_a + Var_b).
 
-    Assumptions: independent simple random samples; normal approximation
-    (rough below ~30 responses per group; a warning is added).
+    Parameters
+    ----------
+    scores_a, scores_b : array_like
+        Whole-number scores 0..10 of the two groups.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    labels : (str, str), default ("A", "B")
+        Names of the two groups, used in ``summary``.
 
-    Reference: the trinomial variance, e.g. Rocks, B. (2016), "The true standard
-    error of the Net Promoter Score"; Stack Exchange answer by whuber
-    (stats.stackexchange.com/a/18609).  Written by hand: no maintained library
+    Returns
+    -------
+    TestResult
+        ``estimate`` NPS_a - NPS_b in points; ``ci_low``, ``ci_high`` its normal interval;
+        ``statistic`` z;
+        ``p_value`` two-sided; ``n`` (n_a, n_b); ``warnings`` what the result cannot
+        claim (small samples; "not significant is not no effect").
+        ``details``: nps_a, nps_b, se.
+
+    Notes
+    -----
+    Assumptions: independent simple random samples; normal approximation (rough below ~30
+    responses per group; a warning is added).  Written by hand: no maintained library
     implements NPS inference.
+
+    References
+    ----------
+    The trinomial variance, e.g. Rocks, B. (2016), "The true standard error of the Net
+    Promoter Score"; Stack Exchange answer by whuber (stats.stackexchange.com/a/18609).
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> vip = [10, 9, 9, 8, 7, 10, 6, 9, 10, 3, 9, 10]
+    >>> standard = [9, 7, 6, 5, 8, 10, 4, 6, 9, 7, 3, 8]
+    >>> result = compare.nps(vip, standard, labels=("VIP", "standard"))
+    >>> print(result.summary())
+    NPS is 66.7 points higher in VIP than in standard (95% CI 4.1 to 129.2; NPS z-test (trinomial variance), p = 0.037; n = 12 vs 12).
     """
     return _nps_diff(_nps_counts_from_scores(scores_a, "scores_a"),
                      _nps_counts_from_scores(scores_b, "scores_b"), confidence, labels)
@@ -382,7 +628,31 @@ def nps(scores_a: Any, scores_b: Any, *, confidence: float = 0.95, labels: Seque
 
 def nps_from_counts(counts_a: Any, counts_b: Any, *, confidence: float = 0.95,
                     labels: Sequence[str] = ("A", "B")) -> TestResult:
-    """:func:`nps` from 11-entry histograms of the scores 0..10."""
+    """:func:`nps` from 11-entry histograms of the scores 0..10.
+
+    Parameters
+    ----------
+    counts_a, counts_b : array_like
+        Responses at each score 0, 1, ..., 10.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    labels : (str, str), default ("A", "B")
+        Names of the two groups, used in ``summary``.
+
+    Returns
+    -------
+    TestResult
+        As :func:`nps`.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> this_month = [1, 0, 1, 2, 2, 4, 5, 10, 20, 30, 25]
+    >>> last_month = [2, 1, 3, 5, 6, 8, 10, 15, 20, 20, 10]
+    >>> result = compare.nps_from_counts(this_month, last_month)
+    >>> round(result.estimate, 1), round(result.ci_low, 1), round(result.ci_high, 1)
+    (45.0, 23.6, 66.4)
+    """
     return _nps_diff(counts_a, counts_b, confidence, labels)
 
 
@@ -410,13 +680,55 @@ def _nps_single(counts: Any, confidence: float) -> TestResult:
 
 
 def nps_interval(scores: Any, *, confidence: float = 0.95) -> TestResult:
-    """One NPS with its normal interval (trinomial variance, see :func:`nps`),
-    clipped to [-100, 100]; ``details["margin_of_error"]`` is the half-width."""
+    """One NPS with its normal interval (trinomial variance, see :func:`nps`).
+
+    Parameters
+    ----------
+    scores : array_like
+        Whole-number scores 0..10.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    TestResult
+        ``estimate`` NPS in points; ``ci_low``, ``ci_high`` clipped to [-100, 100]; ``n``;
+        ``details`` se and margin_of_error (the half-width); ``warnings`` below 30 responses.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.nps_interval([10, 9, 9, 8, 7, 10, 6, 9, 10, 3, 9, 10])
+    >>> print(result.summary())
+    NPS is 50.0 (95% CI 6.8 to 93.2; NPS normal interval (trinomial variance); n = 12).
+    >>> round(float(result.details["margin_of_error"]), 1)
+    43.2
+    """
     return _nps_single(_nps_counts_from_scores(scores, "scores"), confidence)
 
 
 def nps_interval_from_counts(counts: Any, *, confidence: float = 0.95) -> TestResult:
-    """:func:`nps_interval` from an 11-entry histogram of the scores 0..10."""
+    """:func:`nps_interval` from an 11-entry histogram of the scores 0..10.
+
+    Parameters
+    ----------
+    counts : array_like
+        Responses at each score 0, 1, ..., 10.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    TestResult
+        As :func:`nps_interval`.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.nps_interval_from_counts([1, 0, 1, 2, 2, 4, 5, 10, 20, 30, 25])
+    >>> round(result.estimate, 1), round(result.ci_low, 1), round(result.ci_high, 1)
+    (40.0, 25.6, 54.4)
+    """
     return _nps_single(counts, confidence)
 
 
@@ -494,21 +806,48 @@ def _weighted_var(values: np.ndarray, weights: np.ndarray) -> float:
 def ordinal(a: Any, b: Any, *, confidence: float = 0.95, labels: Sequence[str] = ("A", "B")) -> TestResult:
     """Mann-Whitney U test with tie correction; estimate = rank-biserial correlation.
 
-    The rank-biserial correlation r = P(A > B) - P(A < B) (Kerby 2014) is
-    positive when ratings in ``a`` tend to be higher.  ``statistic`` is U for
-    ``a``.  The p-value uses the normal approximation with tie and continuity
-    corrections (as ``scipy.stats.mannwhitneyu(method="asymptotic")``), which
-    is what rating data with many ties need; the interval for r uses DeLong's
+    The rank-biserial correlation r = P(A > B) - P(A < B) (Kerby 2014) is positive when
+    ratings in ``a`` tend to be higher.  The p-value uses the normal approximation with tie
+    and continuity corrections (as ``scipy.stats.mannwhitneyu(method="asymptotic")``),
+    which is what rating data with many ties need; the interval for r uses DeLong's
     placement variance (DeLong, DeLong & Clarke-Pearson 1988) on the logit scale.
 
-    Assumptions: independent samples; ordinal outcome.  Tests whether one
-    group tends to give higher ratings, not whether medians differ.
+    Parameters
+    ----------
+    a, b : array_like
+        Ratings of the two groups.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    labels : (str, str), default ("A", "B")
+        Names of the two groups, used in ``summary``.
 
-    Written by hand on level histograms (so the count path is exact and fast);
-    U and p are cross-checked against scipy and pingouin in the tests.
+    Returns
+    -------
+    TestResult
+        ``estimate`` and ``effect_size`` the rank-biserial correlation; ``ci_low``,
+        ``ci_high`` its interval; ``statistic`` U for ``a``;
+        ``p_value`` two-sided; ``n`` (n_a, n_b); ``warnings`` what the result cannot
+        claim (small samples; "not significant is not no effect").
+        ``details``: U, z, prob_superiority.
 
-    References: Mann, H. B. & Whitney, D. R. (1947). Ann. Math. Stat. 18, 50-60;
-    Kerby, D. S. (2014). Comprehensive Psychology 3, 11.IT.3.1.
+    Notes
+    -----
+    Assumptions: independent samples; ordinal outcome.  Tests whether one group tends to
+    give higher ratings, not whether medians differ.  Written by hand on level histograms
+    (so the count path is exact and fast); U and p are cross-checked against scipy and
+    pingouin in the tests.
+
+    References
+    ----------
+    Mann, H. B. & Whitney, D. R. (1947). Ann. Math. Stat. 18, 50-60; Kerby, D. S. (2014).
+    Comprehensive Psychology 3, 11.IT.3.1.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.ordinal([5, 4, 5, 4, 5, 3], [3, 4, 3, 2, 4, 3], labels=("after", "before"))
+    >>> round(result.estimate, 3), result.statistic, round(result.p_value, 3)
+    (0.694, 30.5, 0.045)
     """
     x = _checks.sample(a, "a")
     y = _checks.sample(b, "b")
@@ -521,7 +860,31 @@ def ordinal(a: Any, b: Any, *, confidence: float = 0.95, labels: Sequence[str] =
 
 def ordinal_from_counts(counts_a: Any, counts_b: Any, levels: Any, *, confidence: float = 0.95,
                         labels: Sequence[str] = ("A", "B")) -> TestResult:
-    """:func:`ordinal` from per-level histograms (same result as the raw path)."""
+    """:func:`ordinal` from per-level histograms (same result as the raw path).
+
+    Parameters
+    ----------
+    counts_a, counts_b : array_like
+        Responses at each level in each group.
+    levels : array_like
+        The scale's levels, strictly increasing.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    labels : (str, str), default ("A", "B")
+        Names of the two groups, used in ``summary``.
+
+    Returns
+    -------
+    TestResult
+        As :func:`ordinal`.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.ordinal_from_counts([0, 0, 1, 2, 3], [0, 1, 3, 2, 0], [1, 2, 3, 4, 5])
+    >>> round(result.estimate, 3), round(result.p_value, 3)
+    (0.694, 0.045)
+    """
     lv = _checks.levels(levels)
     ca = _checks.counts(counts_a, "counts_a", length=lv.size)
     cb = _checks.counts(counts_b, "counts_b", length=lv.size)
@@ -532,7 +895,21 @@ def ordinal_from_counts(counts_a: Any, counts_b: Any, levels: Any, *, confidence
 # Many groups
 # ---------------------------------------------------------------------------
 class GroupComparison:
-    """Result of :func:`groups`: omnibus tests, per-group table and pairwise table."""
+    """Result of :func:`groups`.
+
+    Attributes
+    ----------
+    kruskal : TestResult
+        Kruskal-Wallis H test; ``estimate`` and ``effect_size`` epsilon-squared.
+    welch_anova : TestResult or None
+        Welch's ANOVA; ``estimate`` eta-squared; None when a group has no variation.
+    table : pandas.DataFrame
+        One row per group: group, n, mean, median, ci_low, ci_high (t interval of the mean).
+    pairwise : pandas.DataFrame
+        One row per pair: group_a, group_b, n_a, n_b, mean_a, mean_b, mean_diff, ci_low,
+        ci_high, p_welch, p_welch_holm, rank_biserial, p_mannwhitney, p_mannwhitney_holm.
+    warnings : tuple of str
+    """
 
     def __init__(self, kruskal: TestResult, welch_anova: TestResult | None, table: pd.DataFrame,
                  pairwise: pd.DataFrame, warnings: tuple[str, ...]):
@@ -580,19 +957,51 @@ def _split_groups(values: Any, labels: Any) -> dict[Any, np.ndarray]:
 def groups(values: Any, labels: Any, *, confidence: float = 0.95) -> GroupComparison:
     """Compare three or more groups: Kruskal-Wallis, Welch ANOVA and Holm-adjusted pairs.
 
-    - Kruskal-Wallis H with tie correction (``scipy.stats.kruskal``); effect
-      size epsilon-squared = H / (n - 1) (Tomczak & Tomczak 2014).
+    - Kruskal-Wallis H with tie correction (``scipy.stats.kruskal``); effect size
+      epsilon-squared = H / (n - 1) (Tomczak & Tomczak 2014).
     - Welch's ANOVA for unequal variances (``statsmodels.stats.oneway.anova_oneway``
       with ``use_var="unequal"``); effect size eta-squared (descriptive).
     - Every pair: Welch t-test (:func:`means`) and Mann-Whitney (:func:`ordinal`),
       p-values Holm-adjusted within each family.
 
-    Assumptions: independent groups.  Two groups are accepted, but then
-    :func:`means` / :func:`ordinal` say the same more directly.
+    Parameters
+    ----------
+    values : array_like
+        All ratings.
+    labels : array_like
+        The group of each rating (same length, no missing values; at least 2 groups of at
+        least 2 ratings).
+    confidence : float, default 0.95
+        Confidence level of the interval.
 
-    References: Kruskal, W. H. & Wallis, W. A. (1952). JASA 47, 583-621;
-    Welch, B. L. (1951). Biometrika 38, 330-336; Holm, S. (1979). Scand. J.
-    Statist. 6, 65-70.
+    Returns
+    -------
+    GroupComparison
+        ``kruskal``, ``welch_anova``, the per-group ``table``, the ``pairwise`` table and
+        ``warnings`` (multiple comparisons; Welch undefined for a constant group).
+
+    Notes
+    -----
+    Assumptions: independent groups.  Two groups are accepted, but then :func:`means` /
+    :func:`ordinal` say the same more directly.
+
+    References
+    ----------
+    Kruskal, W. H. & Wallis, W. A. (1952). JASA 47, 583-621; Welch, B. L. (1951).
+    Biometrika 38, 330-336; Holm, S. (1979). Scand. J. Statist. 6, 65-70.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> result = compare.groups([4, 5, 4, 5, 3, 2, 3, 3, 4, 5, 5, 5],
+    ...                         ["hall"] * 4 + ["hotline"] * 4 + ["online"] * 4)
+    >>> round(result.kruskal.p_value, 3), round(result.welch_anova.p_value, 3)
+    (0.015, 0.004)
+    >>> result.pairwise[["group_a", "group_b", "mean_diff", "p_welch_holm"]].round(3)
+       group_a  group_b  mean_diff  p_welch_holm
+    0     hall  hotline       1.75         0.008
+    1     hall   online      -0.25         0.537
+    2  hotline   online      -2.00         0.004
     """
     confidence = _checks.confidence(confidence)
     data = _split_groups(values, labels)
@@ -666,13 +1075,32 @@ def _pairwise(data: Mapping[Any, np.ndarray], confidence: float) -> pd.DataFrame
 def adjust(p_values: Iterable[float], method: str = "holm") -> np.ndarray:
     """Adjust p-values for multiple comparisons.
 
-    ``method="holm"`` controls the family-wise error rate (Holm 1979);
-    ``method="fdr_bh"`` controls the false discovery rate (Benjamini &
-    Hochberg 1995), through ``statsmodels.stats.multitest.multipletests`` with
-    the method passed explicitly (its default is Holm-Sidak).  Holm's step-down
-    adjustment, max over j <= i of min(1, (m - j + 1) p_(j)), is computed here:
-    statsmodels runs a full garbage collection on every Holm call, which costs a
+    Holm's step-down adjustment, max over j <= i of min(1, (m - j + 1) p_(j)), is computed
+    here: statsmodels runs a full garbage collection on every Holm call, which costs a
     dashboard about 0.1 s per table (the result is the same; tests compare them).
+
+    Parameters
+    ----------
+    p_values : iterable of float
+        The p-values, each between 0 and 1.
+    method : {"holm", "fdr_bh"}, default "holm"
+        "holm" controls the family-wise error rate (Holm 1979); "fdr_bh" the false
+        discovery rate (Benjamini & Hochberg 1995), through
+        ``statsmodels.stats.multitest.multipletests`` with the method passed explicitly
+        (its default is Holm-Sidak).
+
+    Returns
+    -------
+    numpy.ndarray
+        The adjusted p-values, in the order given.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> compare.adjust([0.01, 0.04, 0.03]).round(3).tolist()
+    [0.03, 0.06, 0.06]
+    >>> compare.adjust([0.01, 0.04, 0.03], "fdr_bh").round(3).tolist()
+    [0.03, 0.04, 0.04]
     """
     if method not in ("holm", "fdr_bh"):
         raise ValueError(f"method must be 'holm' or 'fdr_bh' (got {method!r})")
@@ -701,11 +1129,40 @@ def versus_rest_from_counts(
 ) -> pd.DataFrame:
     """Each group against all other groups pooled, from per-level histograms.
 
-    ``metric``: "mean" (Welch t-test), "top_box" (two-proportion z-test with
-    ``top_levels`` as successes) or "nps" (levels must be 0..10).  p-values are
-    Holm-adjusted across groups (column ``p_holm``); intervals are not adjusted.
-    A group is compared with the rest, which overlaps every other row's rest,
-    so rows are not independent tests.
+    p-values are Holm-adjusted across groups; intervals are not adjusted.  A group is
+    compared with the rest, which overlaps every other row's rest, so rows are not
+    independent tests.
+
+    Parameters
+    ----------
+    counts_by_group : mapping
+        Group name -> responses at each level.
+    levels : array_like
+        The scale's levels, strictly increasing (0..10 for ``metric="nps"``).
+    metric : {"mean", "top_box", "nps"}, default "mean"
+        "mean" (Welch t-test), "top_box" (two-proportion z-test with ``top_levels`` as
+        successes) or "nps" (NPS z-test).
+    top_levels : collection of float, optional
+        The successes for ``metric="top_box"``.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: group, n, n_rest, value, value_rest, difference (group minus
+        rest), ci_low, ci_high, p_value, p_holm.
+
+    Examples
+    --------
+    >>> from stats import compare
+    >>> counts = {"Hangzhou": [1, 2, 5, 20, 22], "Ningbo": [3, 5, 10, 20, 12], "Wenzhou": [2, 3, 8, 22, 15]}
+    >>> table = compare.versus_rest_from_counts(counts, [1, 2, 3, 4, 5])
+    >>> table[["group", "value", "value_rest", "difference", "p_holm"]].round(3)
+          group  value  value_rest  difference  p_holm
+    0  Hangzhou   4.20        3.78        0.42   0.045
+    1    Ningbo   3.66        4.05       -0.39   0.083
+    2   Wenzhou   3.90        3.93       -0.03   0.869
     """
     if len(counts_by_group) < 2:
         raise ValueError(f"versus_rest needs at least 2 groups (got {len(counts_by_group)})")
@@ -767,13 +1224,44 @@ def difference_of_estimates(
     confidence: float = 0.95,
     labels: Sequence[str] = ("A", "B"),
 ) -> TestResult:
-    """z-test for the difference of two independent estimates, a - b, from their
-    standard errors (``details["se"]``): se = sqrt(se_a^2 + se_b^2).
+    """z-test for the difference of two independent estimates, a - b, from their standard
+    errors (``details["se"]``): se = sqrt(se_a^2 + se_b^2).
 
     For estimates with no two-sample test of their own: weighted means and shares (with
-    Kish's effective n), composite indices.  Assumptions: the two estimates come from
-    independent samples (e.g. two periods) and are roughly normal (large samples).
-    The quantity is taken from ``a`` (a mean or share becomes its difference).
+    Kish's effective n), composite indices.
+
+    Parameters
+    ----------
+    a, b : TestResult
+        Two estimates whose ``details`` hold a positive ``se``.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+    labels : (str, str), default ("A", "B")
+        Names of the two groups, used in ``summary``.
+
+    Returns
+    -------
+    TestResult
+        ``estimate`` a - b; ``ci_low``, ``ci_high`` its normal interval; ``statistic`` z;
+        ``p_value`` two-sided; ``n`` the total n of each; ``quantity`` taken from ``a``
+        (a mean or share becomes its difference); ``details`` se, value_a, value_b.
+
+    Notes
+    -----
+    Assumptions: the two estimates come from independent samples (e.g. two periods) and
+    are roughly normal (large samples).
+
+    Examples
+    --------
+    Two weighted means, this quarter against last:
+
+    >>> from stats import compare, weighting
+    >>> weights = [1.0, 1.0, 2.0, 2.0, 0.5, 0.5, 1.0, 1.0]
+    >>> this = weighting.weighted_mean([4, 5, 3, 4, 5, 4, 5, 4], weights)
+    >>> last = weighting.weighted_mean([3, 4, 3, 4, 2, 4, 3, 5], weights)
+    >>> result = compare.difference_of_estimates(this, last, labels=("this quarter", "last quarter"))
+    >>> round(result.estimate, 2), round(result.p_value, 3)
+    (0.5, 0.259)
     """
     confidence = _checks.confidence(confidence)
     ses = []
@@ -782,7 +1270,7 @@ def difference_of_estimates(
         if se is None or not np.isfinite(se) or se <= 0:
             raise ValueError(f"{name} has no positive standard error in details['se']")
         ses.append(float(se))
-    se = float(np.hypot(*ses))
+    se = float(np.hypot(ses[0], ses[1]))
     diff = a.estimate - b.estimate
     z = diff / se
     p = float(2 * sps.norm.sf(abs(z)))

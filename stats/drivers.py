@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from . import _checks
-from ._result import TestResult, caveat, caveat_text, fmt_num, frame_records
-from .compare import _t_interval, mean_interval
+from .result import TestResult, caveat, caveat_text, fmt_num, frame_records
+from .compare import mean_interval, mean_interval_from_moments
 from .moments import Moments
 
 __all__ = ["key_drivers", "key_drivers_from_moments", "KeyDrivers", "lmg"]
@@ -76,8 +76,27 @@ def _shapley(r2: np.ndarray, plan: _Plan) -> np.ndarray:
 
 
 def lmg(cov: np.ndarray) -> np.ndarray:
-    """LMG relative importance from a covariance (or correlation) matrix whose
-    first row/column is the outcome.  The values sum to the full-model R^2."""
+    """LMG relative importance from a covariance (or correlation) matrix whose first
+    row/column is the outcome.
+
+    Parameters
+    ----------
+    cov : array_like, shape (p + 1, p + 1)
+        Covariance or correlation matrix of the outcome (first) and the p predictors.
+
+    Returns
+    -------
+    numpy.ndarray, shape (p,)
+        Each predictor's share of R^2; the values sum to the full-model R^2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from stats import drivers
+    >>> correlations = np.array([[1.0, 0.6, 0.4], [0.6, 1.0, 0.3], [0.4, 0.3, 1.0]])
+    >>> drivers.lmg(correlations).round(3).tolist()
+    [0.307, 0.107]
+    """
     cov = np.asarray(cov, dtype=float)
     plan = _plan(cov.shape[0] - 1)
     return _shapley(_subset_r2(cov, plan), plan)
@@ -107,13 +126,28 @@ def _bootstrap_covs(Z: np.ndarray, n_boot: int, rng: np.random.Generator, chunk:
 
 @dataclass(frozen=True)
 class KeyDrivers:
-    """Result of :func:`key_drivers`.
+    """Result of :func:`key_drivers` and :func:`key_drivers_from_moments`.
 
-    ``table`` columns: driver, importance (its share of R^2, in R^2 units;
-    the column sums to ``r2``), ci_low / ci_high (bootstrap), share (fraction of
-    R^2), rank, correlation (with the outcome), performance (driver mean) with
-    performance_ci_low / _high, and quadrant (importance-performance analysis:
-    concentrate_here, keep_up, low_priority, possible_overkill).
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per driver, most important first: driver, rank, importance (its share of
+        R^2, in R^2 units; the column sums to ``r2``), ci_low / ci_high (bootstrap), share
+        (fraction of R^2), correlation (with the outcome), performance (driver mean) with
+        performance_ci_low / performance_ci_high, and quadrant (importance-performance
+        analysis: concentrate_here, keep_up, low_priority, possible_overkill).
+    r2 : float
+        R^2 of the full model.
+    r2_ci : (float, float)
+        Its bootstrap interval.
+    n : int
+        Responses used.
+    n_boot : int
+        Bootstrap resamples.
+    confidence : float
+    warnings : tuple of str
+        Always that importance is association, not effect; also strongly correlated
+        drivers, few resamples or blocks, dropped rows.
     """
 
     table: pd.DataFrame
@@ -177,26 +211,66 @@ def key_drivers(
 ) -> KeyDrivers:
     """Relative importance of drivers as the Shapley decomposition of R^2 (LMG).
 
-    Each driver's importance is its gain in R^2 when added to a linear
-    regression, averaged over all orders of entry (Lindeman, Merenda & Gold
-    1980); the importances are non-negative for the usual data and sum to the
-    full-model R^2.  R^2 of all 2^p subsets is computed from the covariance
-    matrix, so the cost does not grow with the number of rows; intervals come
-    from ``n_boot`` bootstrap resamples of rows (percentile method), drawn
-    with ``seed`` (deterministic).  Each driver's
-    mean ("performance") comes with a t interval, for an importance-performance
+    Each driver's importance is its gain in R^2 when added to a linear regression, averaged
+    over all orders of entry (Lindeman, Merenda & Gold 1980); the importances are
+    non-negative for the usual data and sum to the full-model R^2.  R^2 of all 2^p subsets
+    is computed from the covariance matrix, so the cost does not grow with the number of
+    rows; intervals come from bootstrap resamples of rows (percentile method).  Each
+    driver's mean ("performance") comes with a t interval, for an importance-performance
     chart (Martilla & James 1977).
 
-    Assumptions: a linear model is a fair summary; rows are independent.
-    Importance describes association in this data, not causal effect, and
-    strongly correlated drivers split their shares (a warning is added).
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per response.
+    outcome : str
+        Column of the outcome (e.g. overall satisfaction).
+    predictors : sequence of str
+        Columns of the drivers (at most 12, distinct, not the outcome).
+    n_boot : int, default 200
+        Bootstrap resamples (at least 20; a warning below 100).
+    seed : int, default 0
+        Seed of the resampling (results are deterministic).
+    confidence : float, default 0.95
+    dropna : bool, default False
+        Drop rows with missing values (with a warning saying how many) instead of refusing.
 
-    References: Lindeman, Merenda & Gold (1980) Introduction to Bivariate and
-    Multivariate Analysis; Grömping, U. (2006) J. Stat. Software 17(1)
-    (R package relaimpo, ``type="lmg"``); Martilla & James (1977) J. Marketing
-    41, 77-79.  Written by hand: no maintained Python package provides LMG with
-    bootstrap intervals (pingouin's ``linear_regression(relimp=True)`` gives
-    the point values and is used to cross-check in tests).
+    Returns
+    -------
+    KeyDrivers
+        ``table`` (importance with its interval, share, rank, correlation, performance and
+        quadrant per driver), ``r2`` and ``r2_ci``, ``n``, ``warnings``; ``summary(lang)``.
+
+    Notes
+    -----
+    Assumptions: a linear model is a fair summary; rows are independent.  Importance
+    describes association in this data, not causal effect, and strongly correlated drivers
+    split their shares (a warning is added).  Written by hand: no maintained Python package
+    provides LMG with bootstrap intervals (pingouin's ``linear_regression(relimp=True)``
+    gives the point values and is used to cross-check in tests).
+
+    References
+    ----------
+    Lindeman, Merenda & Gold (1980) Introduction to Bivariate and Multivariate Analysis;
+    Grömping, U. (2006) J. Stat. Software 17(1) (R package relaimpo, ``type="lmg"``);
+    Martilla & James (1977) J. Marketing 41, 77-79.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stats import drivers
+    >>> ratings = pd.DataFrame({
+    ...     "overall": [5, 4, 4, 3, 2, 5, 3, 4, 2, 4, 5, 3],
+    ...     "speed": [5, 4, 5, 3, 1, 5, 2, 4, 2, 3, 4, 3],
+    ...     "courtesy": [4, 4, 3, 4, 3, 5, 3, 3, 2, 5, 5, 2],
+    ... })
+    >>> result = drivers.key_drivers(ratings, "overall", ["speed", "courtesy"])
+    >>> print(result.summary())
+    The 2 drivers explain R² = 0.92 of the outcome's variance (n = 12); the most important is speed, with 63% of it.
+    >>> result.table[["driver", "importance", "share", "performance", "quadrant"]].round(2)
+         driver  importance  share  performance           quadrant
+    0     speed        0.58   0.63         3.42   concentrate_here
+    1  courtesy        0.33   0.37         3.58  possible_overkill
     """
     confidence = _checks.confidence(confidence)
     predictors = list(predictors)
@@ -226,14 +300,50 @@ def key_drivers_from_moments(
 ) -> KeyDrivers:
     """:func:`key_drivers` from moment blocks (:class:`stats.moments.Moments`) instead of rows.
 
-    Every block must hold the outcome and all predictors (complete responses).  The
-    importances come from the pooled covariance, exactly as from the rows; the intervals
-    resample whole blocks (a cluster bootstrap), which is the row bootstrap when each
-    block is one response and stays valid when blocks are groups of independent
-    respondents (e.g. one block per day and region).  With few blocks the intervals are
-    rough: a warning is added below 30 blocks.
+    The importances come from the pooled covariance, exactly as from the rows; the intervals
+    resample whole blocks (a cluster bootstrap), which is the row bootstrap when each block
+    is one response and stays valid when blocks are groups of independent respondents (e.g.
+    one block per day and region).
 
+    Parameters
+    ----------
+    blocks : sequence of Moments
+        Every block must hold the outcome and all predictors (complete responses).
+    outcome : str
+    predictors : sequence of str
+    n_boot : int, default 200
+    seed : int, default 0
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    KeyDrivers
+        As :func:`key_drivers`; with fewer than 30 blocks the intervals are rough and a
+        warning says so.
+
+    Notes
+    -----
     Assumptions: as :func:`key_drivers`; responses independent across blocks.
+
+    Examples
+    --------
+    The ratings of :func:`key_drivers`' example in three blocks give the same importances:
+
+    >>> import pandas as pd
+    >>> from stats import drivers
+    >>> ratings = pd.DataFrame({
+    ...     "overall": [5, 4, 4, 3, 2, 5, 3, 4, 2, 4, 5, 3],
+    ...     "speed": [5, 4, 5, 3, 1, 5, 2, 4, 2, 3, 4, 3],
+    ...     "courtesy": [4, 4, 3, 4, 3, 5, 3, 3, 2, 5, 5, 2],
+    ... })
+    >>> from stats.moments import Moments
+    >>> names = ("overall", "speed", "courtesy")
+    >>> blocks = [Moments.of(names, ratings.iloc[i::3].to_numpy()) for i in range(3)]
+    >>> result = drivers.key_drivers_from_moments(blocks, "overall", ["speed", "courtesy"])
+    >>> result.table["importance"].round(2).tolist()
+    [0.58, 0.33]
+    >>> [warning.code for warning in result.warnings]
+    ['drivers_association', 'few_blocks']
     """
     confidence = _checks.confidence(confidence)
     predictors = list(predictors)
@@ -254,7 +364,8 @@ def key_drivers_from_moments(
     for j, name in enumerate(names):
         if cov[j, j] <= 0:
             raise ValueError(f"column {name!r} is constant: all {n:g} values are equal")
-    perf = [_t_interval(pooled.mean[j + 1], cov[j + 1, j + 1], round(n), confidence, name)
+    perf = [mean_interval_from_moments(pooled.mean[j + 1], cov[j + 1, j + 1], round(n), confidence=confidence,
+                                       name=name)
             for j, name in enumerate(predictors)]
     rng = np.random.default_rng(seed)
     result = _drivers_result(cov, _block_bootstrap_covs(n_block, sums, cross, n_boot, rng), predictors,
@@ -307,7 +418,8 @@ def _drivers_result(cov: np.ndarray, boot_covs, predictors: list[str], n: int, p
         boot_r2[b] = r2_b[-1]
     tail = (1 - confidence) / 2 * 100
     low, high = np.percentile(boot, [tail, 100 - tail], axis=0)
-    r2_ci = tuple(float(v) for v in np.percentile(boot_r2, [tail, 100 - tail]))
+    r2_low, r2_high = np.percentile(boot_r2, [tail, 100 - tail])
+    r2_ci = (float(r2_low), float(r2_high))
     table = pd.DataFrame({
         "driver": predictors,
         "importance": importance,

@@ -17,7 +17,7 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from . import _checks, compare
-from ._result import TestResult, caveat, caveat_text, frame_records
+from .result import TestResult, caveat, caveat_text, frame_records
 from ._time import time_axis
 from .trend import newey_west_lags
 
@@ -75,11 +75,24 @@ def _residual_check(resid: np.ndarray) -> dict[str, float]:
 class ITSResult:
     """Result of :func:`interrupted_time_series`.
 
-    ``level_change`` (b2), ``slope_change`` (b3) and ``average_effect`` (the
-    mean of b2 + b3 (t - t0) over the post-change points) are TestResults.
-    ``table`` holds time, t, observed, fitted, counterfactual and post for
-    each point; ``residual_check`` the lag-1 autocorrelation, Ljung-Box p and
-    Durbin-Watson statistic of the residuals.
+    Attributes
+    ----------
+    level_change : TestResult
+        b2, the immediate change in level at the change.
+    slope_change : TestResult
+        b3, the change in slope per time unit.
+    average_effect : TestResult
+        The mean of b2 + b3 (t - t0) over the post-change points.
+    pre_slope : float
+        b1, the slope before the change.
+    table : pandas.DataFrame
+        One row per point: time, t, observed, fitted, counterfactual and post.
+    residual_check : dict
+        lag1_autocorrelation, ljung_box_p, ljung_box_lags and durbin_watson of the residuals.
+    warnings : tuple of str
+    method : str
+    unit : str
+        The time unit of the slopes.
     """
 
     level_change: TestResult
@@ -183,42 +196,73 @@ def interrupted_time_series(
     """Segmented regression for an interrupted time series.
 
     Model: Y_t = b0 + b1 t + b2 post_t + b3 (t - t0) post_t [+ Fourier seasonal terms] + e_t,
-    where post_t = 1 from ``change_time`` (t0) on.  b2 is the immediate level
-    change at t0, b3 the change in slope per time unit.  The counterfactual is
-    the fitted pre-change line (with season) carried forward.
+    where post_t = 1 from ``change_time`` (t0) on.  b2 is the immediate level change at t0,
+    b3 the change in slope per time unit.  The counterfactual is the fitted pre-change line
+    (with season) carried forward.
 
-    ``times``: integers or dates (None = 0, 1, 2, ...).  Dates are measured in
-    the series' own spacing (weeks for weekly data, calendar months for
-    monthly data) and slopes are per that unit.  ``seasonal_period`` is in the
-    same unit (e.g. 52 for weekly data with a yearly cycle) and adds
-    ``seasonal_harmonics`` sine/cosine pairs.
+    Why GLSAR errors by default: in simulations run while building this module (300 series
+    of 104 weekly points with a level and a slope change), 95% Newey-West intervals for the
+    level change covered the true value only ~88% of the time with independent errors (the
+    HAC variance is biased down when a regressor is as persistent as a step) and ~83% with
+    AR(1) errors of 0.5, while GLSAR covered ~93% for AR(1) coefficients from 0 to 0.5 (the
+    coverage tests in tests/stats check GLSAR and OLS).
 
-    ``errors``:
-    - "glsar" (the default): feasible GLS with AR(1) errors (statsmodels
-      GLSAR, iterated; Cochrane-Orcutt type).
-    - "hac": OLS with Newey-West errors, lag ``hac_lags`` (default
-      floor(4 (T/100)^(2/9))); chosen automatically when ``hac_lags`` is given.
-    - "ols": plain OLS errors.
-    Why GLSAR by default: in simulations run while building this module (300
-    series of 104 weekly points with a level and a slope change), 95% Newey-West
-    intervals for the level change covered the true value only ~88% of the time
-    with independent errors (the HAC variance is biased down when a regressor is
-    as persistent as a step) and ~83% with AR(1) errors of 0.5, while GLSAR
-    covered ~93% for AR(1) coefficients from 0 to 0.5 (the coverage tests in
-    tests/stats check GLSAR and OLS).
-    ``weights`` (e.g. weekly response counts: a weekly mean over more
-    responses is more precise) gives weighted least squares; with GLSAR the
-    AR(1) model is fitted to the weighted (scaled) rows.
+    Parameters
+    ----------
+    values : array_like
+        The series (e.g. weekly mean score).
+    times : array_like or None
+        Integers or dates (None = 0, 1, 2, ...).  Dates are measured in the series' own
+        spacing (weeks for weekly data, calendar months for monthly data) and slopes are
+        per that unit.
+    change_time : int or date
+        When the change took effect (after the first point, no later than the last).
+    seasonal_period : float, optional
+        Length of a seasonal cycle in the same unit (e.g. 52 for weekly data with a yearly
+        cycle); adds ``seasonal_harmonics`` sine/cosine pairs.
+    seasonal_harmonics : int, default 2
+    weights : array_like, optional
+        One positive weight per point (e.g. weekly response counts: a weekly mean over more
+        responses is more precise): weighted least squares; with GLSAR the AR(1) model is
+        fitted to the weighted (scaled) rows.
+    errors : {"glsar", "hac", "ols"}, optional
+        "glsar" (the default): feasible GLS with AR(1) errors (statsmodels GLSAR, iterated;
+        Cochrane-Orcutt type); "hac": OLS with Newey-West errors, chosen automatically when
+        ``hac_lags`` is given; "ols": plain OLS errors.
+    hac_lags : int, optional
+        Newey-West lag for ``errors="hac"`` (default floor(4 (T/100)^(2/9))).
+    confidence : float, default 0.95
 
-    Assumptions: the pre-change trend would have continued (no other change
-    at t0); linear segments; at least 3 points each side (8+ recommended).
-    A residual autocorrelation check (Ljung-Box, lag-1 r, Durbin-Watson) is
-    reported and a warning added when it fails.
+    Returns
+    -------
+    ITSResult
+        ``level_change``, ``slope_change`` and ``average_effect`` (TestResults with ``n``
+        = (points before, points from the change)), ``pre_slope``, the per-point ``table``
+        (observed, fitted, counterfactual), ``residual_check`` and ``warnings`` (short
+        segments, autocorrelated residuals).
 
-    References: Wagner, Soumerai, Zhang & Ross-Degnan (2002) J. Clin. Pharm.
-    Ther. 27, 299-309; Penfold & Zhang (2013) Academic Pediatrics 13, S38-S44;
-    Bernal, Cummins & Gasparrini (2017) Int. J. Epidemiol. 46, 348-355;
-    Newey & West (1987, 1994).
+    Notes
+    -----
+    Assumptions: the pre-change trend would have continued (no other change at t0); linear
+    segments; at least 3 points each side (8+ recommended).  A residual autocorrelation
+    check (Ljung-Box, lag-1 r, Durbin-Watson) is reported and a warning added when it fails.
+
+    References
+    ----------
+    Wagner, Soumerai, Zhang & Ross-Degnan (2002) J. Clin. Pharm. Ther. 27, 299-309;
+    Penfold & Zhang (2013) Academic Pediatrics 13, S38-S44; Bernal, Cummins & Gasparrini
+    (2017) Int. J. Epidemiol. 46, 348-355; Newey & West (1987, 1994).
+
+    Examples
+    --------
+    Sixteen weeks, with a new process from week 8:
+
+    >>> from stats import impact
+    >>> result = impact.interrupted_time_series([4.03, 3.99, 4.03, 4.0, 4.06, 4.05, 4.05, 4.09, 4.36, 4.4, 4.43, 4.4, 4.42, 4.4, 4.46, 4.46], None, 8)
+    >>> print(result.level_change.summary())
+    At the change the level moved by 0.30 (95% CI 0.27 to 0.33; segmented regression, GLSAR AR(1) errors, p < 0.001; n = 8 vs 8).
+    >>> round(result.slope_change.estimate, 4)
+    -0.0015
     """
     confidence = _checks.confidence(confidence)
     if errors is None:
@@ -277,9 +321,20 @@ def interrupted_time_series(
 class TemporaryChangeResult:
     """Result of :func:`temporary_change`.
 
-    ``effect`` is the shift in level while the event lasts (b2); ``trend`` the underlying
-    slope per time unit; ``table`` holds time, t, exposure, observed, fitted and the
-    counterfactual (the fitted line without the event) for each point.
+    Attributes
+    ----------
+    effect : TestResult
+        b2, the shift in level while the event lasts.
+    trend : float
+        The underlying slope per time unit.
+    table : pandas.DataFrame
+        One row per point: time, t, exposure, observed, fitted and counterfactual (the
+        fitted line without the event).
+    residual_check : dict
+        As :class:`ITSResult`.
+    warnings : tuple of str
+    method : str
+    unit : str
     """
 
     effect: TestResult
@@ -342,21 +397,60 @@ def temporary_change(
 
     Model: Y_t = b0 + b1 t + b2 x_t + e_t, where x_t is 1 for points inside the window
     [``start``, ``end``] and 0 outside (or, with ``exposure``, the share of period t that
-    falls inside the window, e.g. 3/7 for a week with three event days: the expected
-    period mean then moves by b2 x_t when each day's mean moves by b2).  b2 is the
-    effect; the points before *and after* the window both inform the baseline, which a
-    segmented regression with the window as its "post" period would throw away.
+    falls inside the window, e.g. 3/7 for a week with three event days: the expected period
+    mean then moves by b2 x_t when each day's mean moves by b2).  b2 is the effect; the
+    points before *and after* the window both inform the baseline, which a segmented
+    regression with the window as its "post" period would throw away.
 
-    ``times``, ``weights`` and ``errors`` ("glsar" by default, "hac", "ols") work as in
-    :func:`interrupted_time_series`.
+    Parameters
+    ----------
+    values : array_like
+        The series.
+    times : array_like, optional
+        Integers or dates, as in :func:`interrupted_time_series`.
+    start, end : int or date, optional
+        The event's window (inclusive).
+    exposure : array_like, optional
+        Instead of ``start`` and ``end``: the share of each period inside the window (0-1).
+    weights : array_like, optional
+        One positive weight per point (e.g. weekly response counts: a weekly mean over more
+        responses is more precise): weighted least squares; with GLSAR the AR(1) model is
+        fitted to the weighted (scaled) rows.
+    errors : {"glsar", "hac", "ols"}, optional
+        "glsar" (the default): feasible GLS with AR(1) errors (statsmodels GLSAR, iterated;
+        Cochrane-Orcutt type); "hac": OLS with Newey-West errors, chosen automatically when
+        ``hac_lags`` is given; "ols": plain OLS errors.
+    hac_lags : int, optional
+        Newey-West lag for ``errors="hac"`` (default floor(4 (T/100)^(2/9))).
+    confidence : float, default 0.95
 
+    Returns
+    -------
+    TemporaryChangeResult
+        ``effect`` (a TestResult with ``n`` = (points outside, points inside)), ``trend``,
+        the per-point ``table``, ``residual_check`` and ``warnings``.
+
+    Notes
+    -----
     Assumptions: a linear baseline trend across the series; the effect is constant inside
-    the window and gone after it; no other event in the series (leave the periods of
-    other known events out of ``values``).  A warning is added when the baseline has fewer
-    than 8 points or lies on one side of the window only.
+    the window and gone after it; no other event in the series (leave the periods of other
+    known events out of ``values``).  A warning is added when the baseline has fewer than 8
+    points or lies on one side of the window only.
 
-    References: Box, G. E. P. & Tiao, G. C. (1975) JASA 70, 70-79 (pulse interventions);
-    Bernal, Cummins & Gasparrini (2017) Int. J. Epidemiol. 46, 348-355.
+    References
+    ----------
+    Box, G. E. P. & Tiao, G. C. (1975) JASA 70, 70-79 (pulse interventions); Bernal,
+    Cummins & Gasparrini (2017) Int. J. Epidemiol. 46, 348-355.
+
+    Examples
+    --------
+    An outage in weeks 6-8:
+
+    >>> from stats import impact
+    >>> series = [4.03, 3.99, 4.03, 4.0, 4.06, 4.05, 3.65, 3.69, 3.66, 4.1, 4.13, 4.1, 4.12, 4.1, 4.16, 4.16]
+    >>> result = impact.temporary_change(series, start=6, end=8)
+    >>> print(result.summary())
+    While the event lasted the level moved by -0.40 (95% CI -0.42 to -0.38; temporary-change regression, GLSAR AR(1) errors, p < 0.001; n = 13 vs 3).
     """
     confidence = _checks.confidence(confidence)
     if errors is None:
@@ -401,14 +495,21 @@ def temporary_change(
 class DiDResult:
     """Result of :func:`difference_in_differences`.
 
-    ``effect``: the DiD estimate (coefficient of treated x post).
-    ``cell_means``: mean outcome and n for each group x period cell.
-    ``pre_trend``: difference in linear pre-period trends (treated minus
-    comparison) with its test, when ``time`` is given and there are 2+ pre periods;
-    its ``details["joint_p"]`` is the joint test that all pre-period
-    event-study coefficients are zero.
-    ``event_study``: per-period treated-minus-comparison differences relative
-    to the last pre-change period.
+    Attributes
+    ----------
+    effect : TestResult
+        The DiD estimate (coefficient of treated x post); ``n`` = (treated, comparison).
+    cell_means : pandas.DataFrame
+        treated, post, mean and n of each group x period cell.
+    pre_trend : TestResult or None
+        Difference in linear pre-period trends (treated minus comparison) with its test,
+        when ``time`` is given and there are 2+ pre periods; its ``details["joint_p"]`` is
+        the joint test that all pre-period event-study coefficients are zero.
+    event_study : pandas.DataFrame or None
+        Per-period treated-minus-comparison differences relative to the last pre-change
+        period: period, relative, post, estimate, ci_low, ci_high, p_value.
+    n_clusters : int or None
+    warnings : tuple of str
     """
 
     effect: TestResult
@@ -493,27 +594,70 @@ def difference_in_differences(
 ) -> DiDResult:
     """Difference-in-differences by OLS: y = b0 + b1 treated + b2 post + b3 treated*post [+ covariates].
 
-    The effect is b3 (with no covariates it equals the 2x2 difference of cell
-    means).  Errors: cluster-robust by ``cluster`` (t with G - 1 df), else HC1.
-    A warning is added with fewer than 30 clusters (meaningless with 2) and
-    when only one cluster is treated or untreated.
+    The effect is b3 (with no covariates it equals the 2x2 difference of cell means).
 
     With ``time`` (a period column; ``post`` must be constant within a period):
-    - event study: y ~ treated + period dummies + treated x period dummies,
-      relative to the last pre-change period;
-    - pre-trend check: on pre-period rows, the difference in linear trends
-      (treated x period index) and the joint test of the pre-period event-study
-      coefficients.  A warning is added when p < 0.10; a pass does not prove
-      parallel trends (low power).
 
-    Assumptions: parallel trends (without the change, both groups would have
-    moved alike); no spill-over to the comparison group; stable group
-    composition.  Non-numeric covariates are dummy-coded.
+    - event study: y ~ treated + period dummies + treated x period dummies, relative to
+      the last pre-change period;
+    - pre-trend check: on pre-period rows, the difference in linear trends (treated x
+      period index) and the joint test of the pre-period event-study coefficients.  A
+      warning is added when p < 0.10; a pass does not prove parallel trends (low power).
 
-    References: Card, D. & Krueger, A. B. (1994) AER 84, 772-793; Angrist &
-    Pischke (2009) Mostly Harmless Econometrics, ch. 5; Cameron, A. C. &
-    Miller, D. L. (2015) J. Human Resources 50, 317-372; Roth, J. (2022)
-    AER: Insights 4, 305-322 (pre-tests).
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per response.
+    outcome : str
+        Column of the outcome.
+    treated, post : str
+        0/1 (or bool) columns: in the group the change reached; after the change.
+    cluster : str, optional
+        Column to cluster errors by (t with G - 1 df); else HC1 errors.  A warning is added
+        with fewer than 30 clusters (meaningless with 2) and when only one cluster is
+        treated or untreated.
+    covariates : sequence of str
+        Extra columns; non-numeric ones are dummy-coded.
+    time : str, optional
+        Period column for the event study and pre-trend check.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    DiDResult
+        ``effect`` (TestResult: ``estimate`` b3, interval, p, ``n`` = (treated, comparison),
+        ``details`` n_clusters and r_squared), ``cell_means``, ``pre_trend``,
+        ``event_study``, ``n_clusters`` and ``warnings``.
+
+    Notes
+    -----
+    Assumptions: parallel trends (without the change, both groups would have moved alike);
+    no spill-over to the comparison group; stable group composition.
+
+    References
+    ----------
+    Card, D. & Krueger, A. B. (1994) AER 84, 772-793; Angrist & Pischke (2009) Mostly
+    Harmless Econometrics, ch. 5; Cameron, A. C. & Miller, D. L. (2015) J. Human Resources
+    50, 317-372; Roth, J. (2022) AER: Insights 4, 305-322 (pre-tests).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stats import impact
+    >>> rows = pd.DataFrame({
+    ...     "score": [3.8, 4.0, 3.9, 4.1, 4.5, 4.6, 4.4, 4.7, 3.9, 4.0, 4.1, 3.8, 4.0, 4.1, 4.2, 3.9],
+    ...     "treated": [1] * 8 + [0] * 8,
+    ...     "post": [0, 0, 0, 0, 1, 1, 1, 1] * 2,
+    ... })
+    >>> result = impact.difference_in_differences(rows, "score", "treated", "post")
+    >>> print(result.summary())
+    The difference-in-differences effect is 0.50 (95% CI 0.22 to 0.78; difference-in-differences OLS, HC1 robust errors, p = 0.002; n = 8 vs 8).
+    >>> result.cell_means.round(2)
+       treated  post  mean  n
+    0        0     0  3.95  4
+    1        0     1  4.05  4
+    2        1     0  3.95  4
+    3        1     1  4.55  4
     """
     confidence = _checks.confidence(confidence)
     covariates = list(covariates)
@@ -560,18 +704,51 @@ def difference_in_differences_from_cells(
 ) -> DiDResult:
     """:func:`difference_in_differences` from per-cell summaries instead of rows.
 
-    ``cells`` has one row per group x period (or per group x before/after when ``period``
-    is None): ``treated`` and ``post`` (0/1), the number of responses ``n``, their ``mean``
-    and their sample variance ``var`` (ddof = 1; 0 or NaN for a single response).  The
-    result (effect, HC1 interval, event study, pre-trend check) equals the row-level
+    The result (effect, HC1 interval, event study, pre-trend check) equals the row-level
     ``difference_in_differences(rows, ..., time=period)`` on the expanded responses: the
     design is constant within a cell, so OLS and its HC1 "meat" need only each cell's n,
     mean and sum of squared residuals, (n - 1) var + n (mean - fitted)^2.  Dashboards keep
     responses as per-level counts; this is how they run a DiD without loading rows.
 
-    Assumptions: as :func:`difference_in_differences`, and responses independent within
-    and across cells (HC1 errors).  Covariates and cluster-robust errors need rows and are
-    not available here.
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        One row per group x period (or per group x before/after when ``period`` is None).
+    treated, post : str, default "treated", "post"
+        0/1 columns.
+    period : str or None, default "period"
+        Period column (None: no event study or pre-trend check).
+    n, mean, var : str, default "n", "mean", "var"
+        Columns of the number of responses, their mean and their sample variance (ddof = 1;
+        0 or NaN for a single response).
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    DiDResult
+        As :func:`difference_in_differences` (HC1 errors; ``n_clusters`` None).
+
+    Notes
+    -----
+    Assumptions: as :func:`difference_in_differences`, and responses independent within and
+    across cells (HC1 errors).  Covariates and cluster-robust errors need rows and are not
+    available here.
+
+    Examples
+    --------
+    The rows of :func:`difference_in_differences`' example, as cells, give the same effect:
+
+    >>> import pandas as pd
+    >>> from stats import impact
+    >>> rows = pd.DataFrame({
+    ...     "score": [3.8, 4.0, 3.9, 4.1, 4.5, 4.6, 4.4, 4.7, 3.9, 4.0, 4.1, 3.8, 4.0, 4.1, 4.2, 3.9],
+    ...     "treated": [1] * 8 + [0] * 8,
+    ...     "post": [0, 0, 0, 0, 1, 1, 1, 1] * 2,
+    ... })
+    >>> cells = rows.groupby(["treated", "post"])["score"].agg(n="count", mean="mean", var="var").reset_index()
+    >>> result = impact.difference_in_differences_from_cells(cells, period=None)
+    >>> round(result.effect.estimate, 2), round(result.effect.ci_low, 2), round(result.effect.ci_high, 2)
+    (0.5, 0.22, 0.78)
     """
     confidence = _checks.confidence(confidence)
     if not isinstance(cells, pd.DataFrame) or cells.empty:
@@ -716,8 +893,10 @@ def _event_study(periods: np.ndarray, d: np.ndarray, p: np.ndarray, cov: np.ndar
     joint_p = float(np.squeeze(fit.f_test(restriction).pvalue))
     pre_trend = _linear_pretrend(d, periods, order, pre_periods, cov, size, fit_rows, kind, confidence)
     pre_trend = dataclasses.replace(pre_trend, details=dict(pre_trend.details, joint_p=joint_p))
-    if min(pre_trend.p_value, joint_p) < PRETREND_ALPHA:
-        p_min = round(min(pre_trend.p_value, joint_p), 3)
+    pretrend_p = pre_trend.p_value
+    assert pretrend_p is not None   # a regression coefficient always has one
+    if min(pretrend_p, joint_p) < PRETREND_ALPHA:
+        p_min = round(min(pretrend_p, joint_p), 3)
         warnings.append(caveat("pretrend", slope=float(pre_trend.estimate), p=p_min))
     else:
         warnings.append(caveat("pretrend_low_power"))
@@ -752,15 +931,38 @@ def before_after(
 ) -> TestResult:
     """Compare independent samples after vs before a change; estimate = after - before.
 
-    ``metric``: "mean" (Welch t-test, :func:`stats.compare.means`), "top_box"
-    (share of responses in ``top_levels``, two-proportion z-test; default the
-    highest level observed, with a warning) or "nps" (scores 0-10,
-    :func:`stats.compare.nps`).
+    The result always carries the warning that a before/after difference is not by itself
+    the effect of the change: anything else that changed between the periods is mixed in.
 
+    Parameters
+    ----------
+    before, after : array_like
+        Ratings (or 0-10 scores for NPS) of the two periods.
+    metric : {"mean", "top_box", "nps"}, default "mean"
+        "mean" (Welch t-test, :func:`stats.compare.means`), "top_box" (share of responses in
+        ``top_levels``, two-proportion z-test) or "nps" (:func:`stats.compare.nps`).
+    top_levels : collection of float, optional
+        The top box; default the highest level observed, with a warning.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    TestResult
+        The two-sample result of the chosen test with labels ("after", "before") and the
+        before/after caveat added to ``warnings``.
+
+    Notes
+    -----
     Assumptions: the two samples are different respondents (not paired).
-    The result always carries the warning that a before/after difference is
-    not by itself the effect of the change: anything else that changed
-    between the periods is mixed in.
+
+    Examples
+    --------
+    >>> from stats import impact
+    >>> result = impact.before_after([3, 4, 3, 2, 4, 3], [5, 4, 5, 4, 5, 3])
+    >>> print(result.summary())
+    The mean is 1.17 higher after the change than before (95% CI 0.16 to 2.18; Welch t-test, p = 0.028; n = 6 vs 6).
+    >>> [warning.code for warning in result.warnings]
+    ['small_sample_t', 'before_after']
     """
     labels = ("after", "before")
     warnings: list[str] = []
@@ -796,10 +998,33 @@ def before_after_from_counts(
     top_levels: Collection[float] | None = None,
     confidence: float = 0.95,
 ) -> TestResult:
-    """:func:`before_after` from per-level histograms: ``before[i]`` and ``after[i]``
-    responses at ``levels[i]`` (levels 0..10 for ``metric="nps"``).  Same result as the
-    raw path, with the same warning that a before/after difference is not by itself the
-    effect of the change."""
+    """:func:`before_after` from per-level histograms.
+
+    Same result as the raw path, with the same warning that a before/after difference is
+    not by itself the effect of the change.
+
+    Parameters
+    ----------
+    before, after : array_like
+        Responses at each level, ``before[i]`` and ``after[i]`` at ``levels[i]``.
+    levels : array_like
+        The scale's levels (0..10 for ``metric="nps"``).
+    metric : {"mean", "top_box", "nps"}, default "mean"
+    top_levels : collection of float, optional
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    TestResult
+        As :func:`before_after`.
+
+    Examples
+    --------
+    >>> from stats import impact
+    >>> result = impact.before_after_from_counts([0, 1, 3, 2, 0], [0, 0, 1, 2, 3], [1, 2, 3, 4, 5])
+    >>> round(result.estimate, 2), round(result.p_value, 3)
+    (1.17, 0.028)
+    """
     labels = ("after", "before")
     warnings: list[str] = []
     if metric == "mean":

@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from . import _checks
-from ._result import TestResult, caveat
+from .result import TestResult, caveat
 from .compare import adjust
 
 __all__ = ["Moments", "composite_index", "paired_versus_rest"]
@@ -27,7 +27,33 @@ __all__ = ["Moments", "composite_index", "paired_versus_rest"]
 
 @dataclass(frozen=True, eq=False)
 class Moments:
-    """n, sums and sums of cross-products of ``names`` over one block of respondents."""
+    """n, sums and sums of cross-products of ``names`` over one block of respondents.
+
+    Blocks of the same variables add up (``a + b``), so a dashboard can store one block per
+    day and group and combine any selection of them.
+
+    Attributes
+    ----------
+    names : tuple of str
+        The variables, in order.
+    n : float
+        Respondents in the block (all answered every variable).
+    sums : numpy.ndarray, shape (p,)
+        Sum of each variable.
+    cross : numpy.ndarray, shape (p, p)
+        Sum of x_i * x_j over the respondents.
+
+    Examples
+    --------
+    >>> from stats.moments import Moments
+    >>> hall = Moments.of(("billing", "network"), [[4, 3], [5, 4], [3, 2], [4, 3]])
+    >>> hotline = Moments.of(("billing", "network"), [[2, 2], [4, 3], [5, 4]])
+    >>> both = hall + hotline
+    >>> both.n, both.mean.round(3).tolist()
+    (7.0, [3.857, 3.0])
+    >>> both.covariance().round(3).tolist()
+    [[1.143, 0.833], [0.833, 0.667]]
+    """
 
     names: tuple[str, ...]
     n: float
@@ -113,14 +139,49 @@ def composite_index(
     t interval of each respondent's composite), so correlated dimensions (the same people
     rating several) widen the interval as they should.
 
-    ``block_weights``: one survey weight per block (every respondent of a block shares it,
-    e.g. raking weights by tier x region); means become weighted and the variance the
-    linearised variance of weighted means (sum of w^2 terms).
+    Parameters
+    ----------
+    blocks : sequence of Moments
+        The respondents, in blocks that may hold different variables.
+    weights : mapping of str to float
+        Weight of each variable in the composite; variables with weight 0 are ignored.
+    block_weights : array_like, optional
+        One survey weight per block (every respondent of a block shares it, e.g. raking
+        weights by tier x region); means become weighted and the variance the linearised
+        variance of weighted means (sum of w^2 terms).
+    confidence : float, default 0.95
 
-    Assumptions: independent respondents; the composite roughly normal (t with
-    min N_d - 1 df).  Reference: Cochran, W. G. (1977) Sampling Techniques, ch. 6
-    (ratio estimators; the linearised variance); Wolter, K. M. (2007) Introduction to
-    Variance Estimation, ch. 6 (Taylor series method).
+    Returns
+    -------
+    TestResult
+        ``estimate`` the composite; ``ci_low``, ``ci_high`` (t with min N_d - 1 df); ``n``
+        respondents who answered any variable; ``details`` se, df, means and weights of the
+        variables used, n_by_variable; ``warnings`` names the variables with no responses.
+
+    Notes
+    -----
+    Assumptions: independent respondents; the composite roughly normal.
+
+    References
+    ----------
+    Cochran, W. G. (1977) Sampling Techniques, ch. 6 (ratio estimators; the linearised
+    variance); Wolter, K. M. (2007) Introduction to Variance Estimation, ch. 6 (Taylor
+    series method).
+
+    Examples
+    --------
+    >>> from stats.moments import Moments, composite_index
+    >>> hall = Moments.of(("billing", "network"), [[4, 3], [5, 4], [3, 2], [4, 3]])
+    >>> hotline = Moments.of(("billing", "network"), [[2, 2], [4, 3], [5, 4]])
+    >>> index = composite_index([hall, hotline], {"billing": 0.5, "network": 0.5})
+    >>> round(index.estimate, 3), round(index.ci_low, 2), round(index.ci_high, 2), index.n
+    (3.429, 2.57, 4.29, 7)
+
+    A dimension nobody rated is left out, and the result says so:
+
+    >>> index = composite_index([hall, hotline], {"billing": 0.5, "network": 0.5, "staff": 1.0})
+    >>> [warning.code for warning in index.warnings]
+    ['composite_renormalised']
     """
     confidence = _checks.confidence(confidence)
     if not blocks:
@@ -187,11 +248,36 @@ def paired_versus_rest(
     For variable d, every respondent who rated d and at least one other of ``names`` gives
     D = x_d - (mean of their other ratings); the table reports mean D with its t interval
     and one-sample t-test (a paired comparison: the same people rate both sides, so a
-    two-sample test would be wrong), and Holm-adjusted p-values across the variables
-    (column ``p_holm``).  Columns: variable, n, value (mean of d), rest (mean of the
-    others' average), difference, ci_low, ci_high, p_value, p_holm.
+    two-sample test would be wrong), and Holm-adjusted p-values across the variables.
 
+    Parameters
+    ----------
+    blocks : sequence of Moments
+        The respondents.
+    names : sequence of str
+        The variables to compare (e.g. the service dimensions).
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per variable with enough responses: variable, n, value (mean of d), rest
+        (mean of the others' average), difference, ci_low, ci_high, p_value, p_holm.
+
+    Notes
+    -----
     Assumptions: independent respondents; mean D roughly normal (large n).
+
+    Examples
+    --------
+    >>> from stats.moments import Moments, paired_versus_rest
+    >>> hall = Moments.of(("billing", "network"), [[4, 3], [5, 4], [3, 2], [4, 3]])
+    >>> hotline = Moments.of(("billing", "network"), [[2, 2], [4, 3], [5, 4]])
+    >>> table = paired_versus_rest([hall, hotline], ["billing", "network"])
+    >>> table[["variable", "n", "value", "rest", "difference", "p_value"]].round(3)
+      variable  n  value   rest  difference  p_value
+    0  billing  7  3.857  3.000       0.857    0.001
+    1  network  7  3.000  3.857      -0.857    0.001
     """
     confidence = _checks.confidence(confidence)
     rows = []

@@ -51,12 +51,39 @@ def _check_n(n: float) -> float:
 def n_means(difference: float, sd: float = 1.0, *, alpha: float = 0.05, power: float = 0.8) -> int:
     """Responses per group to detect a difference in means with a two-sided t-test.
 
-    ``difference`` in scale points and ``sd`` the response standard deviation
-    (Cohen's d = difference / sd; pass sd=1 to give d directly).  Uses the
-    noncentral t (``statsmodels TTestIndPower``), rounded up.
+    Uses the noncentral t (``statsmodels TTestIndPower``) with Cohen's d =
+    difference / sd, rounded up.
 
-    Reference: Cohen, J. (1988) Statistical Power Analysis for the Behavioral
-    Sciences, 2nd ed., Table 2.4.1 (d = 0.5, alpha = .05 two-sided, power .80: n = 64).
+    Parameters
+    ----------
+    difference : float
+        The difference to detect, in scale points (its sign does not matter).
+    sd : float, default 1.0
+        Standard deviation of one response; pass ``sd=1`` to give Cohen's d as ``difference``.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Chance of detecting the difference when it is there; must exceed ``alpha``.
+
+    Returns
+    -------
+    int
+        Responses needed in each of the two groups.
+
+    References
+    ----------
+    Cohen, J. (1988) Statistical Power Analysis for the Behavioral Sciences, 2nd ed.,
+    Table 2.4.1 (d = 0.5, alpha = .05 two-sided, power .80: n = 64).
+
+    Examples
+    --------
+    Cohen's table value, and 0.3 points on a 1-5 scale whose responses have SD 1.1:
+
+    >>> from stats import power
+    >>> power.n_means(0.5)
+    64
+    >>> power.n_means(0.3, sd=1.1)
+    213
     """
     _check_design(alpha, power)
     if not sd > 0:
@@ -65,16 +92,38 @@ def n_means(difference: float, sd: float = 1.0, *, alpha: float = 0.05, power: f
         raise ValueError("difference must be non-zero: no sample size detects a zero difference")
     d = abs(difference) / sd
     n = TTestIndPower().solve_power(effect_size=d, alpha=alpha, power=power, alternative="two-sided")
-    return int(math.ceil(float(n) - 1e-9))
+    return math.ceil(float(n) - 1e-9)
 
 
 def n_proportions(p1: float, p2: float, *, alpha: float = 0.05, power: float = 0.8) -> int:
-    """Responses per group to detect p1 vs p2 (e.g. top-box shares), two-sided.
+    """Responses per group to detect shares ``p1`` vs ``p2`` (e.g. top-box shares), two-sided.
 
-    Uses Cohen's arcsine effect size h = 2 asin(sqrt p1) - 2 asin(sqrt p2)
-    with the normal power function (``statsmodels NormalIndPower``).
+    Uses Cohen's arcsine effect size h = 2 asin(sqrt p1) - 2 asin(sqrt p2) with the
+    normal power function (``statsmodels NormalIndPower``).
 
-    Reference: Cohen, J. (1988), ch. 6.
+    Parameters
+    ----------
+    p1, p2 : float
+        The two shares, as fractions (0.80, not 80); they must differ.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Chance of detecting the difference when it is there; must exceed ``alpha``.
+
+    Returns
+    -------
+    int
+        Responses needed in each group.
+
+    References
+    ----------
+    Cohen, J. (1988), ch. 6.
+
+    Examples
+    --------
+    >>> from stats import power
+    >>> power.n_proportions(0.80, 0.85)
+    903
     """
     _check_design(alpha, power)
     p1, p2 = _check_share(p1, "p1"), _check_share(p2, "p2")
@@ -82,7 +131,7 @@ def n_proportions(p1: float, p2: float, *, alpha: float = 0.05, power: float = 0
         raise ValueError("p1 and p2 must differ")
     h = abs(float(proportion_effectsize(p1, p2)))
     n = NormalIndPower().solve_power(effect_size=h, alpha=alpha, power=power, alternative="two-sided")
-    return int(math.ceil(float(n) - 1e-9))
+    return math.ceil(float(n) - 1e-9)
 
 
 def _nps_variance(promoters: float, detractors: float, name: str) -> float:
@@ -102,16 +151,40 @@ def n_nps(
     alpha: float = 0.05,
     power: float = 0.8,
 ) -> int:
-    """Responses per group to detect the NPS difference between two
-    (promoter share, detractor share) scenarios, with the z-test of
-    :func:`stats.compare.nps`.
+    """Responses per group to detect the NPS difference between two (promoter share,
+    detractor share) scenarios, with the z-test of :func:`stats.compare.nps`.
 
-    The per-response variance of the +1/0/-1 score is (P + D) - (P - D)^2; the
-    difference is standardised by sqrt((Var_a + Var_b) / 2) and passed to
-    ``statsmodels NormalIndPower``.  Shares are fractions (0.45, not 45).
+    The per-response variance of the +1/0/-1 score is (P + D) - (P - D)^2; the difference
+    is standardised by sqrt((Var_a + Var_b) / 2) and passed to ``statsmodels
+    NormalIndPower``.  Checked by simulating that test in tests/stats.
 
-    Assumptions: as :func:`stats.compare.nps` (independent samples, normal
-    approximation).  Checked by simulating that test in tests/stats.
+    Parameters
+    ----------
+    promoters_a, detractors_a : float
+        Shares of 9-10 and 0-6 answers in the first scenario, as fractions (0.45, not 45).
+    promoters_b, detractors_b : float
+        The same for the second scenario.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Chance of detecting the difference when it is there; must exceed ``alpha``.
+
+    Returns
+    -------
+    int
+        Responses needed in each group.
+
+    Notes
+    -----
+    Assumptions as :func:`stats.compare.nps`: independent samples, normal approximation.
+
+    Examples
+    --------
+    NPS 35 (50% promoters, 15% detractors) against NPS 20:
+
+    >>> from stats import power
+    >>> power.n_nps(0.50, 0.15, 0.40, 0.20)
+    380
     """
     _check_design(alpha, power)
     var_a = _nps_variance(promoters_a, detractors_a, "a")
@@ -123,12 +196,34 @@ def n_nps(
         raise ValueError("both scenarios have no variation (all responses in one category)")
     d = abs(diff) / math.sqrt((var_a + var_b) / 2)
     n = NormalIndPower().solve_power(effect_size=d, alpha=alpha, power=power, alternative="two-sided")
-    return int(math.ceil(float(n) - 1e-9))
+    return math.ceil(float(n) - 1e-9)
 
 
 def mde_means(n: float, sd: float = 1.0, *, alpha: float = 0.05, power: float = 0.8) -> float:
-    """Smallest difference in means (in units of ``sd``'s scale) detectable with
-    ``n`` responses per group (``statsmodels TTestIndPower``; Cohen 1988, ch. 2)."""
+    """Smallest difference in means detectable with ``n`` responses per group.
+
+    Parameters
+    ----------
+    n : float
+        Responses per group (at least 2).
+    sd : float, default 1.0
+        Standard deviation of one response; the result is in its units.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Chance of detecting the difference when it is there; must exceed ``alpha``.
+
+    Returns
+    -------
+    float
+        The minimum detectable difference (``statsmodels TTestIndPower``; Cohen 1988, ch. 2).
+
+    Examples
+    --------
+    >>> from stats import power
+    >>> round(power.mde_means(200, sd=1.1), 3)
+    0.309
+    """
     _check_design(alpha, power)
     n = _check_n(n)
     if not sd > 0:
@@ -138,8 +233,31 @@ def mde_means(n: float, sd: float = 1.0, *, alpha: float = 0.05, power: float = 
 
 
 def mde_proportions(n: float, p_baseline: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
-    """Smallest increase over ``p_baseline`` (in share units, e.g. 0.05 = 5 points)
-    detectable with ``n`` responses per group (arcsine effect size; Cohen 1988, ch. 6)."""
+    """Smallest increase over ``p_baseline`` detectable with ``n`` responses per group.
+
+    Parameters
+    ----------
+    n : float
+        Responses per group (at least 2).
+    p_baseline : float
+        The share now, as a fraction.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Chance of detecting the difference when it is there; must exceed ``alpha``.
+
+    Returns
+    -------
+    float
+        The increase in share units (0.05 = 5 percentage points); arcsine effect size,
+        Cohen (1988), ch. 6.  Raises ValueError when no increase up to 100% is detectable.
+
+    Examples
+    --------
+    >>> from stats import power
+    >>> round(power.mde_proportions(400, 0.80), 4)
+    0.0729
+    """
     _check_design(alpha, power)
     n = _check_n(n)
     p0 = _check_share(p_baseline, "p_baseline")
@@ -151,8 +269,31 @@ def mde_proportions(n: float, p_baseline: float, *, alpha: float = 0.05, power: 
 
 
 def mde_nps(n: float, promoters: float, detractors: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
-    """Smallest NPS difference (points) detectable with ``n`` responses per
-    group, assuming both groups have the baseline's response variance."""
+    """Smallest NPS difference detectable with ``n`` responses per group, assuming both
+    groups have the baseline's response variance.
+
+    Parameters
+    ----------
+    n : float
+        Responses per group (at least 2).
+    promoters, detractors : float
+        The baseline's shares of 9-10 and 0-6 answers, as fractions.
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Chance of detecting the difference when it is there; must exceed ``alpha``.
+
+    Returns
+    -------
+    float
+        The difference in NPS points.
+
+    Examples
+    --------
+    >>> from stats import power
+    >>> round(power.mde_nps(400, 0.45, 0.20), 1)
+    15.2
+    """
     _check_design(alpha, power)
     n = _check_n(n)
     var = _nps_variance(promoters, detractors, "baseline")
@@ -166,13 +307,35 @@ def mde_from_se(se: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
     """Minimum detectable effect of any estimate with standard error ``se``:
     (z_(1 - alpha/2) + z_power) se, in the estimate's own units.
 
-    This is the size a two-sided test at ``alpha`` would detect with probability
-    ``power`` when the estimate is roughly normal with that standard error; it lets a
-    result that is not significant say how large an effect the data could have missed
-    (for a difference-in-differences, an interrupted time series, ...).  For two groups
-    of n with SD s it is the large-sample version of :func:`mde_means`.
+    This is the size a two-sided test at ``alpha`` would detect with probability ``power``
+    when the estimate is roughly normal with that standard error; it lets a result that is
+    not significant say how large an effect the data could have missed (for a
+    difference-in-differences, an interrupted time series, ...).  For two groups of n with
+    SD s it is the large-sample version of :func:`mde_means`.
 
-    Reference: Bloom, H. S. (1995) Evaluation Review 19, 547-556.
+    Parameters
+    ----------
+    se : float
+        Standard error of the estimate (positive).
+    alpha : float, default 0.05
+        Two-sided significance level.
+    power : float, default 0.8
+        Chance of detecting the difference when it is there; must exceed ``alpha``.
+
+    Returns
+    -------
+    float
+        The minimum detectable effect.
+
+    References
+    ----------
+    Bloom, H. S. (1995) Evaluation Review 19, 547-556.
+
+    Examples
+    --------
+    >>> from stats import power
+    >>> round(power.mde_from_se(0.1), 3)
+    0.28
     """
     _check_design(alpha, power)
     if not (isinstance(se, (int, float, np.floating)) and np.isfinite(se) and se > 0):
@@ -183,17 +346,38 @@ def mde_from_se(se: float, *, alpha: float = 0.05, power: float = 0.8) -> float:
 def invitations_needed(n_required: int, response_rate: float, *, assurance: float | None = None) -> int:
     """Invitations to send to expect ``n_required`` responses.
 
-    Without ``assurance``: ceil(n / rate).  With ``assurance`` (e.g. 0.9): the
-    smallest number of invitations for which the chance of getting at least
-    ``n_required`` responses is at least ``assurance``, treating responses as
-    independent with probability ``response_rate`` (binomial; ``scipy.stats.binom``).
     Real response rates vary by segment and wave: plan with a cautious rate.
+
+    Parameters
+    ----------
+    n_required : int
+        Responses wanted (at least 1).
+    response_rate : float
+        Expected share of invitations answered, in (0, 1].
+    assurance : float, optional
+        Without it: ceil(n / rate).  With it (e.g. 0.9): the smallest number of
+        invitations for which the chance of at least ``n_required`` responses is at least
+        ``assurance``, treating responses as independent with probability ``response_rate``
+        (binomial, ``scipy.stats.binom``).
+
+    Returns
+    -------
+    int
+        Invitations to send.
+
+    Examples
+    --------
+    >>> from stats import power
+    >>> power.invitations_needed(300, 0.25)
+    1200
+    >>> power.invitations_needed(300, 0.25, assurance=0.9)
+    1278
     """
     if not (isinstance(n_required, (int, np.integer)) and n_required >= 1):
         raise ValueError(f"n_required must be a positive whole number (got {n_required!r})")
     if not (isinstance(response_rate, (int, float)) and 0 < response_rate <= 1):
         raise ValueError(f"response_rate must be in (0, 1] (got {response_rate!r})")
-    expected = int(math.ceil(n_required / response_rate - 1e-9))
+    expected = math.ceil(n_required / response_rate - 1e-9)
     if assurance is None:
         return expected
     if not 0 < assurance < 1:

@@ -9,7 +9,7 @@ import pandas as pd
 from scipy import stats as sps
 
 from . import _checks
-from ._result import TestResult, caveat
+from .result import TestResult, caveat
 
 __all__ = ["cronbach_alpha"]
 
@@ -17,22 +17,49 @@ __all__ = ["cronbach_alpha"]
 def cronbach_alpha(items: Any, *, confidence: float = 0.95) -> TestResult:
     """Cronbach's alpha of a scale with Feldt's confidence interval.
 
-    ``items``: 2-D array or DataFrame, one row per respondent, one column per
-    item (at least 2 items and 3 respondents, no missing values).
-
     alpha = k / (k - 1) * (1 - sum of item variances / variance of the total).
     Feldt interval: 1 - (1 - alpha) F_{1-g/2} and 1 - (1 - alpha) F_{g/2}, with
     F quantiles on (n - 1, (n - 1)(k - 1)) degrees of freedom and g = 1 - confidence.
 
-    Assumptions: the items measure one thing (alpha is not a test of
-    unidimensionality); essentially tau-equivalent items, otherwise alpha
-    underestimates reliability; independent respondents; the Feldt interval
-    further assumes normally distributed items.
+    Parameters
+    ----------
+    items : array_like or pandas.DataFrame
+        One row per respondent, one column per item (at least 2 items and 3
+        respondents, no missing values, no constant item).
+    confidence : float, default 0.95
+        Confidence level of the interval.
 
-    References: Cronbach, L. J. (1951) Psychometrika 16, 297-334; Feldt, L. S.
-    (1965) Psychometrika 30, 357-370; Feldt, Woodruff & Salih (1987) Applied
-    Psychological Measurement 11, 93-103.  Written by hand (a few lines; pingouin
-    is used only as a cross-check in tests).
+    Returns
+    -------
+    TestResult
+        ``estimate`` alpha; ``ci_low``, ``ci_high`` Feldt's interval; ``n`` respondents;
+        ``p_value`` and ``statistic`` None; ``details`` items (k), df1, df2; ``warnings``
+        when alpha is negative or there are fewer than 30 respondents.
+
+    Notes
+    -----
+    Assumptions: the items measure one thing (alpha is not a test of unidimensionality);
+    essentially tau-equivalent items, otherwise alpha underestimates reliability;
+    independent respondents; the Feldt interval further assumes normally distributed items.
+    Written by hand (a few lines; pingouin is used only as a cross-check in tests).
+
+    References
+    ----------
+    Cronbach, L. J. (1951) Psychometrika 16, 297-334; Feldt, L. S. (1965) Psychometrika
+    30, 357-370; Feldt, Woodruff & Salih (1987) Applied Psychological Measurement 11, 93-103.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stats import reliability
+    >>> items = pd.DataFrame({"speed": [4, 5, 3, 4, 2, 5, 4, 3],
+    ...                       "courtesy": [4, 5, 3, 5, 2, 4, 4, 3],
+    ...                       "clarity": [3, 5, 2, 4, 3, 5, 4, 2]})
+    >>> alpha = reliability.cronbach_alpha(items)
+    >>> round(alpha.estimate, 3), round(alpha.ci_low, 2), round(alpha.ci_high, 2)
+    (0.914, 0.71, 0.98)
+    >>> print(alpha.summary())
+    Cronbach's alpha is 0.91 (95% CI 0.71 to 0.98; Cronbach's alpha with Feldt interval; n = 8).
     """
     confidence = _checks.confidence(confidence)
     frame = items if isinstance(items, pd.DataFrame) else pd.DataFrame(np.asarray(items, dtype=float))

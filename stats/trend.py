@@ -13,7 +13,7 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from . import _checks
-from ._result import TestResult, plain, caveat, caveat_text, frame_records
+from .result import TestResult, plain, caveat, caveat_text, frame_records
 from ._time import time_axis
 
 __all__ = [
@@ -35,7 +35,23 @@ PENALTY_FACTOR = 3.0  # change-point penalty in units of sigma^2 log(n); see cha
 
 
 def newey_west_lags(n: int) -> int:
-    """Default HAC truncation lag floor(4 (T/100)^(2/9)) (Newey & West 1994)."""
+    """Default HAC truncation lag, floor(4 (T/100)^(2/9)) (Newey & West 1994).
+
+    Parameters
+    ----------
+    n : int
+        Length of the series.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from stats import trend
+    >>> trend.newey_west_lags(104), trend.newey_west_lags(24)
+    (4, 2)
+    """
     return int(np.floor(4 * (n / 100) ** (2 / 9)))
 
 
@@ -96,24 +112,53 @@ def mann_kendall(
       n(n-1)(2n+5) - sum t(t-1)(2t+5), over 18.
     - z = (S - sign(S)) / sqrt(Var S) (continuity correction), two-sided p.
     - Kendall's tau = S / (n(n-1)/2) (``effect_size``).
-    - Sen's slope = median of all pairwise slopes (per step between points),
-      with Gilbert's (1987, sec. 16.5.1) interval: the order statistics at ranks
+    - Sen's slope = median of all pairwise slopes (per step between points), with
+      Gilbert's (1987, sec. 16.5.1) interval: the order statistics at ranks
       (N' -/+ z sqrt(Var S))/2 among the N' slopes.
-    - ``hamed_rao=True``: Var(S) inflated for autocorrelation following Hamed &
-      Rao (1998), using the autocorrelations of the ranks of the detrended series
-      that are significant at 1 - ``confidence`` (all lags, or the first ``lag``).
 
-    Assumptions: observations in time order, equally spaced; without the
-    Hamed-Rao correction they must be serially independent (a warning is
-    added when the lag-1 autocorrelation is significant).  The p-value uses
-    the normal approximation (a warning below 10 points).  Not the same as
-    ``scipy.stats.kendalltau(t, x)``, whose variance and p-value differ.
+    Parameters
+    ----------
+    values : array_like
+        The series in time order, equally spaced (at least 4 points, not constant).
+    hamed_rao : bool, default False
+        Inflate Var(S) for autocorrelation following Hamed & Rao (1998), using the
+        autocorrelations of the ranks of the detrended series that are significant at
+        1 - ``confidence``.
+    lag : int, optional
+        With ``hamed_rao``: use only the first ``lag`` autocorrelations (default all).
+    confidence : float, default 0.95
+        Confidence level of the slope's interval.
 
-    References: Mann (1945) Econometrica 13, 245-259; Kendall (1975) Rank
-    Correlation Methods; Sen (1968) JASA 63, 1379-1389; Gilbert, R. O. (1987)
-    Statistical Methods for Environmental Pollution Monitoring, ch. 16;
-    Hamed, K. H. & Rao, A. R. (1998) J. Hydrology 204, 182-196.
-    Written by hand (pymannkendall is used only to cross-check in tests).
+    Returns
+    -------
+    TestResult
+        ``estimate`` Sen's slope per step; ``ci_low``, ``ci_high`` Gilbert's interval;
+        ``statistic`` z; ``p_value`` two-sided; ``effect_size`` Kendall's tau; ``n``;
+        ``details`` S, var_s, z, tau, intercept, variance_factor; ``warnings`` for few
+        points and, without ``hamed_rao``, significant lag-1 autocorrelation.
+
+    Notes
+    -----
+    Assumptions: observations in time order, equally spaced; without the Hamed-Rao
+    correction they must be serially independent.  The p-value uses the normal
+    approximation (a warning below 10 points).  Not the same as
+    ``scipy.stats.kendalltau(t, x)``, whose variance and p-value differ.  Written by hand
+    (pymannkendall is used only to cross-check in tests).
+
+    References
+    ----------
+    Mann (1945) Econometrica 13, 245-259; Kendall (1975) Rank Correlation Methods; Sen
+    (1968) JASA 63, 1379-1389; Gilbert, R. O. (1987) Statistical Methods for Environmental
+    Pollution Monitoring, ch. 16; Hamed, K. H. & Rao, A. R. (1998) J. Hydrology 204, 182-196.
+
+    Examples
+    --------
+    >>> from stats import trend
+    >>> result = trend.mann_kendall([4.01, 4.05, 4.02, 4.10, 4.08, 4.15, 4.12, 4.20, 4.18, 4.22, 4.25, 4.24])
+    >>> print(result.summary())
+    The trend is 0.024 per period (95% CI 0.018 to 0.028; Mann-Kendall test with Sen's slope, p < 0.001; n = 12).
+    >>> result.details["S"], round(result.effect_size, 3)
+    (56.0, 0.848)
     """
     confidence = _checks.confidence(confidence)
     x = _checks.sample(values, "values", min_n=4)
@@ -178,17 +223,47 @@ def linear_trend(
 ) -> TestResult:
     """OLS slope of ``values`` on time with a Newey-West (HAC) interval.
 
-    ``times`` may be integers or dates (``None`` = 0, 1, 2, ...); dates are
-    measured in the series' own spacing (weeks for weekly data, calendar
-    months for monthly data), and the slope is "per" that unit.  HAC lag
-    default floor(4 (T/100)^(2/9)); t distribution with T - 2 df.
+    HAC lag default floor(4 (T/100)^(2/9)); t distribution with T - 2 df.
 
-    Assumptions: a straight-line trend; errors may be autocorrelated and
-    heteroskedastic (HAC), but HAC intervals are too narrow in short, strongly
-    autocorrelated series.
+    Parameters
+    ----------
+    values : array_like
+        The series (at least 3 points, not constant).
+    times : array_like, optional
+        Integers or dates (default 0, 1, 2, ...).  Dates are measured in the series' own
+        spacing (weeks for weekly data, calendar months for monthly data), and the slope is
+        "per" that unit.
+    hac_lags : int, optional
+        Newey-West truncation lag (default :func:`newey_west_lags`).
+    confidence : float, default 0.95
 
-    References: Newey, W. K. & West, K. D. (1987) Econometrica 55, 703-708;
-    ``statsmodels`` OLS with ``cov_type="HAC"``.
+    Returns
+    -------
+    TestResult
+        ``estimate`` the slope per ``unit``; ``ci_low``, ``ci_high``; ``statistic`` t;
+        ``p_value``; ``n``; ``unit`` ("period", "week", "month", ...); ``details``
+        intercept, hac_lags, r_squared; ``warnings`` below 10 points.
+
+    Notes
+    -----
+    Assumptions: a straight-line trend; errors may be autocorrelated and heteroskedastic
+    (HAC), but HAC intervals are too narrow in short, strongly autocorrelated series.
+
+    References
+    ----------
+    Newey, W. K. & West, K. D. (1987) Econometrica 55, 703-708; ``statsmodels`` OLS with
+    ``cov_type="HAC"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stats import trend
+    >>> weeks = pd.date_range("2026-01-05", periods=12, freq="W-MON")
+    >>> result = trend.linear_trend([4.01, 4.05, 4.02, 4.10, 4.08, 4.15, 4.12, 4.20, 4.18, 4.22, 4.25, 4.24], weeks)
+    >>> result.unit, round(result.estimate, 4)
+    ('week', 0.0226)
+    >>> print(result.summary())
+    The trend is 0.023 per week (95% CI 0.021 to 0.024; OLS trend with Newey-West errors, p < 0.001; n = 12).
     """
     confidence = _checks.confidence(confidence)
     y = _checks.sample(values, "values", min_n=3)
@@ -224,8 +299,20 @@ def linear_trend(
 class ControlChart:
     """A Shewhart chart: per-point value, centre line, limits and signals.
 
-    ``table`` columns: value, centre, lcl, ucl, beyond_limits, run (part of a
-    run of 8 on one side of the centre), signal (either).
+    Attributes
+    ----------
+    kind : str
+        "p" or "XmR".
+    centre : float
+        The centre line.
+    sigma : float or numpy.ndarray
+        The estimated sigma (per point for a p chart).
+    table : pandas.DataFrame
+        One row per point: value, n (p chart) or moving_range (XmR), centre, lcl, ucl,
+        beyond_limits, run (part of a run of 8 on one side of the centre), signal (either).
+    warnings : tuple of str
+    details : dict
+        sigma_multiplier; for XmR also mr_bar and mr_ucl (the moving-range chart's limit).
     """
 
     kind: str
@@ -237,7 +324,8 @@ class ControlChart:
 
     @property
     def signals(self) -> list[int]:
-        """Positions of points that signal special-cause variation."""
+        """Positions of points that signal special-cause variation.
+        """
         return [int(i) for i in np.flatnonzero(self.table["signal"].to_numpy())]
 
     def caveats(self, lang: str = "en") -> list[str]:
@@ -273,15 +361,43 @@ def p_chart(successes: Any, totals: Any, *, sigma: float = 3.0) -> ControlChart:
     """p chart for a share per period (e.g. weekly top-box rate) with varying n.
 
     Centre p-bar = sum(successes) / sum(totals); limits per point
-    p-bar +/- sigma sqrt(p-bar (1 - p-bar) / n_i), clipped to [0, 1].  Signals:
-    a point beyond its limits, or a run of 8 on one side of the centre.
+    p-bar +/- sigma sqrt(p-bar (1 - p-bar) / n_i), clipped to [0, 1].  Signals: a point
+    beyond its limits, or a run of 8 on one side of the centre.
 
-    Assumptions: binomial counts with a stable rate while in control; limits
-    are "trial" limits computed from the same data (Phase I).
+    Parameters
+    ----------
+    successes : array_like
+        Successes per period.
+    totals : array_like
+        Responses per period (positive).
+    sigma : float, default 3.0
+        Width of the limits in standard errors.
 
-    Reference: Montgomery, D. C. Introduction to Statistical Quality Control,
-    ch. 7 (fraction nonconforming chart, variable sample size).  Written by
-    hand: a few lines of formulas, no maintained Python SPC package.
+    Returns
+    -------
+    ControlChart
+        ``kind`` "p"; ``centre`` p-bar; ``table`` per period (value, n, centre, lcl, ucl,
+        beyond_limits, run, signal); ``signals``; ``warnings`` below 20 periods.
+
+    Notes
+    -----
+    Assumptions: binomial counts with a stable rate while in control; limits are "trial"
+    limits computed from the same data (Phase I).  Written by hand: a few lines of
+    formulas, no maintained Python SPC package.
+
+    References
+    ----------
+    Montgomery, D. C. Introduction to Statistical Quality Control, ch. 7 (fraction
+    nonconforming chart, variable sample size).
+
+    Examples
+    --------
+    >>> from stats import trend
+    >>> chart = trend.p_chart([40, 42, 38, 45, 41, 20, 43, 44], [50, 52, 48, 55, 50, 49, 51, 53])
+    >>> round(chart.centre, 3), chart.signals
+    (0.767, [5])
+    >>> chart.table.loc[5, ["value", "lcl", "ucl"]].round(3).tolist()
+    [0.408, 0.586, 0.948]
     """
     x = _checks.sample(successes, "successes")
     n = _checks.sample(totals, "totals")
@@ -303,16 +419,42 @@ def p_chart(successes: Any, totals: Any, *, sigma: float = 3.0) -> ControlChart:
 def individuals_chart(values: Any, *, sigma: float = 3.0) -> ControlChart:
     """Individuals (XmR) chart for one value per period (e.g. weekly mean CSAT).
 
-    sigma-hat = mean moving range / d2, with d2 = 1.128 for ranges of 2
-    consecutive points; limits mean +/- 3 sigma-hat.  The moving-range chart's
-    upper limit D4 * MR-bar (D4 = 3.267) is in ``details``.  Signals: a point
-    beyond the limits, or a run of 8 on one side of the centre.
+    sigma-hat = mean moving range / d2, with d2 = 1.128 for ranges of 2 consecutive
+    points; limits mean +/- 3 sigma-hat.  Signals: a point beyond the limits, or a run of
+    8 on one side of the centre.
 
-    Assumptions: roughly normal, independent values while in control.
+    Parameters
+    ----------
+    values : array_like
+        One value per period (at least 3, not constant).
+    sigma : float, default 3.0
+        Width of the limits in sigma-hats.
 
-    Reference: Montgomery, D. C. Introduction to Statistical Quality Control,
-    ch. 6 (control charts for individual measurements); d2 and D4 from the
-    standard table of control-chart constants.  Written by hand, as p_chart.
+    Returns
+    -------
+    ControlChart
+        ``kind`` "XmR"; ``centre`` the mean; ``table`` per period (value, moving_range,
+        centre, lcl, ucl, beyond_limits, run, signal); ``details`` mr_bar and mr_ucl, the
+        moving-range chart's upper limit D4 * MR-bar (D4 = 3.267); ``warnings`` below 20
+        periods.
+
+    Notes
+    -----
+    Assumptions: roughly normal, independent values while in control.  Written by hand,
+    as :func:`p_chart`.
+
+    References
+    ----------
+    Montgomery, D. C. Introduction to Statistical Quality Control, ch. 6 (control charts
+    for individual measurements); d2 and D4 from the standard table of control-chart
+    constants.
+
+    Examples
+    --------
+    >>> from stats import trend
+    >>> chart = trend.individuals_chart([4.1, 4.2, 4.0, 4.1, 4.3, 4.2, 4.1, 3.2, 4.2, 4.1, 4.0, 4.2])
+    >>> round(chart.centre, 3), chart.signals
+    (4.058, [7])
     """
     x = _checks.sample(values, "values", min_n=3)
     _checks.not_constant(x, "values")
@@ -336,8 +478,16 @@ def individuals_chart(values: Any, *, sigma: float = 3.0) -> ControlChart:
 class ChangePoints:
     """Level shifts found by :func:`change_points`.
 
-    ``breaks``: positions where a new segment starts; ``segments``: start,
-    end (exclusive), n and mean of each segment.
+    Attributes
+    ----------
+    breaks : tuple of int
+        Positions where a new segment starts.
+    segments : pandas.DataFrame
+        One row per segment: start, end (exclusive), n and mean.
+    penalty : float
+        The penalty used.
+    method : str
+        "pelt" or "binseg".
     """
 
     breaks: tuple[int, ...]
@@ -366,19 +516,49 @@ def change_points(
 ) -> ChangePoints:
     """Find shifts in level with ``ruptures`` (least-squares cost, ``jump=1``).
 
-    ``method="pelt"`` (exact, Killick et al. 2012) or ``"binseg"`` (binary
-    segmentation).  Default penalty 3 sigma^2 log(n), with sigma estimated
-    robustly from the MAD of first differences: a BIC-type penalty made a
-    little stricter than BIC's 2 sigma^2 log(n), which in simulation raised
-    false alarms to 11-15% in pure-noise series of 50-100 points (3: 2-6%).
-    ``jump=1`` lets breaks fall on any point (ruptures' default only allows
-    multiples of 5).  ``min_size`` is the shortest segment allowed.
+    The default penalty is 3 sigma^2 log(n), with sigma estimated robustly from the MAD
+    of first differences: a BIC-type penalty made a little stricter than BIC's
+    2 sigma^2 log(n), which in simulation raised false alarms to 11-15% in pure-noise
+    series of 50-100 points (3: 2-6%).  ``jump=1`` lets breaks fall on any point
+    (ruptures' default only allows multiples of 5).
 
-    Assumptions: piecewise-constant mean with independent noise of constant
-    variance; trends or autocorrelation show up as spurious shifts.
+    Parameters
+    ----------
+    values : array_like
+        The series (at least 2 ``min_size`` points, not constant).
+    method : {"pelt", "binseg"}, default "pelt"
+        PELT (exact, Killick et al. 2012) or binary segmentation.
+    penalty : float, optional
+        Cost of one more break (default as above).
+    min_size : int, default 3
+        The shortest segment allowed.
 
-    Reference: Truong, Oudre & Vayatis (2020) Signal Processing 167 (ruptures);
-    Killick, Fearnhead & Eckley (2012) JASA 107, 1590-1598.
+    Returns
+    -------
+    ChangePoints
+        ``breaks``, ``segments`` (start, end, n, mean), ``penalty`` and ``method``.
+
+    Notes
+    -----
+    Assumptions: piecewise-constant mean with independent noise of constant variance;
+    trends or autocorrelation show up as spurious shifts.
+
+    References
+    ----------
+    Truong, Oudre & Vayatis (2020) Signal Processing 167 (ruptures); Killick, Fearnhead &
+    Eckley (2012) JASA 107, 1590-1598.
+
+    Examples
+    --------
+    >>> from stats import trend
+    >>> shifted = trend.change_points([4.0, 4.2, 3.9, 4.1, 3.8, 4.1, 4.0, 4.2, 3.9, 4.1,
+    ...                                4.6, 4.4, 4.7, 4.5, 4.4, 4.6, 4.5, 4.7, 4.4, 4.6])
+    >>> shifted.breaks
+    (10,)
+    >>> shifted.segments.round(2)
+       start  end   n  mean
+    0      0   10  10  4.03
+    1     10   20  10  4.54
     """
     x = _checks.sample(values, "values", min_n=2 * min_size)
     _checks.not_constant(x, "values")

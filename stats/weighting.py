@@ -14,7 +14,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from . import _checks
-from ._result import TestResult, caveat
+from .result import TestResult, caveat
 
 __all__ = ["rake", "rake_cells", "rake_two_way", "Raking", "kish_effective_n", "weighted_mean", "weighted_proportion",
            "weighted_mean_from_counts", "weighted_proportion_from_counts"]
@@ -24,7 +24,21 @@ DEFF_WARN = 2.0  # warn when weighting more than halves the effective sample
 
 @dataclass(frozen=True)
 class Raking:
-    """Result of :func:`rake`: weights with mean 1 (sum = n), and diagnostics."""
+    """Result of :func:`rake` and :func:`rake_cells`.
+
+    Attributes
+    ----------
+    weights : pandas.Series
+        One weight per row, with mean 1 over respondents (sum = n); named "weight".
+    iterations : int
+        Sweeps over the margins until they were met.
+    max_margin_error : float
+        Largest difference left between a weighted share and its target.
+    n_effective : float
+        Kish's effective sample size of the weights.
+    design_effect : float
+        n / n_effective: how much the weighting costs in precision.
+    """
 
     weights: pd.Series
     iterations: int
@@ -70,24 +84,62 @@ def rake(
 ) -> Raking:
     """Rake (iterative proportional fitting) weights to population margins.
 
-    ``margins`` maps a column of ``sample`` to its target distribution, e.g.
-    ``{"region": {"north": 0.3, "south": 0.7}, "age": {"<35": 0.4, "35+": 0.6}}``
-    (shares, or counts: each margin is rescaled to sum to 1).  Starting from
-    ``base_weights`` (default 1), the weights are scaled to match each margin
-    in turn until every weighted share is within ``tol`` of its target.
+    Starting from ``base_weights``, the weights are scaled to match each margin in turn
+    until every weighted share is within ``tol`` of its target.
 
-    Raises ValueError for a target category with no respondents, a sample
-    category with no target, and when the margins are not reached within
-    ``max_iter`` sweeps (inconsistent margins, or empty cells in the
-    cross-classification that make them unreachable).
+    Parameters
+    ----------
+    sample : pandas.DataFrame
+        One row per respondent, with a column for each margin (no missing values).
+    margins : mapping of str to mapping
+        Each margin column mapped to its target distribution, e.g.
+        ``{"region": {"north": 0.3, "south": 0.7}, "tier": {"vip": 0.2, "standard": 0.8}}``
+        (shares, or counts: each margin is rescaled to sum to 1).
+    base_weights : array_like, optional
+        Positive starting weights, one per row (default 1).
+    max_iter : int, default 100
+        Sweeps over the margins before giving up (ValueError).
+    tol : float, default 1e-6
+        Largest allowed difference between a weighted share and its target.
 
-    Assumptions: the margins describe the population the sample should
-    represent; raking corrects those margins only, not the joint
-    distribution or non-response on other variables.
+    Returns
+    -------
+    Raking
+        ``weights`` (mean 1), ``iterations``, ``max_margin_error``, ``n_effective`` and
+        ``design_effect``.
 
-    References: Deming, W. E. & Stephan, F. F. (1940) Ann. Math. Stat. 11,
-    427-444; Battaglia, Hoaglin & Frankel (2009) Survey Practice 2(5).
-    Written by hand (a short loop; no maintained Python survey package).
+    Raises
+    ------
+    ValueError
+        For a target category with no respondents, a sample category with no target, and
+        when the margins are not reached within ``max_iter`` sweeps (inconsistent margins,
+        or empty cells in the cross-classification that make them unreachable).
+
+    Notes
+    -----
+    Assumptions: the margins describe the population the sample should represent; raking
+    corrects those margins only, not the joint distribution or non-response on other
+    variables.  Written by hand (a short loop; no maintained Python survey package).
+
+    References
+    ----------
+    Deming, W. E. & Stephan, F. F. (1940) Ann. Math. Stat. 11, 427-444; Battaglia, Hoaglin
+    & Frankel (2009) Survey Practice 2(5).
+
+    Examples
+    --------
+    Two VIP respondents out of eight, where VIPs are 40% of the customers:
+
+    >>> import pandas as pd
+    >>> from stats import weighting
+    >>> sample = pd.DataFrame({"tier": ["vip"] * 2 + ["standard"] * 6,
+    ...                        "region": ["north", "south", "north", "north", "south", "south", "south", "north"]})
+    >>> raked = weighting.rake(sample, {"tier": {"vip": 0.4, "standard": 0.6},
+    ...                                 "region": {"north": 0.5, "south": 0.5}})
+    >>> raked.weights.round(2).tolist()
+    [1.6, 1.6, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]
+    >>> round(raked.n_effective, 2), round(raked.design_effect, 2)
+    (7.14, 1.12)
     """
     if not isinstance(sample, pd.DataFrame) or sample.empty:
         raise ValueError("sample must be a non-empty DataFrame")
@@ -99,7 +151,7 @@ def rake(
         raise ValueError("base_weights must be positive, one per row of the sample")
     fitted = [(col, *_margin_codes(sample, col, target)) for col, target in margins.items()]
     error = np.inf
-    for iteration in range(1, max_iter + 1):
+    for iteration in range(1, max_iter + 1):  # noqa: B007 (the count is reported after the loop)
         for _, codes, shares in fitted:
             current = np.bincount(codes, weights=w, minlength=shares.size) / w.sum()
             w *= (shares / current)[codes]
@@ -127,11 +179,43 @@ def rake_cells(
     """:func:`rake` for respondents held as cells: each row of ``cells`` is one combination
     of the margin columns with ``counts`` respondents in it.
 
-    Raking only ever multiplies a respondent's weight by factors of its own categories,
-    so respondents of one cell keep equal weights, and raking the cells with their counts
-    as base weights gives the same weights as raking the expanded rows.  Returns a
-    :class:`Raking` whose ``weights`` are the weight of one respondent of each cell
-    (mean 1 over respondents), with Kish's effective n and design effect over respondents.
+    Raking only ever multiplies a respondent's weight by factors of its own categories, so
+    respondents of one cell keep equal weights, and raking the cells with their counts as
+    base weights gives the same weights as raking the expanded rows.
+
+    Parameters
+    ----------
+    cells : pandas.DataFrame
+        One row per combination of the margin columns.
+    counts : array_like
+        Respondents in each cell (positive: drop empty cells first).
+    margins : mapping of str to mapping
+        Each margin column mapped to its target distribution, e.g.
+        ``{"region": {"north": 0.3, "south": 0.7}, "tier": {"vip": 0.2, "standard": 0.8}}``
+        (shares, or counts: each margin is rescaled to sum to 1).
+    max_iter : int, default 100
+        Sweeps over the margins before giving up (ValueError).
+    tol : float, default 1e-6
+        Largest allowed difference between a weighted share and its target.
+
+    Returns
+    -------
+    Raking
+        ``weights`` is the weight of one respondent of each cell (mean 1 over
+        respondents); ``n_effective`` and ``design_effect`` are over respondents.
+
+    Examples
+    --------
+    The sample of :func:`rake`, as cells:
+
+    >>> import pandas as pd
+    >>> from stats import weighting
+    >>> cells = pd.DataFrame({"tier": ["vip", "vip", "standard", "standard"],
+    ...                       "region": ["north", "south", "north", "south"]})
+    >>> raked = weighting.rake_cells(cells, [1, 1, 3, 3], {"tier": {"vip": 0.4, "standard": 0.6},
+    ...                                                   "region": {"north": 0.5, "south": 0.5}})
+    >>> raked.weights.round(2).tolist(), round(raked.n_effective, 2)
+    ([1.6, 1.6, 0.8, 0.8], 7.14)
     """
     size = _checks.sample(counts, "counts")
     if size.size != len(cells) or (size <= 0).any():
@@ -154,18 +238,42 @@ def rake_two_way(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Raking to two margins for respondents cross-classified in tables, many tables at once.
 
-    ``counts[..., r, c]`` respondents in row category r and column category c of each
-    table (e.g. tier x region for each week); ``row_targets[..., r]`` and
-    ``column_targets[..., c]`` the population totals (or shares) of each table's margins.
-    Returns the weight of one respondent of each cell (mean 1 over each table's weighted
-    respondents) and Kish's effective n of each table.  This is :func:`rake` on the
-    expanded respondents (raking scales whole cells), vectorised over tables so a weekly
-    trend rakes 100 weeks in one pass.
+    This is :func:`rake` on the expanded respondents (raking scales whole cells),
+    vectorised over tables so a weekly trend rakes 100 weeks in one pass.  A category whose
+    target is 0 (a group the population does not contain) gets weight 0: its respondents
+    are left out, and the caller should say how many.  A target category with no
+    respondents cannot be reached and is dropped (the other targets are rescaled).
 
-    A category whose target is 0 (a group the population does not contain) gets weight 0:
-    its respondents are left out, and the caller should say how many.  A target category
-    with no respondents cannot be reached and is dropped (the other targets are rescaled).
-    Raises ValueError when a table does not converge within ``max_iter`` sweeps.
+    Parameters
+    ----------
+    counts : array_like, shape (..., rows, columns)
+        ``counts[..., r, c]`` respondents in row category r and column category c of each
+        table (e.g. tier x region for each week).
+    row_targets : array_like, shape (..., rows)
+        Population totals (or shares) of each table's row categories.
+    column_targets : array_like, shape (..., columns)
+        Population totals (or shares) of each table's column categories.
+    max_iter : int, default 100
+        Sweeps before giving up (ValueError when a table has not converged).
+    tol : float, default 1e-6
+        Largest allowed difference between a weighted share and its target.
+
+    Returns
+    -------
+    weights : numpy.ndarray, shape (..., rows, columns)
+        The weight of one respondent of each cell (mean 1 over each table's weighted
+        respondents).
+    n_effective : numpy.ndarray, shape (...)
+        Kish's effective n of each table.
+
+    Examples
+    --------
+    One table: tier (vip, standard) by region (north, south):
+
+    >>> from stats import weighting
+    >>> weights, n_effective = weighting.rake_two_way([[1, 1], [3, 3]], [0.4, 0.6], [0.5, 0.5])
+    >>> weights.round(2).tolist(), round(float(n_effective), 2)
+    ([[1.6, 1.6], [0.8, 0.8]], 7.14)
     """
     c = np.asarray(counts, dtype=float)
     rows = np.asarray(row_targets, dtype=float).copy()
@@ -203,7 +311,28 @@ def rake_two_way(
 
 
 def kish_effective_n(weights: Any) -> float:
-    """Kish's effective sample size (sum w)^2 / sum w^2 (Kish 1965, Survey Sampling)."""
+    """Kish's effective sample size, (sum w)^2 / sum w^2.
+
+    Parameters
+    ----------
+    weights : array_like
+        Non-negative weights with a positive total.
+
+    Returns
+    -------
+    float
+        The number of unweighted responses that would give the same precision.
+
+    References
+    ----------
+    Kish, L. (1965) Survey Sampling.
+
+    Examples
+    --------
+    >>> from stats import weighting
+    >>> round(weighting.kish_effective_n([1, 1, 2, 2]), 2)
+    3.6
+    """
     w = _checks.sample(weights, "weights")
     if (w < 0).any() or w.sum() <= 0:
         raise ValueError("weights must be non-negative with a positive total")
@@ -236,25 +365,76 @@ def weighted_mean(values: Any, weights: Any, *, confidence: float = 0.95) -> Tes
     """Weighted mean with a t interval on Kish's effective sample size.
 
     SE^2 = s_w^2 / n_eff, where s_w^2 = [sum w (x - m)^2 / sum w] * n_eff / (n_eff - 1)
-    and n_eff = (sum w)^2 / sum w^2; t with n_eff - 1 df.  With equal weights
-    this is the ordinary t interval.  Weights are sampling weights: their scale
-    does not matter (unlike statsmodels' DescrStatsW, which reads them as
-    frequency weights and so overstates precision).
+    and n_eff = (sum w)^2 / sum w^2; t with n_eff - 1 df.  With equal weights this is the
+    ordinary t interval.  Weights are sampling weights: their scale does not matter (unlike statsmodels'
+    DescrStatsW, which reads them as frequency weights and so overstates precision).
 
+    Parameters
+    ----------
+    values : array_like
+        One value per respondent.
+    weights : array_like
+        One non-negative weight per respondent.
+    confidence : float, default 0.95
+        Confidence level of the interval.
+
+    Returns
+    -------
+    TestResult
+        ``estimate`` the weighted mean; ``ci_low``, ``ci_high``; ``n`` respondents;
+        ``details`` n_effective and se; ``warnings`` when weighting more than halves the
+        effective sample.
+
+    Notes
+    -----
     Assumptions: weights roughly unrelated to the outcome's variance (Kish's
-    approximation); independent respondents (no clustering).
+    approximation); independent respondents (no clustering).  Written by hand because
+    statsmodels' weighted statistics treat weights as frequency weights.
 
-    Reference: Kish, L. (1965) Survey Sampling; Kish (1992) J. Official
-    Statistics 8, 183-200.  Written by hand because statsmodels' weighted
-    statistics treat weights as frequency weights.
+    References
+    ----------
+    Kish, L. (1965) Survey Sampling; Kish (1992) J. Official Statistics 8, 183-200.
+
+    Examples
+    --------
+    >>> from stats import weighting
+    >>> mean = weighting.weighted_mean([4, 5, 3, 4, 5, 2], [1.0, 1.0, 2.0, 2.0, 0.5, 0.5])
+    >>> round(mean.estimate, 3), round(mean.ci_low, 2), round(mean.ci_high, 2)
+    (3.786, 2.49, 5.08)
+    >>> round(mean.details["n_effective"], 2)
+    4.67
     """
     return _weighted_mean(values, weights, None, confidence)
 
 
 def weighted_mean_from_counts(values: Any, weights: Any, counts: Any, *, confidence: float = 0.95) -> TestResult:
     """:func:`weighted_mean` for respondents held as (value, weight, count) rows, e.g. a
-    per-level histogram of each weighting cell: the same result as repeating each value
-    and weight ``count`` times."""
+    per-level histogram of each weighting cell: the same result as repeating each value and
+    weight ``count`` times.
+
+    Parameters
+    ----------
+    values, weights, counts : array_like
+        One entry per row: the value, the weight of each respondent in the row, and how
+        many respondents the row holds.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    TestResult
+        As :func:`weighted_mean`; ``n`` is the total count.
+
+    Examples
+    --------
+    A 1-5 rating in two weighting cells (weights 2.0 and 0.5), as per-level counts:
+
+    >>> from stats import weighting
+    >>> levels = [1, 2, 3, 4, 5]
+    >>> mean = weighting.weighted_mean_from_counts(levels * 2, [2.0] * 5 + [0.5] * 5,
+    ...                                            [0, 1, 2, 5, 2, 1, 2, 4, 10, 13])
+    >>> round(mean.estimate, 3), mean.n, round(mean.details["n_effective"], 1)
+    (3.914, 40, 25.8)
+    """
     return _weighted_mean(values, weights, counts, confidence)
 
 
@@ -273,18 +453,60 @@ def _weighted_mean(values: Any, weights: Any, counts: Any, confidence: float) ->
 
 
 def weighted_proportion(successes: Any, weights: Any, *, confidence: float = 0.95) -> TestResult:
-    """Weighted share of ``successes`` (0/1 or True/False per respondent) with a
-    Wilson interval computed on Kish's effective sample size.
+    """Weighted share of ``successes`` with a Wilson interval on Kish's effective sample size.
 
-    Reference: Kish (1965); Korn, E. L. & Graubard, B. I. (1998) Survey
-    Methodology 24, 193-201 (effective-n intervals for survey proportions).
+    Parameters
+    ----------
+    successes : array_like
+        0/1 or True/False per respondent.
+    weights : array_like
+        One non-negative weight per respondent.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    TestResult
+        ``estimate`` the weighted share; ``ci_low``, ``ci_high`` the Wilson interval at
+        n_eff; ``details`` n_effective and se (sqrt(p (1 - p) / n_eff)).
+
+    References
+    ----------
+    Kish (1965); Korn, E. L. & Graubard, B. I. (1998) Survey Methodology 24, 193-201
+    (effective-n intervals for survey proportions).
+
+    Examples
+    --------
+    >>> from stats import weighting
+    >>> share = weighting.weighted_proportion([1, 1, 0, 1, 0, 1], [1.0, 1.0, 2.0, 2.0, 0.5, 0.5])
+    >>> round(share.estimate, 3), round(share.ci_low, 2), round(share.ci_high, 3)
+    (0.643, 0.25, 0.907)
     """
     return _weighted_proportion(successes, weights, None, confidence)
 
 
 def weighted_proportion_from_counts(successes: Any, weights: Any, counts: Any, *,
                                     confidence: float = 0.95) -> TestResult:
-    """:func:`weighted_proportion` for respondents held as (success, weight, count) rows."""
+    """:func:`weighted_proportion` for respondents held as (success, weight, count) rows.
+
+    Parameters
+    ----------
+    successes, weights, counts : array_like
+        One entry per row: 0/1, the weight of each respondent in the row, and how many
+        respondents the row holds.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    TestResult
+        As :func:`weighted_proportion`; ``n`` is the total count.
+
+    Examples
+    --------
+    >>> from stats import weighting
+    >>> share = weighting.weighted_proportion_from_counts([1, 0, 1, 0], [2.0, 2.0, 0.5, 0.5], [7, 3, 23, 7])
+    >>> round(share.estimate, 3), share.n, round(share.details["n_effective"], 1)
+    (0.729, 40, 25.8)
+    """
     return _weighted_proportion(successes, weights, counts, confidence)
 
 

@@ -1,4 +1,4 @@
-"""The survey domain: models, database, design, distribution, collection, metrics, cases.
+"""The survey domain, one package per capability; docs/ARCHITECTURE.md has the map and the import rules.
 
-Never imports streamlit (DESIGN.md layers).
+Never imports streamlit: pages call each package's ``service`` module.
 """

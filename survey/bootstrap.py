@@ -1,8 +1,14 @@
-"""What happens when the product starts: reach the database, migrate, first admin, demo data."""
+"""What happens when the product starts: reach the database, migrate, first admin, demo data.
+
+The demo loads by itself only into the default embedded SQLite file (SURVEY_AUTO_DEMO, see
+survey.core.config), and every start warns on stderr while a demo login still has its
+published password.
+"""
 
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 
 from sqlmodel import select
@@ -10,6 +16,7 @@ from sqlmodel import select
 from survey.core import db as database
 from survey.accounts.auth import ensure_first_admin
 from survey.core.config import settings
+from survey.core.i18n import t
 from survey.models import Customer, Survey
 
 log = logging.getLogger(__name__)
@@ -43,7 +50,18 @@ def prepare(url: str | None = None, *, auto_demo: bool | None = None) -> None:
 
             log.info("empty database: loading demo data (%s responses)", config.demo_responses)
             demo.generate(url)
+        _warn_about_demo_logins(url)
         _prepared.add(key)
+
+
+def _warn_about_demo_logins(url: str | None) -> None:
+    from survey.demo.generate import demo_logins_in_use
+
+    with database.session(url) as db:
+        usernames = demo_logins_in_use(db)
+    if usernames:
+        print(f"survey: warning: {t('startup.demo_logins', 'en', users=', '.join(usernames))}", file=sys.stderr,
+              flush=True)
 
 
 def forget_prepared() -> None:

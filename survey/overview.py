@@ -2,7 +2,8 @@
 
 Small aggregate queries only (counts, and the metrics rollup for CSAT, NPS and response
 rate, whose definitions survey.metrics owns); the statistics come from ``stats`` so each
-figure carries its interval and sample size.
+figure carries its interval and sample size. The home page calls the ``*_figures`` functions
+at the end: each reads one role's figures in its own session and returns them as plain values.
 """
 
 from __future__ import annotations
@@ -13,14 +14,22 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session, func, select
 
 from stats import TestResult
-from survey.insight import metrics
+from survey.accounts.service import AuditEntry, audit_log
 from survey.collect import phone
-from survey.insight import rollup
+from survey.core import db as database
 from survey.core.config import settings
-from survey.models import (
-    AuditLog, Campaign, FollowUpCase, Invitation, Response, Survey, User, utcnow,
-)
+from survey.core.filters import Filters
 from survey.core.vocab import VIP_TIERS, CaseStatus, InvitationStatus, SurveyStatus
+from survey.insight import metrics, rollup
+from survey.models import (
+    Campaign,
+    FollowUpCase,
+    Invitation,
+    Response,
+    Survey,
+    User,
+    utcnow,
+)
 
 OPEN_CASE_STATUSES = (CaseStatus.OPEN, CaseStatus.CONTACTED)
 
@@ -72,8 +81,8 @@ def _rollup(db: Session):
     return db.connection()
 
 
-def _filters(period: Period) -> metrics.Filters:
-    return metrics.Filters(period.start, period.end)
+def _filters(period: Period) -> Filters:
+    return Filters(period.start, period.end)
 
 
 def response_rate(db: Session, period: Period) -> Share:
@@ -89,7 +98,7 @@ def _share(successes: int, n: int) -> Share:
     return Share(successes, n, result.estimate, result.ci_low, result.ci_high)
 
 
-def _headline(db: Session, key: str, period: Period) -> TestResult | None:
+def _headline(db: Session, key: metrics.MetricKind, period: Period) -> TestResult | None:
     """One of survey.metrics' histogram metrics over every survey in the period."""
     metric = metrics.METRICS[key]
     conn = _rollup(db)
@@ -104,7 +113,7 @@ def _headline(db: Session, key: str, period: Period) -> TestResult | None:
 
 def csat(db: Session, period: Period) -> Share:
     """CSAT as survey.metrics defines it (top-2-box share of the 1-5 overall question)."""
-    result = _headline(db, "csat", period)
+    result = _headline(db, metrics.MetricKind.CSAT, period)
     if result is None:
         return Share(0, 0, None, None, None)
     return Share(int(result.details["x"]), int(result.n), result.estimate, result.ci_low, result.ci_high)
@@ -119,7 +128,7 @@ class NpsFigure:
 
 
 def nps(db: Session, period: Period) -> NpsFigure:
-    result = _headline(db, "nps", period)
+    result = _headline(db, metrics.MetricKind.NPS, period)
     if result is None:
         return NpsFigure(0, None, None, None)
     return NpsFigure(int(result.n), result.estimate, result.ci_low, result.ci_high)
@@ -157,10 +166,6 @@ def users_by_role(db: Session) -> dict[str, int]:
     return dict(rows)
 
 
-def recent_audit(db: Session, limit: int = 10) -> list[AuditLog]:
-    return list(db.exec(select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)))
-
-
 def daily_responses(db: Session, days: int = 30, today: date | None = None) -> list[tuple[date, int]]:
     today = today or local_today()
     first = today - timedelta(days=days - 1)
@@ -169,3 +174,73 @@ def daily_responses(db: Session, days: int = 30, today: date | None = None) -> l
         .where(Response.answered_on.between(first, today)).group_by(Response.answered_on)
     ).all())
     return [(first + timedelta(days=i), rows.get(first + timedelta(days=i), 0)) for i in range(days)]
+
+
+# ---------------------------------------------------------------- each role's home page
+
+@dataclass(frozen=True)
+class QualityFigures:
+    responses: int                 # this month so far
+    responses_last_month: int      # the same days of last month
+    response_rate: Share
+    open_cases: int
+    overdue_cases: int
+    sending_campaigns: int
+    queued_invitations: int
+    live_surveys: int
+
+
+def quality_figures(month: Period) -> QualityFigures:
+    with database.session() as db:
+        cases, overdue = open_cases(db)
+        campaigns, queued = sending_campaigns(db)
+        return QualityFigures(responses_between(db, month), responses_between(db, month.previous_month_same_days()),
+                              response_rate(db, month), cases, overdue, campaigns, queued, live_surveys(db))
+
+
+@dataclass(frozen=True)
+class ExecutiveFigures:
+    csat: Share
+    nps: NpsFigure
+    vip_responses: int
+
+
+def executive_figures(month: Period) -> ExecutiveFigures:
+    with database.session() as db:
+        return ExecutiveFigures(csat(db, month), nps(db, month), responses_between(db, month, vip_only=True))
+
+
+@dataclass(frozen=True)
+class AgentFigures:
+    phone_queue: int
+    open_cases: int                # the agent's own
+    overdue_cases: int
+    responses: int                 # keyed in by the agent this month
+
+
+def agent_figures(month: Period, agent_id: int) -> AgentFigures:
+    with database.session() as db:
+        mine, overdue = open_cases(db, assignee_id=agent_id)
+        return AgentFigures(phone_queue(db, agent_id), mine, overdue, responses_between(db, month, agent_id=agent_id))
+
+
+@dataclass(frozen=True)
+class AdminFigures:
+    users_by_role: dict[str, int]  # active users
+    total_responses: int
+    database_kind: str             # "sqlite" or "postgresql"
+    schema_revisions: tuple[str, ...]
+    recent_activity: list[AuditEntry]
+
+
+def admin_figures(recent: int = 10) -> AdminFigures:
+    with database.session() as db:
+        by_role, total = users_by_role(db), total_responses(db)
+    return AdminFigures(by_role, total, database.get_engine().dialect.name,
+                        tuple(sorted(database.current_revisions())), audit_log(limit=recent))
+
+
+def recent_daily_responses(today: date, days: int = 30) -> list[tuple[date, int]]:
+    """Responses per local day for the last `days` days up to `today`, days without any as 0."""
+    with database.session() as db:
+        return daily_responses(db, days, today)

@@ -97,6 +97,15 @@ def postgres_databases():
     databases.drop_all()
 
 
+@pytest.fixture
+def postgres_url(postgres_databases, monkeypatch) -> str:
+    """A new migrated PostgreSQL database, for what only PostgreSQL does (several processes at once)."""
+    url = postgres_databases.create("pg")
+    database.upgrade(url)
+    monkeypatch.setenv("SURVEY_DATABASE_URL", url)
+    return url
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request) -> str:
     return request.param

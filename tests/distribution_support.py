@@ -163,14 +163,32 @@ def add_customers(db, count: int, *, tier: str = "standard", region: str = "Hang
 
 
 def configure_channels(monkeypatch, *, sms: SmsGatewayServer | None = None, smtp: SmtpSink | None = None) -> None:
-    """Point the product at the test servers; no quiet hours unless a test sets them."""
+    """Point the product at the test servers; no quiet hours and no pacing unless a test sets them
+    (at the default 600 a minute, a rule inviting 160 customers would wait 16 s between sends)."""
     monkeypatch.setenv("SURVEY_QUIET_HOURS", "off")
+    monkeypatch.setenv("SURVEY_SMS_RATE_PER_MINUTE", "1000000")
+    monkeypatch.setenv("SURVEY_EMAIL_RATE_PER_MINUTE", "1000000")
     if sms is not None:
         monkeypatch.setenv("SURVEY_SMS_URL", sms.url)
         monkeypatch.setenv("SURVEY_SMS_TOKEN", GATEWAY_TOKEN)
     if smtp is not None:
         monkeypatch.setenv("SURVEY_SMTP_URL", smtp.url())
         monkeypatch.setenv("SURVEY_SMTP_FROM", "服务质量 <survey@example.cn>")
+
+
+class FakeTimer:
+    """A sender's timer whose sleeps take no time: they only move its clock on, and are kept."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleeps: list[float] = []
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
 
 
 def customer_by_external_id(external_id: str) -> Customer:

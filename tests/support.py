@@ -22,15 +22,21 @@ def free_port() -> int:
 def server_env(url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a server process: this test's database, nothing from the developer's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
-    env.update({"SURVEY_DATABASE_URL": url, "SURVEY_DATA_DIR": str(data_dir), "SURVEY_AUTO_DEMO": "0"})
+    # The scheduler is off unless a test asks for it: its jobs would change what other tests check.
+    env.update({"SURVEY_DATABASE_URL": url, "SURVEY_DATA_DIR": str(data_dir), "SURVEY_AUTO_DEMO": "0",
+                "SURVEY_SCHEDULER": "off"})
     env.update(extra)
     return env
 
 
-class LiveApp:
-    """`streamlit run app.py` in a subprocess, as a user starts it."""
+TEST_FLAGS = ("--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false")
 
-    def __init__(self, env: dict[str, str], port: int):
+
+class LiveApp:
+    """`streamlit run app.py` in a subprocess, as a user starts it. ``flags`` replace the ones
+    tests usually add (pass none to run on the repository's .streamlit/config.toml alone)."""
+
+    def __init__(self, env: dict[str, str], port: int, flags: tuple[str, ...] = TEST_FLAGS):
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         data_dir = Path(env["SURVEY_DATA_DIR"])
@@ -39,8 +45,7 @@ class LiveApp:
         self._log = open(self.log_path, "w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
-             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
+             "--server.headless", "true", "--server.port", str(port), *flags],
             cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
         )
 

@@ -112,7 +112,28 @@ def test_admin_adds_a_user_who_can_then_sign_in(db_url):
     at.text_input(key="new_password").input("agent-password")
     at.button(key="add_user_submit").click().run()
     assert not at.exception and not at.error
+    assert [s.value for s in at.success] == ["已创建用户 chen.jing。"]
     with database.session() as db:
         assert auth.authenticate(db, "chen.jing", "agent-password").user.role == "agent"
     at.switch_page("pages/audit.py").run()
     assert "user.create" in at.dataframe[0].value.to_string()
+
+
+def test_admin_is_told_what_each_account_change_did_and_cannot_disable_themselves(db_url):
+    with database.session() as db:
+        auth.create_user(db, "root", "admin", "admin-password")
+        auth.create_user(db, "zhao", "quality", "quality-pass")
+    at = sign_in(open_app(), "root", "admin-password")
+    at.switch_page("pages/users.py").run()
+    at.selectbox(key="manage_user").select("zhao").run()
+    at.text_input(key="reset_password_value").input("new-quality-pass")
+    at.button(key="reset_password_submit").click().run()
+    assert [s.value for s in at.success] == ["已重置 zhao 的密码。"]
+    at.button(key="toggle_active").click().run()
+    assert [s.value for s in at.success] == ["已停用 zhao。"]
+    at.selectbox(key="manage_user").select("root").run()
+    at.button(key="toggle_active").click().run()
+    assert not at.exception and [e.value for e in at.error] == ["不能停用自己的账号。"]
+    with database.session() as db:
+        zhao = db.exec(select(User).where(User.username == "zhao")).one()
+        assert not zhao.active and auth.authenticate(db, "root", "admin-password").ok

@@ -8,6 +8,7 @@ from sqlmodel import select
 from survey import bootstrap
 
 from survey.accounts import auth
+from survey.accounts import service as accounts
 from survey.core import db as database
 from survey.models import AuditLog, User, utcnow
 
@@ -98,3 +99,40 @@ def test_account_changes_are_audited(db_url):
     with database.session() as db:
         actions = [e.action for e in db.exec(select(AuditLog).order_by(AuditLog.id))]
     assert actions == ["user.create", "login.failed"]
+
+
+def test_only_admins_manage_accounts_through_the_service_and_quality_staff_may_set_teams(db_url):
+    with database.session() as db:
+        root = auth.create_user(db, "root", "admin", "admin-password").id
+        lead = auth.create_user(db, "lead", "quality", "quality-password").id
+    agent = accounts.add_user(root, "chen", "agent", "agent-password", display_name="陈静", team="Crew 1")
+    assert (agent.username, agent.display_name, agent.role, agent.team, agent.active) == ("chen", "陈静", "agent",
+                                                                                       "Crew 1", True)
+    for refused in (lambda: accounts.add_user(lead, "wang", "agent", "agent-password"),
+                    lambda: accounts.reset_password(lead, agent.id, "new-password"),
+                    lambda: accounts.set_active(lead, agent.id, False)):
+        with pytest.raises(auth.AuthError, match="only admins"):
+            refused()
+    with pytest.raises(auth.AuthError, match="only admins and quality staff"):
+        accounts.set_team(agent.id, agent.id, "Crew 2")
+    accounts.set_team(lead, agent.id, "Crew 2")
+    accounts.reset_password(root, agent.id, "new-password")
+    with pytest.raises(auth.AuthError, match="cannot disable your own account"):
+        accounts.set_active(root, root, False)
+    accounts.set_active(root, agent.id, False)
+    listed = {u.username: u for u in accounts.list_users()}
+    assert listed["chen"].team == "Crew 2" and not listed["chen"].active and listed["root"].active
+    with database.session() as db:
+        assert auth.authenticate(db, "chen", "new-password").error == "inactive"
+
+
+def test_the_audit_log_reads_newest_first_and_filters_by_action_or_user(db_url):
+    with database.session() as db:
+        root = auth.create_user(db, "root", "admin", "admin-password").id
+    accounts.add_user(root, "chen", "agent", "agent-password")
+    accounts.reset_password(root, 2, "new-password")
+    assert [e.action for e in accounts.audit_log()] == ["user.password", "user.create", "user.create"]
+    assert [(e.username, e.entity_id) for e in accounts.audit_log(action="user.create", username="root")] == [
+        ("root", "2")]
+    choices = accounts.audit_choices()
+    assert choices.actions == ["user.create", "user.password"] and choices.usernames == ["root", "system"]

@@ -53,6 +53,37 @@ def test_an_agent_contacts_and_resolves_their_case_with_a_recontact(loop_world):
     assert case.status == "resolved" and case.root_cause == "billing" and case.recontact_invitation_id
 
 
+def test_quality_staff_apply_the_rules_from_the_page_and_are_told_what_they_did(loop_world):
+    with database.session() as db:
+        respond(db, *customer(db, "C2", "diamond"), overall=2)
+    at = signed_in("qa", "pages/cases.py")
+    at.button(key="cases_run").click().run()
+    assert not at.exception and not at.error
+    assert [s.value for s in at.success] == ["已检查 1 份回答：新建 1 个工单，0 个并入已有工单，记录 0 个回访结果。"]
+    assert len(at.dataframe[0].value) == 2
+
+
+def test_an_agent_is_told_why_a_change_is_refused(loop_world):
+    at = signed_in("ag", "pages/cases.py")
+    at.button(key="cases_add_note").click().run()     # no note typed
+    assert not at.exception and [e.value for e in at.error] == ["the note is empty"]
+
+
+def test_quality_staff_move_a_colleague_to_another_team_and_a_bad_rule_is_refused(loop_world):
+    at = signed_in("qa", "pages/case_settings.py")
+    with database.session() as db:
+        agent_id = user(db, "ag").id
+    at.selectbox(key="case_member").select(agent_id).run()
+    at.text_input(key="case_member_team").input("Hangzhou Crew 2")
+    at.button(key="case_member_save").click().run()
+    assert not at.exception and [s.value for s in at.success] == ["团队已更新。"]
+    with database.session() as db:
+        assert user(db, "ag").team == "Hangzhou Crew 2"
+    at.text_input(key="case_rule_name_zh").input("")
+    at.button(key="case_rule_save").click().run()
+    assert not at.exception and "name in zh-CN and en" in at.error[0].value
+
+
 def test_an_executive_reads_cases_with_masked_phones_and_cannot_act(loop_world):
     at = signed_in("ex", "pages/cases.py")
     assert at.dataframe[0].value.iloc[0]["电话"] == "138****5678"

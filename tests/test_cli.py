@@ -2,7 +2,9 @@
 
 import subprocess
 import sys
+import traceback
 
+import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
@@ -66,3 +68,21 @@ def test_malformed_database_url_is_named(monkeypatch):
 def test_the_console_script_is_installed(tmp_path):
     result = subprocess.run([sys.executable, "-m", "survey.cli", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "demo" in result.stdout and "user" in result.stdout
+
+
+def test_a_refusal_is_one_line_and_exit_1(db_url):
+    result = run("customer", "erase", "C404", "--yes")
+    assert result.exit_code == 1
+    assert result.output == "Error: no customer with external id 'C404'\n"
+
+
+@pytest.mark.parametrize("bug", [KeyError("phone"), ValueError("not a refusal"), RuntimeError("broken")])
+def test_a_bug_keeps_its_traceback_instead_of_a_one_line_error(db_url, monkeypatch, bug):
+    def broken(*args, **kwargs):
+        raise bug
+
+    monkeypatch.setattr("survey.privacy.erasure.erase_customer", broken)
+    result = CliRunner().invoke(main, ["customer", "erase", "C1", "--yes"])
+    assert result.exception is bug                      # not turned into click's one-line error
+    assert "Error:" not in result.output
+    assert traceback.format_exception(*result.exc_info)[-1].startswith(type(bug).__name__)

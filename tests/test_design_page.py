@@ -149,6 +149,9 @@ def test_personal_and_public_links_from_the_design_page(quality, monkeypatch):
     assert (link.slug, link.region, link.touch_point) == ("ningbo-hall-9", "Ningbo", "business_hall")
     assert at.image[0].captions == ["https://survey.example.cn/p/ningbo-hall-9"]   # the QR code to print
     assert {b.proto.label for b in at.get("download_button")} >= {"下载二维码（PNG）", "下载二维码（SVG，打印用）"}
+    at.button(key="design_qr_toggle").click().run()
+    assert "公开链接 ningbo-hall-9 已停用" in at.success[0].value
+    assert at.dataframe[-1].value["启用"].tolist() == [False]
     at.text_input(key="design_link_customer").input("NOBODY")
     at.button(key="design_link_create").click().run()
     assert "no customer with external id 'NOBODY'" in at.error[0].value

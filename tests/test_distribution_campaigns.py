@@ -39,8 +39,12 @@ def invitations_of(campaign_id: int) -> list[Invitation]:
 
 
 @pytest.fixture
-def world(db_url):
-    """60 customers in two regions and three tiers, each with a repair closed two days ago."""
+def world(db_url, monkeypatch):
+    """60 customers in two regions and three tiers, each with a repair closed two days ago; SMS
+    and email are configured (nothing is sent here: no test runs the queue)."""
+    monkeypatch.setenv("SURVEY_SMS_URL", "http://127.0.0.1:9/send")
+    monkeypatch.setenv("SURVEY_SMTP_URL", "smtp://127.0.0.1:9")
+    monkeypatch.setenv("SURVEY_SMTP_FROM", "survey@example.cn")
     with database.session() as db:
         published_survey(db)
         add_customers(db, 10, tier="gold", prefix="G")

@@ -162,7 +162,7 @@ def test_expired_invitations_stop_and_their_unsent_messages_are_dropped(db_url, 
         add_customers(db, 2)
     with database.session() as db:
         campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "sms", expires_days=7,
-                                      now=start).campaign.id
+                                      now=start, queue_until_configured=True).campaign.id
     assert jobs.run(now=start + timedelta(days=6)).expired == 0
     report = jobs.run(now=start + timedelta(days=7, seconds=1))
     assert report.expired == 2 and report.closed == 1
@@ -181,7 +181,7 @@ def test_a_full_quota_withdraws_the_rest_of_its_stratum(db_url, monkeypatch):
         add_customers(db, 4, tier="standard", prefix="S")
     with database.session() as db:
         campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(
-            "stratified", strata=("tier",), quotas={"gold": 1}), "sms").campaign.id
+            "stratified", strata=("tier",), quotas={"gold": 1}), "sms", queue_until_configured=True).campaign.id
     gold = [i for i in invitations_of(campaign_id) if i.stratum == "gold"]
     with database.session() as db:
         gold[0].status = "completed"

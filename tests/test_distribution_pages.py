@@ -53,6 +53,7 @@ def test_the_campaign_page_counts_the_audience_live_plans_previews_and_launches(
         at.button(key="camp_send").click().run()
         assert not at.exception
         assert len(gateway.delivered) == 8
+        assert [s.value for s in at.success] == ["本次发送：成功 8，失败 0，待重试 0，跳过 0"]
         assert metric(at, "已发送") == "8"
         assert at.progress[0].value == 100
 
@@ -95,6 +96,7 @@ def test_quality_staff_create_a_revisit_rule_on_the_rules_page(quality_world):
     at.number_input(key="rule_rate_standard").set_value(30)
     at.button(key="rule_save").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [s.value for s in at.success] == ["规则 repair-next-day 已保存"]   # shown after the rerun
     with database.session() as db:
         rule = db.exec(select(TriggerRule)).one()
     assert rule.code == "repair-next-day" and rule.rates["standard"] == 0.3 and rule.rates["gold"] == 1.0

@@ -25,6 +25,7 @@ from survey.distribution.sampling import SamplingPlan
 from survey.distribution.sending import run_queue
 from tests.distribution_support import (
     GATEWAY_TOKEN,
+    FakeTimer,
     SmsGatewayServer,
     SmtpSink,
     add_customers,
@@ -194,9 +195,11 @@ def test_the_per_minute_rate_limit_holds_the_rest_for_the_next_minute(db_url, mo
         monkeypatch.setenv("SURVEY_SMS_RATE_PER_MINUTE", "3")
         launch("sms", 5)
         now = utcnow()
-        report = run_queue(clock=lambda: now, max_seconds=1.5)
+        timer = FakeTimer()
+        report = run_queue(clock=lambda: now, max_seconds=1.5, timer=timer)
         assert report.sent == 3 and len(gateway.delivered) == 3
-        assert run_queue(clock=lambda: now + timedelta(seconds=61)).sent == 2
+        assert timer.sleeps == [1.0, 1.0], "waited for the budget until max_seconds, then stopped"
+        assert run_queue(clock=lambda: now + timedelta(seconds=61), timer=FakeTimer()).sent == 2
 
 
 def test_sends_are_spaced_to_the_rate(db_url, monkeypatch):
@@ -204,9 +207,9 @@ def test_sends_are_spaced_to_the_rate(db_url, monkeypatch):
         configure_channels(monkeypatch, sms=gateway)
         monkeypatch.setenv("SURVEY_SMS_RATE_PER_MINUTE", "240")   # one every 0.25 s
         launch("sms", 5)
-        began = time.monotonic()
-        assert run_queue().sent == 5
-        assert time.monotonic() - began >= 0.95
+        timer = FakeTimer()
+        assert run_queue(timer=timer).sent == 5
+        assert timer.sleeps == pytest.approx([0.25] * 4), "the first at once, then one every 0.25 s"
 
 
 # ---------------------------------------------------------------- several processes

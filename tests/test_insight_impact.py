@@ -16,6 +16,7 @@ def truth_checks():
     return {"level_shift": ("its_level", "did"), "slope_change": ("its_slope",), "seasonal_dip": ("window",)}
 
 
+@pytest.mark.slow   # checks against the ground truth need the fixed-date demo: a second 30,000-response build
 def test_the_analysis_recovers_every_injected_effect_and_does_not_flag_the_placebo(fixed_demo_url, fixed_demo_database,
                                                                                    truth_checks):
     """Each true effect lies inside its interval, and only the placebo goes unflagged.
@@ -45,6 +46,7 @@ def test_the_analysis_recovers_every_injected_effect_and_does_not_flag_the_place
     assert dips and all(r.flagged and r.estimates()["window"].estimate < 0 for r in dips)
 
 
+@pytest.mark.slow   # checks against the ground truth need the fixed-date demo: a second 30,000-response build
 def test_a_change_covering_the_whole_survey_has_no_comparison_group(fixed_demo_url):
     with database.get_engine().connect() as conn:
         results = change_impact.analyse_all(conn)
@@ -74,18 +76,18 @@ def test_report_changes_table_is_readable(demo_url):
     assert "ITS level" in result.output and "FDR p" in result.output and "DiD" in result.output
 
 
+@pytest.mark.slow   # checks against the ground truth need the fixed-date demo: a second 30,000-response build
 def test_key_drivers_find_the_weights_the_demo_built_in(fixed_demo_url, fixed_demo_database):
     """VIP overall satisfaction was generated from the dimensions with known weights; repeated
     faults play no part in VIP answers."""
     from datetime import date
 
+    from survey.core.filters import Filters
     from survey.insight import dashboard as insight
 
-    from survey.insight import metrics
-
     truth = fixed_demo_database["truth"]["drivers"]
-    board = insight.dashboard(database.get_engine(), insight.Request(metrics.Filters(date(2026, 7, 1),
-                                                                                     date(2026, 10, 31))))
+    board = insight.dashboard(database.get_engine(), insight.Request(Filters(date(2026, 7, 1),
+                                                                             date(2026, 10, 31))))
     table = board.drivers.table.set_index("driver")
     assert board.surveys[board.drivers_survey] == truth["survey"]
     assert table.index[0] == truth["order"][0]

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from survey.core import db as database
+from survey.core.filters import Filters
 from survey.insight import dashboard as insight
 from survey.insight import metrics
 from survey.insight import rollup
 from survey.design.definitions import create_survey, live_version
-from survey.insight.metrics import LEVEL_COLUMNS, METRICS, Filters
+from survey.insight.metrics import LEVEL_COLUMNS, METRICS
 from survey.models import (
     Answer,
     Campaign,

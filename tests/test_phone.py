@@ -11,7 +11,7 @@ from survey import overview
 
 from survey.accounts import auth
 
-from survey.collect import phone
+from survey.collect import phone, service
 from survey.core import db as database
 from survey.models import CallAttempt
 from survey.design.definitions import live_version
@@ -145,6 +145,24 @@ def test_the_script_speaks_the_customers_language(agents):
     assert lines[0] == ("Hello, am I speaking with 客户C1? This is Li from customer service. I am calling about "
                         "your repair on 4 March 2026. Could you spare a minute for a short follow-up?")
     assert lines[-1] == "Thank you. Your answers help us improve."
+
+
+def test_a_taken_call_carries_what_the_agent_sees_and_its_history(agents):
+    li, zhou = agents["li"], agents["zhou"]
+    with database.session() as db:
+        invitation_id = phone_invitation(db, "C1")
+    assert [e.invitation_id for e in service.phone_queue(li)] == [invitation_id]
+    service.record_call(li, invitation_id, "no_answer", note="无人接听")
+    call = service.take_call(li, invitation_id)
+    assert call.state == LinkState.OPEN and call.customer.name == "客户C1" and call.customer.tier == "gold"
+    assert call.event is not None and call.event.kind == "repair" and call.event.day.isoformat() == "2026-03-04"
+    assert [(past.outcome, past.note) for past in call.history] == [("no_answer", "无人接听")]
+    assert call.script[0].startswith("您好，请问是客户C1吗？我是客服代表Li。")
+    assert call.piped["name"] == "客户C1" and {q.code for q in call.questions} >= set(REPAIR_ANSWERS)
+    with pytest.raises(phone.CallError, match="another agent"):
+        service.take_call(zhou, invitation_id)
+    with pytest.raises(phone.CallError, match="another agent"):
+        service.record_call(zhou, invitation_id, "refused")
 
 
 def test_the_demo_agent_has_a_queue(demo_url):

@@ -19,6 +19,7 @@ from survey.models import CallAttempt
 from survey.models import Delivery
 from survey.models import Answer, AuditLog, Customer, Invitation, Response
 from survey.distribution.personal_links import create_personal_link
+from survey.privacy import service as privacy
 from survey.privacy.erasure import contact_for, erase_customer, mask_phone, mask_phones_in_text
 from tests.cases_support import customer, repair_survey, respond, staff, user
 
@@ -125,3 +126,19 @@ def test_the_cli_erases_once_and_refuses_again_with_one_line(lived_customer):
     assert again.exit_code != 0 and "no customer with external id 'CUST-777'" in again.output
     unknown = CliRunner().invoke(main, ["customer", "erase", "NOBODY"], input="y\n")
     assert unknown.exit_code != 0 and "Traceback" not in unknown.output
+
+
+def test_the_admin_finds_a_customer_by_phone_and_only_an_admin_erases_through_the_service(lived_customer):
+    with database.session() as db:
+        agent, root = user(db, "ag").id, user(db, "root").id
+    [found] = privacy.find_customers(PHONE[-6:])
+    assert (found.external_id, found.name, found.phone, found.erased_at) == ("CUST-777", NAME, PHONE, None)
+    assert privacy.find_customers("  ") == []
+    with pytest.raises(privacy.AuthError, match="only admins"):
+        privacy.erase_customer(agent, "CUST-777")
+    assert privacy.find_customers(PHONE)[0].erased_at is None
+    done = privacy.erase_customer(root, "CUST-777")
+    assert (done.responses, done.answers_redacted, done.cases) == (1, 1, 1)
+    assert privacy.find_customers(PHONE) == []
+    [stub] = privacy.find_customers(f"erased-{found.id}")
+    assert stub.erased_at is not None and stub.name is stub.phone is stub.email is None

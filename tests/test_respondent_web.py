@@ -13,7 +13,7 @@ from survey.core import db as database
 from survey.design import drafts
 from survey.core.audit import entries
 from survey.design.definitions import create_survey, live_version
-from survey.models import Answer, Customer, Invitation, Response, Survey, utcnow
+from survey.models import Answer, Customer, FollowUpCase, Invitation, Response, Survey, utcnow
 from survey.overview import local_today
 from survey.distribution.personal_links import create_personal_link
 from survey.web import respondent as routes_module
@@ -58,10 +58,51 @@ def test_the_link_page_is_a_plain_light_form_in_the_invitations_language(token):
 def test_the_customer_can_switch_language_on_the_page(token):
     english = client().get(f"/s/{token}?lang=en").text
     assert "Hello 王芳, our crew visited you on 4 March 2026" in english and 'lang="en"' in english
-    assert f'href="/s/{token}?lang=zh-CN"' in english
+    assert 'name="_switch" value="zh-CN"' in english        # a button of the form: answers go with it
     with database.session() as db:
         english_token = personal_token(db, external_id="C002", name="Mary Smith", language="en")
     assert "How did our install/repair visit go?" in client().get(f"/s/{english_token}").text
+
+
+def test_switching_language_keeps_the_answers_chosen_and_saves_nothing(token):
+    browser = client()
+    html = browser.get(f"/s/{token}").text
+    chosen = {"overall": "4", "fault_repair": "5", "comment": "师傅很专业"}
+    english = browser.post(f"/s/{token}", data={**read_form(html).hidden, **chosen, "_switch": "en"}).text
+    assert 'lang="en"' in english and "How did our install/repair visit go?" in english
+    form = read_form(english)
+    assert form.checked["overall"] == ["4"] and form.checked["fault_repair"] == ["5"]
+    assert "师傅很专业</textarea>" in english
+    assert form.hidden["_lang"] == "en" and "problems" not in english.lower()
+    assert response_count() == 0 and invitation_of(token).status == "opened"
+    done = answer(browser, f"/s/{token}", english, {**REPAIR_ANSWERS, **chosen})
+    assert "Thank you" in done.text
+    with database.session() as db:
+        assert db.exec(select(Response)).one().language == "en"
+
+
+def test_a_link_without_a_service_event_claims_no_date(db_url):
+    with database.session() as db:
+        token = personal_token(db, external_id="C009", with_event=False, name="Mary Smith", language="en")
+    html = client().get(f"/s/{token}").text
+    assert "our crew visited you recently." in html and "on recently" not in html
+
+
+def test_a_very_low_score_from_a_vip_hears_that_someone_will_call(token):
+    browser = client()
+    html = browser.get(f"/s/{token}").text
+    low = {**REPAIR_ANSWERS, "overall": "1", "what_wrong": "fault_repair", "comment": "修了三次还没好"}
+    done = answer(browser, f"/s/{token}", html, low).text
+    assert "我们的工作人员将在24小时内与您联系" in done        # gold: a 24-hour SLA
+    with database.session() as db:
+        assert db.exec(select(func.count(FollowUpCase.id))).one() == 0     # promised, not yet opened
+
+
+def test_a_happy_customer_is_only_thanked(token):
+    browser = client()
+    html = browser.get(f"/s/{token}").text
+    done = answer(browser, f"/s/{token}", html, REPAIR_ANSWERS).text
+    assert "感谢您的评价" in done and "与您联系" not in done
 
 
 def test_an_ordinary_form_post_saves_one_response_with_the_snapshot_and_timeline(token):

@@ -4,6 +4,8 @@ neutralised in CSV and Excel, masked phones for executives, audited, and never h
 from __future__ import annotations
 
 import csv
+import io
+import tempfile
 
 import pytest
 from click.testing import CliRunner
@@ -13,8 +15,10 @@ from sqlmodel import select
 from survey.core import db as database
 from survey.cli import main
 from survey.models import AuditLog
-from survey.privacy.export import neutralise, write_export
-from survey.core.filters import ResponseFilters
+from survey.core.tabular import neutralise
+from survey.privacy.export import write_export
+from survey.privacy.service import export_responses
+from survey.core.filters import Filters
 from tests.cases_support import customer, repair_survey, respond, staff, user
 
 NASTY = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]
@@ -72,7 +76,7 @@ def test_xlsx_cells_are_text_not_formulas_and_filters_apply(exported, tmp_path):
 def test_executives_get_masked_phones_and_every_export_is_audited(exported, tmp_path):
     out = tmp_path / "contact.csv"
     with database.session() as db:
-        write_export(db, ResponseFilters(regions=("Ningbo",)), out, "csv", actor=user(db, "boss"), role="executive",
+        write_export(db, Filters(regions=("Ningbo",)), out, "csv", actor=user(db, "boss"), role="executive",
                      with_contact=True)
     (row,) = read_csv(out)
     assert row["customer_phone"] == "138****1111" and row["customer_name"] == "李*"
@@ -92,3 +96,20 @@ def test_bad_options_give_one_line_and_leave_an_existing_file_alone(exported, tm
         result = CliRunner().invoke(main, ["export", "responses", "--format", "csv", "--out", str(out), *options])
         assert result.exit_code != 0 and message in result.output and "Traceback" not in result.output
     assert out.read_text() == "precious" and list(tmp_path.glob("*.part")) == []
+
+
+def test_the_page_export_masks_by_the_actors_role_is_audited_and_leaves_no_file_behind(exported, tmp_path,
+                                                                                         monkeypatch):
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    with database.session() as db:
+        boss = user(db, "boss").id
+    ready = export_responses(boss, Filters(regions=("Ningbo",)), "csv", with_contact=True)
+    (row,) = csv.DictReader(io.StringIO(ready.data.decode("utf-8-sig")))
+    assert ready.rows == 1 and ready.name == "responses_first_last.csv" and ready.file_format == "csv"
+    assert row["customer_phone"] == "138****1111"                    # the boss is an executive
+    assert list(scratch.iterdir()) == []
+    with database.session() as db:
+        entry = db.exec(select(AuditLog).where(AuditLog.action == "export.responses")).one()
+    assert entry.username == "boss" and entry.detail["masked"] is True

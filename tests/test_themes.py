@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 import pytest
 from sqlmodel import select
 
 from survey.core import db as database
-from survey.cases import themes
+from survey.cases import service, themes
+from survey.cases.workflow import CaseError
+from survey.core.errors import SurveyError
 from survey.models import CommentTheme
-from survey.core.filters import ResponseFilters
+from survey.core.filters import Filters
 from tests.cases_support import customer, repair_survey, respond, staff, user
 from tests.theme_labelled_set import LABELLED
 
@@ -85,13 +88,28 @@ def test_theme_counts_per_month_and_region_with_examples(db_url):
         respond(db, *customer(db, "NOCOMMENT", "gold"))
     themes.refresh()
     with database.session() as db:
-        counts = themes.theme_counts(db, ResponseFilters(), period="month", by="region")
-        ningbo = themes.theme_counts(db, ResponseFilters(regions=("Ningbo",)), period="week")
-        billing = themes.examples(db, ResponseFilters(), "billing")
-        nothing = themes.theme_counts(db, ResponseFilters(start=date(2001, 1, 1), end=date(2001, 1, 31)))
+        counts = themes.theme_counts(db, Filters(), period="month", by="region")
+        ningbo = themes.theme_counts(db, Filters(regions=("Ningbo",)), period="week")
+        billing = themes.examples(db, Filters(), "billing")
+        nothing = themes.theme_counts(db, Filters(start=date(2001, 1, 1), end=date(2001, 1, 31)))
     table = {(row.region, row.theme): (row.comments, row.total) for row in counts.itertuples()}
     assert table == {("Hangzhou", "billing"): (1, 2), ("Hangzhou", "network_quality"): (1, 2),
                      ("Ningbo", "billing"): (1, 2), ("Ningbo", "other"): (1, 2)}
     assert sorted(ningbo["theme"]) == ["billing", "other"] and set(ningbo["share"]) == {0.5}
     assert {e.text for e in billing} == {"账单看不懂，乱扣费", "The bill has a fee I never agreed to"}
     assert nothing.empty
+
+
+def test_only_quality_staff_and_admins_change_the_rules_and_a_new_rule_classifies_at_once(db_url):
+    with database.session() as db:
+        lead, agent = staff(db, "lead", "quality").id, staff(db, "ag", "agent").id
+    rules = [asdict(rule) for rule in service.keyword_rules()]        # the defaults, seeded on first use
+    grumpy = {"theme": "staff_attitude", "language": "en", "phrase": "grumpy", "weight": 1.0, "enabled": True}
+    assert rules and "staff_attitude" not in service.classify_comment("The engineer was grumpy").labels
+    with pytest.raises(CaseError, match="only quality staff and admins"):
+        service.save_keyword_rules(agent, [*rules, grumpy])
+    with pytest.raises(SurveyError, match="weight must be"):          # all or nothing
+        service.save_keyword_rules(lead, [*rules, grumpy, {**grumpy, "phrase": "rude", "weight": 0}])
+    assert len(service.keyword_rules()) == len(rules)
+    assert service.save_keyword_rules(lead, [*rules, grumpy]) == 2
+    assert "staff_attitude" in service.classify_comment("The engineer was grumpy").labels

@@ -2,7 +2,7 @@
 
 A button's callback runs, Streamlit reruns the page, and anything the callback drew is gone.
 So an action records its outcome here and the page shows it on the next run, once: every
-action says what happened, and the message survives the rerun (DEVELOPERS.md, "Standards").
+action says what happened, and the message survives the rerun (docs/ARCHITECTURE.md).
 
     def save():
         try:

@@ -37,6 +37,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/phone.py", "page.phone", ":material/call:", frozenset({"agent"}), "nav.revisits"),
     PageSpec("pages/users.py", "page.users", ":material/group:", frozenset({"admin"}), "nav.admin"),
     PageSpec("pages/audit.py", "page.audit", ":material/history:", frozenset({"admin"}), "nav.admin"),
+    PageSpec("pages/jobs.py", "page.jobs", ":material/schedule:", frozenset({"admin", "quality"}), "nav.admin"),
     PageSpec("pages/campaigns.py", "dist.page.campaigns", ":material/send:", frozenset({"quality"}), "dist.nav"),
     PageSpec("pages/imports.py", "dist.page.imports", ":material/upload_file:", frozenset({"quality"}), "dist.nav"),
     PageSpec("pages/rules.py", "dist.page.rules", ":material/rule:", frozenset({"quality"}), "dist.nav"),

@@ -1,40 +1,31 @@
 """Who is signed in, in which language; login and logout.
 
-Login state lives in ``st.session_state`` (one browser session) and is re-checked against the
-database on every run, so disabling a user ends their session at their next click.
+A staff member is signed in by a server-side session (survey.accounts.sessions): the token comes
+from the cookie the plain /login route set, or from a sign-in in this app session's own form,
+and ``st.session_state`` keeps only the token. Every rerun checks that token against its session
+row (``current_user``, one indexed lookup), so signing out in another tab, a password reset, a
+disabled account and the idle and absolute limits all end an open tab at its next click.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import streamlit as st
 
-from survey.accounts import auth
-
-from survey.accounts import sessions as staff_sessions
-from survey.core import db as database
+from survey.accounts import service as accounts
+from survey.accounts.service import COOKIE_NAME, LANGUAGE_COOKIE, SignedInUser
+from survey.core.clients import client_of
 from survey.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise_language, t
-from survey.models import User
+from ui.outage import DATABASE_DOWN, database_unavailable
 from ui.registry import spec_for
 
-USER_KEY = "signed_in_user"
+TOKEN_KEY = "staff_session_token"
+USER_KEY = "signed_in_user"          # the user the frame checked, only while it runs the page
 LANG_KEY = "ui_language"
 LANG_WIDGET_KEY = "language_select"
 LANG_CHOSEN_KEY = "ui_language_chosen"
-
-
-@dataclass(frozen=True)
-class SessionUser:
-    id: int
-    username: str
-    display_name: str
-    role: str
-    language: str
-
-    @classmethod
-    def of(cls, user: User) -> SessionUser:
-        return cls(user.id, user.username, user.display_name or user.username, user.role, user.language)
 
 
 def lang() -> str:
@@ -52,56 +43,67 @@ def _cookie(name: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _session_cookie() -> str | None:
-    """The staff session token set by the plain /login route."""
-    return _cookie(staff_sessions.COOKIE_NAME)
+def _session_token() -> str | None:
+    """This app session's staff session: from its own sign-in, else the browser's cookie."""
+    return st.session_state.get(TOKEN_KEY) or _cookie(COOKIE_NAME)
 
 
-def current_user() -> SessionUser | None:
-    """The signed-in user, checked against the database on every run: a browser session from
-    the /login cookie (survives reloads), or a sign-in made in this app session's own form."""
-    token = _session_cookie()
-    with database.session() as db:
-        if token and (from_cookie := staff_sessions.resolve(db, token)) is not None:
-            user = SessionUser.of(from_cookie)
-            if USER_KEY not in st.session_state and not st.session_state.get(LANG_CHOSEN_KEY):
-                chosen_at_login = _cookie(staff_sessions.LANGUAGE_COOKIE)
-                st.session_state[LANG_KEY] = normalise_language(chosen_at_login or user.language)
-            st.session_state[USER_KEY] = user
-            return user
-        user = st.session_state.get(USER_KEY)
-        if user is None:
-            return None
-        stored = db.get(User, user.id)
-        if stored is None or not stored.active or stored.role != user.role:
-            st.session_state.pop(USER_KEY, None)
-            return None
+def signed_in_by_cookie() -> bool:
+    """Whether this tab's session is the browser's cookie session (the one /logout ends)."""
+    token = st.session_state.get(TOKEN_KEY)
+    return token is not None and token == _cookie(COOKIE_NAME)
+
+
+def current_user() -> SignedInUser | None:
+    """The signed-in user, checked against the server-side session row now (None: show the
+    sign-in page)."""
+    token = _session_token()
+    user = accounts.session_user(token)
+    if user is None:
+        st.session_state.pop(TOKEN_KEY, None)
+        return None
+    if TOKEN_KEY not in st.session_state:          # the first run of a tab opened with the cookie
+        st.session_state[TOKEN_KEY] = token
+        if not st.session_state.get(LANG_CHOSEN_KEY):
+            st.session_state[LANG_KEY] = normalise_language(_cookie(LANGUAGE_COOKIE) or user.language)
     return user
+
+
+@contextmanager
+def checked_for_this_run(user: SignedInUser) -> Iterator[None]:
+    """While the frame runs a page: the user it has just checked, so that ``require_page`` need
+    not look again (one session lookup per rerun). Gone when the run ends, however it ends."""
+    st.session_state[USER_KEY] = user
+    try:
+        yield
+    finally:
+        st.session_state.pop(USER_KEY, None)
+
+
+def _client_address() -> str:
+    """The address the login throttle counts this browser under (behind trusted proxies too)."""
+    headers = st.context.headers
+    forwarded_for = headers.get_all("x-forwarded-for") if headers else []
+    return client_of(st.context.ip_address, forwarded_for, None, "http").address
 
 
 def sign_in(username: str, password: str) -> str | None:
     """Try a login; returns an error message, or None when signed in."""
     if not username.strip() or not password:
         return tr("login.missing")
-    with database.session() as db:
-        result = auth.authenticate(db, username, password)
-        if result.ok:
-            st.session_state[USER_KEY] = SessionUser.of(result.user)
-            if not st.session_state.get(LANG_CHOSEN_KEY):   # a choice made on the login screen wins
-                st.session_state[LANG_KEY] = normalise_language(result.user.language)
-            return None
-    if result.error == "locked":
-        return tr("login.locked", seconds=result.retry_after_seconds)
-    if result.error == "inactive":
-        return tr("login.inactive")
-    return tr("login.invalid")
+    outcome = accounts.sign_in(username, password, client=_client_address(), replaces=_session_token())
+    if outcome.user is None:
+        return outcome.message(lang())
+    st.session_state[TOKEN_KEY] = outcome.token
+    if not st.session_state.get(LANG_CHOSEN_KEY):   # a choice made on the login screen wins
+        st.session_state[LANG_KEY] = normalise_language(outcome.user.language)
+    return None
 
 
 def sign_out() -> None:
-    """End this app session and the browser's cookie session (everywhere it is used)."""
-    with database.session() as db:
-        staff_sessions.revoke(db, _session_cookie())
-    st.session_state.pop(USER_KEY, None)
+    """End this tab's staff session everywhere it is used (a session started by this app's own
+    form; a cookie session is ended by the POST to /logout, which also clears the cookie)."""
+    accounts.sign_out(st.session_state.pop(TOKEN_KEY, None))
 
 
 def _language_chosen() -> None:
@@ -132,10 +134,16 @@ def login_form() -> None:
             st.rerun()
 
 
-def require_page(script_path: str) -> SessionUser:
+def require_page(script_path: str) -> SignedInUser:
     """Call first in every page. A visitor gets the login form (and, once signed in, the
-    page they asked for); a user whose role may not open the page gets a refusal."""
-    user = current_user()
+    page they asked for); a user whose role may not open the page gets a refusal.
+
+    Takes the user the frame checked in this same run; a page that Streamlit runs without the
+    frame (its pages/ folder mode, before st.navigation has first been called) checks itself."""
+    try:
+        user = st.session_state.get(USER_KEY) or current_user()
+    except DATABASE_DOWN as exc:
+        database_unavailable(exc, lang())
     if user is None:
         login_form()
         st.stop()

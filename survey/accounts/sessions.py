@@ -14,7 +14,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from survey.models import StaffSession, User, utcnow
 
@@ -29,8 +29,10 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def start(db: Session, user: User) -> str:
-    """A new session for `user`; returns the token for the cookie."""
+def start(db: Session, user: User, *, replaces: str | None = None) -> str:
+    """A new session for `user`; returns the token for the cookie. Signing in again ends the
+    browser's previous session (``replaces``): a token someone saw before sign-in is no use after."""
+    revoke(db, replaces)
     token = secrets.token_urlsafe(32)
     now = utcnow()
     db.add(StaffSession(token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
@@ -39,15 +41,21 @@ def start(db: Session, user: User) -> str:
 
 
 def resolve(db: Session, token: str | None) -> User | None:
-    """The active user behind a session token, or None (unknown, expired, revoked, disabled)."""
+    """The active user behind a session token, or None (unknown, expired, revoked, disabled).
+
+    Runs on every rerun of every open staff tab, so it is one lookup by the unique token hash,
+    joined to its user."""
     if not token:
         return None
-    row = db.exec(select(StaffSession).where(StaffSession.token_hash == _hash(token))).first()
-    now = utcnow()
-    if row is None or row.revoked_at is not None or row.expires_at <= now or now - row.last_seen_at > IDLE_TIMEOUT:
+    found = db.exec(select(StaffSession, User).join(User, col(User.id) == col(StaffSession.user_id))
+                    .where(StaffSession.token_hash == _hash(token))).first()
+    if found is None:
         return None
-    user = db.get(User, row.user_id)
-    if user is None or not user.active:
+    row, user = found
+    now = utcnow()
+    if row.revoked_at is not None or row.expires_at <= now or now - row.last_seen_at > IDLE_TIMEOUT:
+        return None
+    if not user.active:
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now

@@ -4,8 +4,9 @@
 The survey (code ``recontact``) is created from its definition on first use, with a standing
 "Recontact" campaign that holds every recontact invitation. Sending one writes an invitation
 with a personal link and queues its message in the durable send queue (survey.sending) by SMS
-when the customer has a phone, else by email; the customer answers on the usual /s/<token>
-page. ``record_answers`` (run by `survey cases run`) writes each answer onto its case:
+when the customer has a phone, else by email (a configured channel first); the customer answers
+on the usual /s/<token> page. When neither channel the customer can get is configured, sending
+is refused with the setting to fill in, unless staff choose to queue it until it is. ``record_answers`` (run by `survey cases run`) writes each answer onto its case:
 ``recovered`` is "yes, satisfied".
 """
 
@@ -17,6 +18,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.core.audit import record
+from survey.core.config import settings
+from survey.distribution.channels import ChannelNotConfigured, channel_status
 from survey.distribution.campaigns import CampaignStatus, queue_deliveries
 from survey.cases.workflow import (
     RECONTACT_SURVEY,
@@ -82,16 +85,30 @@ def recontact_campaign(db: Session) -> Campaign:
     return campaign
 
 
-def channel_for(customer: Customer) -> str:
-    if customer.phone:
-        return Channel.SMS
-    if customer.email:
-        return Channel.EMAIL
-    raise CaseError("the customer has no phone or email for a recontact survey; ask on the phone instead")
+class RecontactChannelMissing(ChannelNotConfigured, CaseError):
+    """No channel the customer can get is configured: nothing was sent (or resolved)."""
 
 
-def send_recontact(db: Session, case: FollowUpCase, actor, *, now: datetime | None = None) -> Invitation:
-    """Queue the one-question survey for a resolved case's customer."""
+def channel_for(customer: Customer, *, queue_until_configured: bool = False) -> str:
+    """SMS when the customer has a phone, else email; a configured one first. When none the
+    customer can get is configured: the first of them if ``queue_until_configured`` (its message
+    waits in the queue), else RecontactChannelMissing naming its settings."""
+    reachable = [channel for channel, contact in ((Channel.SMS, customer.phone), (Channel.EMAIL, customer.email))
+                 if contact]
+    if not reachable:
+        raise CaseError("the customer has no phone or email for a recontact survey; ask on the phone instead")
+    statuses = [channel_status(channel, settings()) for channel in reachable]
+    ready = next((status.channel for status in statuses if status.configured), None)
+    if ready is not None or queue_until_configured:
+        return ready or reachable[0]
+    first = statuses[0]
+    raise RecontactChannelMissing(f"{first.problem}; the recontact survey was not sent and the case was not resolved",
+                                  channel=first.channel, settings=first.missing)
+
+
+def send_recontact(db: Session, case: FollowUpCase, actor, *, now: datetime | None = None,
+                   queue_until_configured: bool = False) -> Invitation:
+    """Queue the one-question survey for a resolved case's customer (see ``channel_for``)."""
     now = now or utcnow()
     if case.status != CaseStatus.RESOLVED:
         raise CaseError("a recontact survey goes out once the case is resolved")
@@ -102,7 +119,7 @@ def send_recontact(db: Session, case: FollowUpCase, actor, *, now: datetime | No
         raise CaseError("the case has no customer to ask")
     if customer.opted_out:
         raise CaseError("the customer asked not to be surveyed; ask on the phone instead")
-    channel = channel_for(customer)
+    channel = channel_for(customer, queue_until_configured=queue_until_configured)
     campaign = recontact_campaign(db)
     response = db.get(Response, case.response_id) if case.response_id else None
     invitation = Invitation(
@@ -121,11 +138,11 @@ def send_recontact(db: Session, case: FollowUpCase, actor, *, now: datetime | No
 
 
 def resolve(db: Session, case_id: int, actor, root_cause: str, *, note: str = "", recontact: bool = False,
-            now: datetime | None = None) -> FollowUpCase:
+            now: datetime | None = None, queue_until_configured: bool = False) -> FollowUpCase:
     """Resolve a case with its root cause and, if asked, send the recontact survey (both or neither)."""
     case = change_status(db, case_id, CaseStatus.RESOLVED, actor, note=note, root_cause=root_cause, now=now)
     if recontact:
-        send_recontact(db, case, actor, now=now)
+        send_recontact(db, case, actor, now=now, queue_until_configured=queue_until_configured)
     return case
 
 

@@ -18,8 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from stats import compare
-from stats._result import TestResult
+from stats import TestResult, compare
 from survey.core.audit import record
 from survey.cases.workflow import OPEN_STATUSES
 from survey.models import CaseChange

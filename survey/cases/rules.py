@@ -87,7 +87,7 @@ def _unchecked(db: Session, since, limit: int) -> list[Response]:
                            .order_by(Response.id).limit(limit)).scalars())
 
 
-def gather_facts(db: Session, batch: list[Response]) -> dict[int, Facts]:
+def gather_facts(db: Session, batch: list[Response], *, store_themes: bool = True) -> dict[int, Facts]:
     """Scores, "what went wrong", the event's flag and the comments' themes of a batch."""
     facts = {r.id: Facts(r) for r in batch}
     ids = list(facts)
@@ -104,11 +104,11 @@ def gather_facts(db: Session, batch: list[Response]) -> dict[int, Facts]:
                                                                   ServiceEvent.repeated_fault)).scalars())
         for item in facts.values():
             item.event_repeated_fault = item.response.event_id in flagged
-    _comment_themes(db, facts)
+    _comment_themes(db, facts, store=store_themes)
     return facts
 
 
-def _comment_themes(db: Session, facts: dict[int, Facts]) -> None:
+def _comment_themes(db: Session, facts: dict[int, Facts], *, store: bool = True) -> None:
     """Themes of the batch's comments, with the phrases that named them (classified now: the
     reason of a case quotes them; stored too, so the themes view need not do it again)."""
     current = themes.version(db)
@@ -118,8 +118,28 @@ def _comment_themes(db: Session, facts: dict[int, Facts]) -> None:
         result = model.classify(answer.value_text)
         facts[answer.response_id].comment_themes.update(result.evidence)
         rows += themes.theme_rows(answer.id, answer.response_id, result, current)
-    if rows:
+    if rows and store:
         db.execute(database.upsert_insert(db)(CommentTheme).values(rows).on_conflict_do_nothing())
+
+
+def follow_up_hours(response_id: int, url: str | None = None) -> int | None:
+    """Within how many hours someone will call about this response, if the rules in force will
+    open a case for it (or add it to the customer's open case); None when no rule matches.
+
+    Read only: the thank-you page promises a call only when the next rule run will make one."""
+    with database.session(url) as db:
+        response = db.get(Response, response_id)
+        if response is None or not response.customer_id:
+            return None
+        customer = db.get(Customer, response.customer_id)
+        survey = db.get(Survey, response.survey_id)
+        active_rules = rules(db, enabled_only=True)
+        if customer is None or customer.erased_at is not None or survey.code == RECONTACT_SURVEY or not active_rules:
+            return None
+        facts = gather_facts(db, [response], store_themes=False)[response.id]
+        if not any(match(rule, facts) is not None for rule in active_rules):
+            return None
+        return loop_settings(db).sla_for(response.tier)
 
 
 @dataclass

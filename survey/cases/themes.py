@@ -29,6 +29,7 @@ from sqlmodel import Session
 
 from survey.core import db as database
 from survey.core.audit import record
+from survey.core.errors import Refused
 from survey.models import CaseSetting, CommentTheme, ThemeKeyword
 from survey.models import Answer, Question, Response, utcnow
 from survey.core.filters import conditions
@@ -205,12 +206,15 @@ def stored_keywords(db: Session) -> list[ThemeKeyword]:
                                                              ThemeKeyword.phrase)).scalars())
 
 
-_classifiers: dict[tuple[str, int], Classifier] = {}
+_classifiers: dict[tuple, Classifier] = {}
 
 
 def classifier(db: Session) -> Classifier:
-    """The classifier of the stored, enabled rules (built once per database and rule version)."""
-    key = (db.get_bind().url.render_as_string(hide_password=True), version(db))
+    """The classifier of the stored, enabled rules (built once per database and rule version;
+    the version's save time tells it from the same number in a database built again)."""
+    ensure_defaults(db)
+    setting = db.get(CaseSetting, VERSION_KEY)
+    key = (db.get_bind().url.render_as_string(hide_password=True), int(setting.value["version"]), setting.updated_at)
     if key not in _classifiers:
         _classifiers[key] = Classifier(Keyword(k.theme, k.language, k.phrase, k.weight)
                                        for k in stored_keywords(db) if k.enabled)
@@ -246,7 +250,7 @@ def save_keywords(db: Session, entries: Sequence[dict], *, actor=None) -> int:
     if duplicates:
         problems.append(f"repeated rules: {', '.join(duplicates)}")
     if problems:
-        raise ValueError("; ".join(problems))
+        raise Refused("; ".join(problems))
     current = version(db)
     db.execute(sa.delete(ThemeKeyword))
     now = utcnow()
@@ -313,8 +317,8 @@ def period_start(day: pd.Series, period: str) -> pd.Series:
 def theme_counts(db, filters, *, period: str = "month", by: str | None = None) -> pd.DataFrame:
     """Classified comments per period (and group), one row per theme: ``period``, [``by``],
     ``theme``, ``comments`` (naming the theme), ``total`` (classified comments in the cell) and
-    ``share``. ``db`` is a Session or a Connection; ``filters`` a ResponseFilters or the
-    executive page's metrics.Filters. Run ``refresh`` (or `survey cases run`) first."""
+    ``share``. ``db`` is a Session or a Connection; ``filters`` a survey.core.filters.Filters.
+    Run ``refresh`` (or `survey cases run`) first."""
     if period not in PERIODS:
         raise ValueError(f"period must be one of {', '.join(PERIODS)}")
     if by is not None and by not in GROUPS:

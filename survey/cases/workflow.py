@@ -20,6 +20,7 @@ from sqlmodel import Session
 from survey.core import db as database
 from survey.cases import themes
 from survey.core.audit import record
+from survey.core.errors import SurveyError
 from survey.cases.settings import (
     PRIORITY_ORDER,
     Fallback,
@@ -58,7 +59,7 @@ RECONTACT_SURVEY = "recontact"     # its responses answer a case; no rule looks 
 NOTE_LIMIT = 2000
 
 
-class CaseError(ValueError):
+class CaseError(SurveyError, ValueError):
     """A refused change to a case, with a message fit for the user."""
 
 

@@ -1,9 +1,10 @@
 """The `survey` command line: what operators script from cron and set-up scripts.
 
-Every command acts on SURVEY_DATABASE_URL (or data/survey.db). Errors are one line on stderr
-and a non-zero exit, never a traceback. Commands live in one module per capability
-(``admin``, ``distribution``, ``cases``, ``links``, ``report``) and join ``main`` here, in one
-place; no command module imports this one.
+Every command acts on SURVEY_DATABASE_URL (or data/survey.db). A refusal (a
+``survey.core.errors.SurveyError``: bad input, a wrong setting, a state that does not allow it)
+is one line on stderr and exit 1; anything else is a bug and keeps its traceback. Commands live
+in one module per capability (``admin``, ``distribution``, ``jobs``, ``cases``, ``links``,
+``report``) and join ``main`` here, in one place; no command module imports this one.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import logging
 
 import click
 
-from survey.cli import admin, cases, distribution, links, report
+from survey.cli import admin, cases, distribution, jobs, links, report
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
@@ -23,5 +24,6 @@ def main(verbose: bool) -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-for command in (*admin.COMMANDS, *distribution.COMMANDS, links.link, report.report, *cases.COMMANDS):
+for command in (*admin.COMMANDS, *distribution.COMMANDS, *jobs.COMMANDS, links.link, report.report,
+                *cases.COMMANDS):
     main.add_command(command)

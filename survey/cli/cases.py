@@ -78,11 +78,11 @@ def export_responses(fmt: str, out: Path, surveys, start, end, regions, touch_po
                      with_contact: bool) -> None:
     """Responses as CSV (UTF-8 with BOM) or Excel, one column per question code."""
     from survey.privacy.export import write_export
-    from survey.core.filters import ResponseFilters, survey_ids
+    from survey.core.filters import Filters, survey_ids
 
     schema_ready()
     with database.session() as db:
-        filters = ResponseFilters(
+        filters = Filters(
             start=_date(start, "--from"), end=_date(end, "--to"), surveys=survey_ids(db, flatten(surveys)),
             regions=flatten(regions), touch_points=flatten(touch_points), tiers=flatten(tiers),
             segments=flatten(segments))

@@ -7,6 +7,7 @@ import functools
 import click
 
 from survey.core import db as database
+from survey.core.errors import SurveyError
 
 
 class UserError(click.ClickException):
@@ -14,21 +15,15 @@ class UserError(click.ClickException):
 
 
 def friendly_errors(func):
-    """Turn the domain's expected failures into one-line CLI errors."""
+    """Turn the domain's refusals (:class:`SurveyError`) into one-line CLI errors.
+
+    Only those: any other exception is a bug, and its traceback is what finds it."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        from survey.accounts.auth import AuthError
-        from survey.demo import DemoExistsError
-        from survey.design.definitions import DefinitionError
-
         try:
             return func(*args, **kwargs)
-        except database.DatabaseError as exc:
-            raise UserError(str(exc)) from None
-        except KeyError as exc:   # str(KeyError) wraps its message in quotes
-            raise UserError(str(exc.args[0]) if exc.args else str(exc)) from None
-        except (AuthError, DemoExistsError, DefinitionError, ValueError) as exc:
+        except SurveyError as exc:
             raise UserError(str(exc)) from None
 
     return wrapper

@@ -4,6 +4,7 @@ message on error."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -28,6 +29,7 @@ def _import(kind: str, file: Path, encoding: str, valid_only: bool, mappings: tu
     pairs = [m.split("=", 1) for m in mappings]
     if any(len(p) != 2 for p in pairs):
         raise UserError("--map takes FIELD=COLUMN, e.g. --map phone=联系电话")
+    _check_writable(rejected_out)
     schema_ready()
     try:
         with database.session() as db:
@@ -42,6 +44,12 @@ def _import(kind: str, file: Path, encoding: str, valid_only: bool, mappings: tu
                + (f" (encoding {report.encoding})" if report.encoding else ""))
     for line in report.error_lines()[:20]:
         click.echo(f"  rejected {line}", err=True)
+
+
+def _check_writable(path: Path | None) -> None:
+    """Refuse an output file that cannot be written before any work is done (or handed over)."""
+    if path is not None and not (path.parent.is_dir() and os.access(path.parent, os.W_OK)):
+        raise UserError(f"cannot write {path}: the folder {path.parent} does not exist or is not writable")
 
 
 def _write_rejected(report, path: Path | None) -> None:
@@ -117,13 +125,18 @@ def campaign_group() -> None:
 @click.option("--remind-after", type=click.IntRange(min=1), default=None, help="Remind non-responders after N days.")
 @click.option("--max-reminders", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--seed", type=int, default=None, help="Random seed of the sample (recorded either way).")
+@click.option("--queue-until-configured", is_flag=True,
+              help="On SMS or email not configured yet, queue the messages until it is (default: refuse).")
+@click.option("--launch-key", default=None, metavar="KEY",
+              help="Run again with the same key (a retried script) and no second campaign is created.")
 @friendly_errors
 def campaign_create(survey_code, channel, name, tier, region, segment, event_kind, touch_point, team, closed_since,
                     closed_until, sample, stratify, per_stratum, quota, fatigue_days, survey_fatigue_days,
-                    expires_days, remind_after, max_reminders, seed) -> None:
+                    expires_days, remind_after, max_reminders, seed, queue_until_configured, launch_key) -> None:
     """Create and launch a campaign; prints its id and the number of invitations."""
     from survey.distribution.audience import Audience
     from survey.distribution.campaigns import create_campaign
+    from survey.distribution.channels import ChannelNotConfigured
 
     audience = Audience(
         event_kinds=flatten(event_kind), regions=flatten(region), tiers=flatten(tier),
@@ -134,13 +147,23 @@ def campaign_create(survey_code, channel, name, tier, region, segment, event_kin
     )
     plan = _plan(sample, stratify, per_stratum, quota, seed)
     schema_ready()
-    with database.session() as db:
-        created = create_campaign(db, survey_code, audience, plan, channel, name=name, expires_days=expires_days,
-                                  remind_after_days=remind_after, max_reminders=max_reminders if remind_after else 0)
+    try:
+        with database.session() as db:
+            created = create_campaign(db, survey_code, audience, plan, channel, name=name, expires_days=expires_days,
+                                      remind_after_days=remind_after, max_reminders=max_reminders if remind_after else 0,
+                                      launch_key=launch_key, queue_until_configured=queue_until_configured)
+    except ChannelNotConfigured as exc:
+        raise UserError(f"{exc} (or queue it with --queue-until-configured)") from None
+    if created.repeated:
+        click.echo(f"campaign {created.campaign.id}: launched with this key already ({created.invitations} "
+                   "invitations); nothing new was created")
+        return
     click.echo(f"campaign {created.campaign.id}: {created.invitations} invitations "
                f"(channel {channel}, audience {created.audience})")
     for stratum, n in sorted(created.by_stratum.items()):
         click.echo(f"  {stratum}: {n}")
+    if created.waits_for_channel:
+        click.echo(f"  the messages wait in the queue until {channel} is configured (see README, Configuration)")
 
 
 def _plan(sample, stratify, per_stratum, quotas, seed):
@@ -200,13 +223,15 @@ def campaign_export(campaign_id: int, output: Path | None, everything: bool) -> 
     """CSV of phone, name, link and message for the operator's own SMS platform."""
     from survey.distribution.operator_csv import export_campaign
 
+    _check_writable(output)
     schema_ready()
     with database.session() as db:
         exported = export_campaign(db, campaign_id, everything=everything)
+        if output is not None:   # inside the transaction: a file that fails to write hands nothing over
+            output.write_text(exported.text, encoding="utf-8")
     if output is None:
         click.echo(exported.text, nl=False)
     else:
-        output.write_text(exported.text, encoding="utf-8")
         click.echo(f"{exported.rows} rows written to {output} ({exported.handed_over} newly handed over)")
 
 
@@ -247,21 +272,4 @@ def review(campaign_id: int | None, mark_sent: tuple[int, ...], resend: tuple[in
     click.echo(f"{len(waiting)} messages need a decision")
 
 
-@click.group("jobs")
-def jobs_group() -> None:
-    """Scheduled work."""
-
-
-@jobs_group.command("run")
-@click.option("--no-send", is_flag=True, help="Do everything except sending.")
-@friendly_errors
-def jobs_run(no_send: bool) -> None:
-    """Expire, apply revisit rules, withdraw full quotas, queue reminders, send. Idempotent."""
-    from survey import jobs
-
-    schema_ready()
-    for line in jobs.run(send=not no_send).lines():
-        click.echo(line)
-
-
-COMMANDS = (import_group, campaign_group, send, review, jobs_group)
+COMMANDS = (import_group, campaign_group, send, review)

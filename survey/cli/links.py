@@ -15,12 +15,20 @@ from survey.core.i18n import LANGUAGES
 @click.option("--lang", "language", type=click.Choice(LANGUAGES), default=None,
               help="Language of the survey page (default: the customer's).")
 @click.option("--event", "ticket", default=None, help="Ticket id of the service event the survey asks about.")
+@click.option("--replace", is_flag=True,
+              help="Make a new link even if the customer has a live one about this event; the old one stops working.")
 @friendly_errors
-def link(survey_code: str, external_id: str, language: str | None, ticket: str | None) -> None:
-    """Create an invitation for one customer and print its personal link (base: SURVEY_BASE_URL)."""
-    from survey.distribution.personal_links import create_personal_link
+def link(survey_code: str, external_id: str, language: str | None, ticket: str | None, replace: bool) -> None:
+    """Print a customer's personal link (base: SURVEY_BASE_URL): the live one they have about this
+    event, else a new invitation. Asking again never makes a second live link."""
+    from survey.distribution.personal_links import LinkOutcome, personal_link_for
 
     schema_ready()
     with database.session() as db:
-        _, url = create_personal_link(db, survey_code, external_id, language=language, event_ticket=ticket)
-    click.echo(url)
+        made = personal_link_for(db, survey_code, external_id, language=language, event_ticket=ticket,
+                                 replace=replace)
+    click.echo(made.link)
+    if made.outcome == LinkOutcome.REUSED:
+        click.echo("(the customer's live link about this event; --replace makes a new one)", err=True)
+    elif made.outcome == LinkOutcome.REPLACED:
+        click.echo("(the customer's previous link now says it was replaced)", err=True)

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from survey.core.i18n import label, normalise_language, t
+from survey.core.i18n import LANGUAGES, label, normalise_language, t
 from survey.models import Answer, Question
 from survey.design.question_types import question_type
 
@@ -96,8 +96,16 @@ def _same(answer: int | str, target) -> bool:
 
 def pipe(text: str, values: Mapping[str, str]) -> str:
     """Put customer and event fields into a text. Unknown braces stay as written (never
-    ``str.format``: survey texts are data, and format fields can reach object attributes)."""
-    return PIPE_FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), text or "")
+    ``str.format``: survey texts are data, and format fields can reach object attributes).
+    Without a service date the stand-in reads "recently", so "on {event_date}" loses its "on"."""
+    text = text or ""
+    if values.get("event_date") in _EVENT_DATE_STAND_INS:
+        text = DATE_PREPOSITION.sub("", text)
+    return PIPE_FIELD.sub(lambda m: values.get(m.group(1), m.group(0)), text)
+
+
+DATE_PREPOSITION = re.compile(r"\b(?:on|at|from)\s+(?=\{event_date\})", re.IGNORECASE)
+_EVENT_DATE_STAND_INS = frozenset(t("answer.pipe_event_date", lang) for lang in LANGUAGES)
 
 
 def pipe_values(lang: str, *, name: str | None, event_day: date | None, touch_point: str | None) -> dict[str, str]:

@@ -3,14 +3,16 @@ in by an agent, saved as a response with channel "agent" under the same rules as
 
 The queue holds phone invitations an agent may call: assigned to them or to nobody, not yet
 answered, not expired, not refused and not a wrong number, for customers who have not opted
-out. Customers who asked to be called back come first once their time has come.
+out. Customers who asked to be called back come first once their time has come. The call-back
+time proposed to the agent is a day later, moved past the quiet hours (SURVEY_QUIET_HOURS) to
+the morning they end: nobody is called back at night by default.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -20,6 +22,8 @@ from survey.core import db as database
 from survey.collect.answering import Problem, evaluate, local_day_text
 from survey.models import CallAttempt
 from survey.core.config import settings
+from survey.core.errors import SurveyError
+from survey.core.quiet_hours import outside_quiet_hours
 from survey.core.i18n import label, t
 from survey.models import Campaign, Customer, Invitation, ServiceEvent, Survey, utcnow
 from survey.collect.visit import LinkState, Questionnaire, invitation_state
@@ -29,10 +33,11 @@ from survey.core.vocab import CallOutcome, Channel, InvitationStatus, ResponseCh
 QUEUE_STATUSES = (InvitationStatus.QUEUED, InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.STARTED)
 CLOSING_OUTCOMES = (CallOutcome.REFUSED, CallOutcome.WRONG_NUMBER)   # the invitation leaves the queue
 QUEUE_LIMIT = 200
+CALLBACK_AFTER = timedelta(days=1)   # "call me back" with no time said: this time tomorrow
 NOTE_LIMIT = 1000       # CallAttempt.note
 
 
-class CallError(ValueError):
+class CallError(SurveyError, ValueError):
     """A call the agent cannot make or record (taken by someone else, already answered, ...)."""
 
 
@@ -185,6 +190,14 @@ def _about(call: Call, lang: str, piped: dict[str, str]) -> str:
     kind = label("event_kind", call.event.kind, lang)
     return t("phone.script_about_event", lang, event=kind.lower() if lang == "en" else kind,
              event_date=piped["event_date"])
+
+
+def default_callback(now: datetime) -> datetime:
+    """The call-back time to propose: a day later on the hour, or, when that falls in the quiet
+    hours, the local morning they end. Local (SURVEY_TIMEZONE) and aware."""
+    config = settings()
+    later = (now.astimezone(config.timezone) + CALLBACK_AFTER).replace(minute=0, second=0, microsecond=0)
+    return outside_quiet_hours(later, config).astimezone(config.timezone)
 
 
 def record_attempt(db: Session, invitation_id: int, agent_id: int, outcome: str, *,

@@ -9,6 +9,7 @@ import segno
 from sqlmodel import Session, select
 
 from survey.core.audit import record
+from survey.core.errors import Refused
 from survey.core.links import public_link
 from survey.models import PublicLink, Survey
 from survey.collect.visit import SLUG_PATTERN
@@ -22,11 +23,11 @@ def create_public_link(db: Session, survey: Survey, slug: str, *, label: str = "
                        region: str | None = None, team: str | None = None, actor=None) -> PublicLink:
     slug = slug.strip().lower()
     if not SLUG_PATTERN.fullmatch(slug):
-        raise ValueError("the link name must be 2-40 lowercase letters, digits or '-', e.g. hangzhou-hall-7")
+        raise Refused("the link name must be 2-40 lowercase letters, digits or '-', e.g. hangzhou-hall-7")
     if db.exec(select(PublicLink).where(PublicLink.slug == slug)).first():
-        raise ValueError(f"the link name '{slug}' is taken; choose another")
+        raise Refused(f"the link name '{slug}' is taken; choose another")
     if touch_point is not None and touch_point not in {t.value for t in TouchPoint}:
-        raise ValueError(f"unknown touch point '{touch_point}'")
+        raise Refused(f"unknown touch point '{touch_point}'")
     link = PublicLink(slug=slug, survey_id=survey.id, label=label.strip(), touch_point=touch_point,
                       region=(region or "").strip() or None, team=(team or "").strip() or None)
     db.add(link)

@@ -6,6 +6,11 @@ Exactly one response per invitation: callers hold the invitation row (``lock_inv
 inside ``survey.db.exclusive_session``), and the unique constraint on
 ``response.invitation_id`` stops whatever slips past (the loser's transaction fails with
 IntegrityError, which callers turn into "already answered").
+
+And one answer per customer, survey and service event, whichever link or call it comes
+through: ``complete_invitation`` refuses a second one (AlreadyAnswered). Two tokens about the
+same event take turns there (the exclusive session on SQLite, an advisory lock on the event
+on PostgreSQL), so they cannot both get in.
 """
 
 from __future__ import annotations
@@ -14,6 +19,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
+import hashlib
+
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from survey.collect.answering import Value, answer_rows
@@ -88,13 +96,40 @@ def lock_invitation(db: Session, *, token: str | None = None, invitation_id: int
     return db.exec(query).first()
 
 
+def answered_about(survey_id, customer_id, event_id) -> sa.Exists:
+    """EXISTS: a response of this customer to this survey about this service event (the
+    arguments may be values or columns of an outer query)."""
+    return sa.select(Response.id).where(Response.survey_id == survey_id, Response.customer_id == customer_id,
+                                        Response.event_id == event_id).exists()
+
+
+def event_answered(db: Session, survey_id: int, customer_id: int, event_id: int | None) -> bool:
+    """Has the customer answered this survey about this event, through any link or call?"""
+    if event_id is None:
+        return False    # no event: each new invitation is a new question (fatigue rules pace them)
+    return bool(db.execute(sa.select(answered_about(survey_id, customer_id, event_id))).scalar())
+
+
+def hold_event(db: Session, survey_id: int, event_id: int) -> None:
+    """PostgreSQL: one answer about a (survey, event) saved at a time, until the transaction
+    ends (SQLite's exclusive session already serialises every answer)."""
+    if db.get_bind().dialect.name == "postgresql":
+        digest = hashlib.blake2b(f"answer:{survey_id}:{event_id}".encode(), digest_size=8).digest()
+        db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": int.from_bytes(digest, "big", signed=True)})
+
+
 def complete_invitation(
     db: Session, invitation: Invitation, version: SurveyVersion, values: Mapping[str, Value], *,
     channel: str, language: str, agent_id: int | None = None,
 ) -> Response:
-    """The invitation's one response; raises AlreadyAnswered when it has one."""
+    """The invitation's one response; raises AlreadyAnswered when it has one, or when the
+    customer answered this survey about the same event through another link or call."""
     if invitation.status == InvitationStatus.COMPLETED or invitation.completed_at is not None:
         raise AlreadyAnswered
+    if invitation.event_id is not None:
+        hold_event(db, version.survey_id, invitation.event_id)
+        if event_answered(db, version.survey_id, invitation.customer_id, invitation.event_id):
+            raise AlreadyAnswered
     response = record_response(
         db, version, values, invitation_snapshot(db, invitation), channel=channel, language=language,
         invitation_id=invitation.id, agent_id=agent_id, started_at=invitation.started_at or utcnow(),

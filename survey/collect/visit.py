@@ -34,7 +34,9 @@ from survey.core.i18n import text_in
 from survey.models import (
     Campaign, Customer, Invitation, PublicLink, Question, Response, ServiceEvent, Survey, SurveyVersion, utcnow,
 )
-from survey.collect.responses import AlreadyAnswered, complete_invitation, lock_invitation, public_snapshot, record_response
+from survey.collect.responses import (
+    AlreadyAnswered, complete_invitation, event_answered, lock_invitation, public_snapshot, record_response,
+)
 from survey.core.vocab import InvitationStatus, ResponseChannel, SurveyStatus
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,48}")
@@ -55,6 +57,7 @@ class LinkState(StrEnum):
     CLOSED = "closed"
     OPTED_OUT = "opted_out"
     BUSY = "busy"            # too many answers from one network address
+    REPLACED = "replaced"    # a newer link about the same event replaced this one
 
 
 @dataclass
@@ -90,6 +93,7 @@ class Visit:
     fields: dict[str, list[str]] = field(default_factory=dict)
     problems: dict[str, Problem] = field(default_factory=dict)
     finished: bool = False
+    response_id: int | None = None          # the response this visit saved, once finished
 
 
 @dataclass(frozen=True)
@@ -173,9 +177,10 @@ def post_personal(token: str, page: int, posted: Mapping[str, Sequence[str]], *,
             step = advance(questionnaire.questions, page, invitation.draft.get("fields") or {}, posted, back=back)
             _mark_started(invitation)
             if step.page is None:
-                complete_invitation(db, invitation, questionnaire.version, step.values,
-                                    channel=ResponseChannel.LINK, language=language or questionnaire.language)
-                return Visit(state, questionnaire, finished=True)
+                response = complete_invitation(db, invitation, questionnaire.version, step.values,
+                                               channel=ResponseChannel.LINK, language=language or questionnaire.language)
+                db.flush()
+                return Visit(state, questionnaire, finished=True, response_id=response.id)
             invitation.draft = {"page": step.page, "fields": step.fields}
             db.add(invitation)
             return Visit(state, questionnaire, page=step.page, fields=step.fields, problems=step.problems)
@@ -230,6 +235,10 @@ def invitation_state(db: Session, invitation: Invitation | None) -> tuple[LinkSt
         return LinkState.ANSWERED, questionnaire
     if invitation.opted_out_at is not None or invitation.status == InvitationStatus.OPTED_OUT:
         return LinkState.OPTED_OUT, questionnaire
+    if invitation.status == InvitationStatus.SUPERSEDED:
+        return LinkState.REPLACED, questionnaire
+    if event_answered(db, survey.id, invitation.customer_id, invitation.event_id):
+        return LinkState.ANSWERED, questionnaire     # through another link or a call about the same event
     if questionnaire.version is None or survey.status != SurveyStatus.LIVE:
         return LinkState.CLOSED, questionnaire
     if _expired(invitation, utcnow()):
@@ -306,10 +315,11 @@ def post_public(slug: str, device: str, client: str, page: int, carried: Mapping
         step = advance(questionnaire.questions, page, carried, posted, back=back)
         if step.page is not None:
             return Visit(state, questionnaire, page=step.page, fields=step.fields, problems=step.problems)
-        record_response(db, questionnaire.version, step.values, public_snapshot(link), channel=ResponseChannel.PUBLIC,
-                        language=language or questionnaire.language, public_link_id=link.id, device_key=device,
-                        started_at=started_at)
-        return Visit(state, questionnaire, finished=True)
+        response = record_response(db, questionnaire.version, step.values, public_snapshot(link),
+                                   channel=ResponseChannel.PUBLIC, language=language or questionnaire.language,
+                                   public_link_id=link.id, device_key=device, started_at=started_at)
+        db.flush()
+        return Visit(state, questionnaire, finished=True, response_id=response.id)
 
 
 def _public_link(db: Session, slug: str) -> PublicLink | None:
@@ -320,8 +330,8 @@ def _public_state(db: Session, link: PublicLink | None, device: str | None) -> t
     if link is None:
         return LinkState.UNKNOWN, None
     survey = db.get(Survey, link.survey_id)
-    today = utcnow().astimezone(settings().timezone).date()
-    questionnaire = _questionnaire(db, survey, survey.default_language, event_day=today, touch_point=link.touch_point)
+    # A QR code at a counter knows where, not when: its texts claim no service date.
+    questionnaire = _questionnaire(db, survey, survey.default_language, event_day=None, touch_point=link.touch_point)
     if not link.active or questionnaire.version is None or survey.status != SurveyStatus.LIVE:
         return LinkState.CLOSED, questionnaire
     if device and _answered_recently(db, link, device):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from survey.models import AuditLog
 
@@ -31,7 +31,7 @@ def record(
 
 def entries(db: Session, *, action: str | None = None, username: str | None = None, limit: int = 1000) -> list[AuditLog]:
     """Newest first, optionally for one action or one user."""
-    query = select(AuditLog).order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
+    query = select(AuditLog).order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)
     if action:
         query = query.where(AuditLog.action == action)
     if username:

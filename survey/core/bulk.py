@@ -17,6 +17,7 @@ from itertools import islice
 
 import numpy as np
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 CHUNK_ROWS = 50_000
 
@@ -73,7 +74,7 @@ class BulkWriter:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.postgres = engine.dialect.name == "postgresql"
-        self._conn = None
+        self._conn: PoolProxiedConnection  # opened by __enter__
         self._tables: set[str] = set()
 
     def __enter__(self) -> BulkWriter:
@@ -107,9 +108,9 @@ class BulkWriter:
     def next_id(self, table: str) -> int:
         cursor = self._conn.cursor()
         cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
-        value = cursor.fetchone()[0]
+        row = cursor.fetchone()   # one row even for an empty table (COALESCE)
         cursor.close()
-        return int(value) + 1
+        return int(row[0]) + 1 if row else 1
 
     def insert(self, table: str, columns: Sequence[str], rows: Iterable[tuple]) -> int:
         """Insert `rows` (tuples in `columns` order); returns how many were written."""

@@ -18,9 +18,10 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
 from survey.core.config import settings
+from survey.core.errors import SurveyError
 
 
-class DatabaseError(Exception):
+class DatabaseError(SurveyError):
     """A database problem worth one clear line to the user (never a traceback)."""
 
 

@@ -1,6 +1,6 @@
 """The UI string catalog (zh-CN and en), shared by staff pages and the respondent page.
 
-One catalog, split into files by area under ``survey/locales/*.json`` so features can add
+One catalog, split into files by area under ``survey/core/locales/*.json`` so features can add
 strings without touching each other's files. Each file maps a key to ``{"zh-CN": .., "en": ..}``.
 A key defined twice, or missing a language, is an error at load time (and in the tests).
 Strings use ``str.format`` fields: ``t("login.locked", "en", seconds=4)``.

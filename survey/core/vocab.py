@@ -90,6 +90,7 @@ class InvitationStatus(StrEnum):
     COMPLETED = "completed"
     EXPIRED = "expired"
     OPTED_OUT = "opted_out"
+    SUPERSEDED = "superseded"   # a newer link about the same event replaced it (survey.distribution.live_links)
 
 
 class SurveyStatus(StrEnum):

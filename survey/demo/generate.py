@@ -12,9 +12,9 @@ responses take minutes, not hours.
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,9 +27,10 @@ from sqlmodel import Session, SQLModel, select
 import survey.models  # noqa: F401  (every table registered, for the wipe in `replace`)
 from survey.core import db as database
 from survey.insight import rollup
-from survey.accounts.auth import create_user
+from survey.accounts.auth import create_user, has_password
 from survey.core.bulk import BulkWriter, datetime_text, nullable_datetime_text
 from survey.core.config import settings
+from survey.core.errors import Refused, SurveyError
 from survey.demo import world
 from survey.demo.casework import work_cases
 from survey.demo.answers import DRIVER_WEIGHTS, SCALES, latent_scores, uniform
@@ -204,8 +205,8 @@ class DemoSummary:
     truth_path: Path | None = None
 
 
-class DemoExistsError(RuntimeError):
-    pass
+class DemoExistsError(SurveyError):
+    """The database already holds survey data and the caller did not ask to replace it."""
 
 
 def generate(
@@ -216,7 +217,7 @@ def generate(
     began = time.perf_counter()
     responses = responses if responses is not None else settings().demo_responses
     if responses < 500:
-        raise ValueError("the demo needs at least 500 responses to show anything")
+        raise Refused("the demo needs at least 500 responses to show anything")
     tz = settings().timezone
     end = end or datetime.now(tz).date()
     first_month = end.year * 12 + end.month - 1 - (MONTHS - 1)
@@ -270,6 +271,15 @@ def _ensure_users(db: Session) -> dict[str, User]:
         users[role] = existing or create_user(db, username, role, password, display_name=display)
     db.flush()
     return users
+
+
+def demo_logins_in_use(db: Session) -> list[str]:
+    """The demo users still active with their published password: anyone who read the README
+    can sign in as them."""
+    users = {user.username: user for user in db.exec(select(User).where(
+        User.username.in_([username for username, *_ in DEMO_USERS]), User.active.is_(True)))}
+    return [username for username, _, password, _ in DEMO_USERS
+            if username in users and has_password(users[username], password)]
 
 
 def _create_surveys(db: Session, author: User) -> dict[str, dict]:
@@ -774,7 +784,9 @@ class _Generator:
 
 
 def _tokens(rng: np.random.Generator, n: int) -> list[str]:
-    """128-bit URL-safe tokens (22 characters) from the seeded generator: demo data stays
-    reproducible. Real invitations draw theirs from `secrets`."""
-    raw = np.frombuffer(rng.bytes(16 * n), dtype="S16").tolist()
-    return [base64.urlsafe_b64encode(t.ljust(16, b"\0")).rstrip(b"=").decode() for t in raw]
+    """128-bit URL-safe tokens (22 characters) from `secrets`, like real invitations: a token
+    drawn from the seed could be recomputed by anyone who knows the seed and the end date.
+    The seeded generator still advances by the bytes it used to give, so every other value
+    of the demo stays what the seed made it."""
+    rng.bytes(16 * n)
+    return [secrets.token_urlsafe(16) for _ in range(n)]

@@ -22,6 +22,7 @@ from sqlalchemy import orm
 from sqlmodel import Session, select
 
 from survey.core.audit import record
+from survey.core.errors import SurveyError
 from survey.models import Question, Survey, SurveyVersion, utcnow
 from survey.design.question_types import CONDITION_OPERATORS, DEFAULT_TEXT_LIMIT, QUESTION_TYPES, question_type
 from survey.core.vocab import Dimension, SurveyStatus, VersionStatus
@@ -32,7 +33,7 @@ CHOICE_KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 LANG_KEYS = ("zh-CN", "en")
 
 
-class DefinitionError(ValueError):
+class DefinitionError(SurveyError, ValueError):
     """A survey definition that cannot be used; ``problems`` lists each one plainly."""
 
     def __init__(self, problems: list[str]):
@@ -40,8 +41,8 @@ class DefinitionError(ValueError):
         super().__init__("; ".join(problems))
 
 
-class FrozenVersionError(ValueError):
-    pass
+class FrozenVersionError(SurveyError, ValueError):
+    """A change to a published version, which is frozen once responses may refer to it."""
 
 
 @sa.event.listens_for(orm.Session, "before_flush")

@@ -2,9 +2,10 @@
 
 One candidate per customer, even with several events: the customer's newest qualifying event
 (by close time) is the one the invitation is about. Always excluded: customers who opted out
-or were erased, customers without the contact the channel needs, and (contact fatigue)
-customers invited by any survey within ``fatigue_days`` or by this survey within
-``survey_fatigue_days``. Everything is one SQL query, so the live count on the campaign page
+or were erased, customers without the contact the channel needs, customers who have a live
+invitation of this survey about that event or answered it already (one live link per customer,
+survey and event: ``live_links``), and (contact fatigue) customers invited by any survey within
+``fatigue_days`` or by this survey within ``survey_fatigue_days``. Everything is one SQL query, so the live count on the campaign page
 stays fast on a large customer base.
 """
 
@@ -17,6 +18,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.core.config import settings
+from survey.distribution import live_links
 from survey.models import Campaign, Customer, Invitation, ServiceEvent, Survey, utcnow
 from survey.core.vocab import Channel, InvitationStatus
 
@@ -100,8 +102,10 @@ def recently_invited(customer_id, since: datetime, survey_id: int | None = None)
 def candidate_query(db: Session, audience: Audience, now: datetime | None = None) -> sa.Select:
     now = now or utcnow()
     columns = [Customer.id, Customer.tier, Customer.region, Customer.segment, Customer.language]
+    event_id = None
     if audience.by_event:
         events = _newest_events(audience)
+        event_id = events.c.id
         query = sa.select(*columns, events.c.id.label("event_id")).join(
             events, sa.and_(events.c.customer_id == Customer.id, events.c.rank == 1))
     else:
@@ -116,11 +120,13 @@ def candidate_query(db: Session, audience: Audience, now: datetime | None = None
         query = query.where(contact.is_not(None), contact != "")
     if audience.fatigue_days:
         query = query.where(~recently_invited(Customer.id, now - timedelta(days=audience.fatigue_days)))
-    if audience.survey_fatigue_days and audience.survey_code:
-        survey_id = db.exec(sa.select(Survey.id).where(Survey.code == audience.survey_code)).scalar()
-        if survey_id is not None:
-            query = query.where(~recently_invited(
-                Customer.id, now - timedelta(days=audience.survey_fatigue_days), survey_id))
+    survey_id = (db.exec(sa.select(Survey.id).where(Survey.code == audience.survey_code)).scalar()
+                 if audience.survey_code else None)
+    if survey_id is not None:
+        query = query.where(~live_links.taken(survey_id, Customer.id, event_id, now))
+    if audience.survey_fatigue_days and survey_id is not None:
+        query = query.where(~recently_invited(Customer.id, now - timedelta(days=audience.survey_fatigue_days),
+                                              survey_id))
     return query
 
 

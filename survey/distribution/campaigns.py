@@ -4,6 +4,14 @@ Creating a campaign launches it: in one transaction it writes the campaign, its 
 (personal 128-bit token, expiry, the customer's language, the channel, the stratum) and, for
 channels we send ourselves (SMS, email), one queued ``Delivery`` per invitation for
 ``survey.sending``. Phone campaigns wait for agents; export campaigns wait for the file.
+
+Nothing is launched into silence or twice:
+
+- A channel we send on must be configured (``channels.require_configured`` names the missing
+  setting), unless the caller explicitly queues the invitations until it is.
+- A launch key (made when the launch form is drawn) is stored unique on the campaign: the same
+  key again, from a second click, a reload or a resubmitted form, returns the campaign it
+  launched and writes nothing.
 """
 
 from __future__ import annotations
@@ -20,8 +28,10 @@ from sqlmodel import Session, select
 
 from survey.distribution import audience as audiences
 from survey.core.audit import record
+from survey.core.errors import Refused
 from survey.core.bulk import stored_datetime, write_rows
 from survey.core.config import settings
+from survey.distribution.channels import ChannelNotConfigured, require_configured
 from survey.design.definitions import live_version, survey_by_code
 from survey.models import DeliveryStatus
 from survey.core.links import new_token
@@ -50,16 +60,18 @@ class InvitationSeed:
 class CampaignCreated:
     campaign: Campaign
     invitations: int
-    audience: int
+    audience: int | None             # None when ``repeated``: the pool was counted at the first launch
     by_stratum: dict[str, int]
+    repeated: bool = False           # the launch key had launched this campaign before: nothing new was written
+    waits_for_channel: bool = False  # queued until the channel is configured
 
 
 def launchable_survey(db: Session, code: str) -> Survey:
     survey = survey_by_code(db, code)
     if survey is None:
-        raise ValueError(f"no survey with code '{code}'")
+        raise Refused(f"no survey with code '{code}'")
     if live_version(db, survey) is None:
-        raise ValueError(f"survey '{code}' has no published version; publish it before sending")
+        raise Refused(f"survey '{code}' has no published version; publish it before sending")
     return survey
 
 
@@ -67,22 +79,53 @@ def check_channel(channel: str) -> Channel:
     try:
         return Channel(channel)
     except ValueError:
-        raise ValueError(f"unknown channel '{channel}'; use {', '.join(c.value for c in Channel)}") from None
+        raise Refused(f"unknown channel '{channel}'; use {', '.join(c.value for c in Channel)}") from None
+
+
+def launched_with(db: Session, launch_key: str) -> Campaign | None:
+    return db.exec(select(Campaign).where(Campaign.launch_key == launch_key)).first()
+
+
+def repeated_launch(db: Session, campaign: Campaign) -> CampaignCreated:
+    """What a launch key already launched, reported again."""
+    invitations = db.exec(sa.select(sa.func.count(Invitation.id)).where(Invitation.campaign_id == campaign.id)).scalar_one()
+    return CampaignCreated(campaign, invitations, None, {}, repeated=True)
+
+
+def channel_ready(channel: str, *, queue_until_configured: bool) -> bool:
+    """True when the platform can send on the channel now (or does not send it itself); False when
+    it cannot and the caller chose to queue; ChannelNotConfigured otherwise."""
+    try:
+        require_configured(channel, settings())
+    except ChannelNotConfigured as exc:
+        if queue_until_configured:
+            return False
+        raise ChannelNotConfigured(f"{exc}; nothing was launched", channel=exc.channel,
+                                   settings=exc.settings) from None
+    return True
 
 
 def create_campaign(
     db: Session, survey_code: str, audience: audiences.Audience, plan: SamplingPlan, channel: str, *,
     name: str | None = None, expires_days: int = 14, remind_after_days: int | None = None,
     max_reminders: int = 0, messages: dict | None = None, actor=None, now: datetime | None = None,
+    launch_key: str | None = None, queue_until_configured: bool = False,
 ) -> CampaignCreated:
-    """Create and launch a campaign (see the module docstring); nothing is written on error."""
+    """Create and launch a campaign (see the module docstring); nothing is written on error.
+
+    ``launch_key``: a key that launched a campaign before returns that one (``repeated``).
+    ``queue_until_configured``: on an SMS or email channel that is not configured, queue the
+    messages to go out once it is, instead of refusing."""
     now = now or utcnow()
+    if launch_key is not None and (earlier := launched_with(db, launch_key)) is not None:
+        return repeated_launch(db, earlier)
     channel = check_channel(channel)
     survey = launchable_survey(db, survey_code)
+    ready = channel_ready(channel, queue_until_configured=queue_until_configured)
     if expires_days < 1:
-        raise ValueError("invitations must stay open at least 1 day")
+        raise Refused("invitations must stay open at least 1 day")
     if max_reminders and not remind_after_days:
-        raise ValueError("reminders need a number of days to wait (remind after N days)")
+        raise Refused("reminders need a number of days to wait (remind after N days)")
     messages = messages or default_messages()
     check_messages(messages)
     audience = audiences.Audience(**{**audience.__dict__, "survey_code": survey_code, "channel": channel})
@@ -90,14 +133,14 @@ def create_campaign(
     pool = audiences.candidates(db, audience, now)
     sampled = draw(pool, plan)
     if not sampled:
-        raise ValueError("the audience is empty: no customer matches these filters")
+        raise Refused("the audience is empty: no customer matches these filters")
     campaign = Campaign(
         name=name or f"{survey.name_en} {now.astimezone(settings().timezone):%Y-%m-%d %H:%M} ({channel})",
         survey_id=survey.id, version_id=live_version(db, survey).id, channel=channel,
         status=CampaignStatus.SENDING, audience=audience.record(), sampling=plan.record(),
         messages=messages, expires_days=expires_days, remind_after_days=remind_after_days,
         max_reminders=max_reminders if remind_after_days else 0,
-        created_by_id=getattr(actor, "id", None), created_at=now, launched_at=now,
+        created_by_id=getattr(actor, "id", None), created_at=now, launched_at=now, launch_key=launch_key,
     )
     db.add(campaign)
     db.flush()
@@ -105,8 +148,9 @@ def create_campaign(
     queue_invitations(db, campaign, seeds, now)
     by_stratum = dict(Counter(s.stratum for s in seeds if s.stratum is not None))
     record(db, actor, "campaign.create", "campaign", campaign.id,
-           {"survey": survey_code, "channel": channel, "invitations": len(seeds), "audience": len(pool)})
-    return CampaignCreated(campaign, len(seeds), len(pool), by_stratum)
+           {"survey": survey_code, "channel": channel, "invitations": len(seeds), "audience": len(pool),
+            **({} if ready else {"waits_for_channel": True})})
+    return CampaignCreated(campaign, len(seeds), len(pool), by_stratum, waits_for_channel=not ready)
 
 
 INVITATION_COLUMNS = ("campaign_id", "customer_id", "event_id", "token", "channel", "language", "status", "stratum",

@@ -27,6 +27,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import requests
 
 from survey.core.config import Settings
+from survey.core.errors import SurveyError
 from survey.core.i18n import normalise_language
 from survey.distribution.messages import EMAIL_BUTTON
 from survey.core.vocab import Channel
@@ -35,8 +36,16 @@ SMTP_TIMEOUT_SECONDS = 30
 SMS_TIMEOUT_SECONDS = 15
 
 
-class ChannelNotConfigured(ValueError):
-    """A channel's settings are missing or malformed (one line naming the setting)."""
+class ChannelNotConfigured(SurveyError, ValueError):
+    """A channel's settings are missing or malformed (one line naming the setting).
+
+    ``channel`` and ``settings`` (the settings to set or correct) let a page say the same in
+    the user's language."""
+
+    def __init__(self, message: str, *, channel: str | None = None, settings: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.channel = channel
+        self.settings = settings
 
 
 class SendError(Exception):
@@ -77,13 +86,15 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ChannelNotConfigured(
-            "SURVEY_SMTP_URL must look like smtp://user:password@host:587?starttls=1 or smtps://host:465")
+            "SURVEY_SMTP_URL must look like smtp://user:password@host:587?starttls=1 or smtps://host:465",
+            channel=Channel.EMAIL, settings=("SURVEY_SMTP_URL",))
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     implicit_tls = parts.scheme == "smtps"
     try:
         port = parts.port or (465 if implicit_tls else 25)
     except ValueError:
-        raise ChannelNotConfigured("SURVEY_SMTP_URL has an invalid port") from None
+        raise ChannelNotConfigured("SURVEY_SMTP_URL has an invalid port", channel=Channel.EMAIL,
+                                   settings=("SURVEY_SMTP_URL",)) from None
     return SmtpTarget(
         host=parts.hostname, port=port,
         username=unquote(parts.username) if parts.username else None,
@@ -113,7 +124,8 @@ class SmtpChannel:
     def __init__(self, url: str, sender: str):
         self.target = parse_smtp_url(url)
         if not sender or "@" not in parseaddr(sender)[1]:
-            raise ChannelNotConfigured("SURVEY_SMTP_FROM must be an email address, e.g. 服务质量 <survey@example.cn>")
+            raise ChannelNotConfigured("SURVEY_SMTP_FROM must be an email address, e.g. 服务质量 <survey@example.cn>",
+                                       channel=Channel.EMAIL, settings=("SURVEY_SMTP_FROM",))
         self.sender = sender
         self.domain = parseaddr(sender)[1].rsplit("@", 1)[1]
         self._smtp: smtplib.SMTP | None = None
@@ -202,7 +214,8 @@ class SmsGateway:
 
     def __init__(self, url: str, token: str | None):
         if not urlsplit(url).scheme.startswith("http"):
-            raise ChannelNotConfigured("SURVEY_SMS_URL must be an http(s) address of the SMS gateway")
+            raise ChannelNotConfigured("SURVEY_SMS_URL must be an http(s) address of the SMS gateway",
+                                       channel=Channel.SMS, settings=("SURVEY_SMS_URL",))
         self.url = url
         self.http = requests.Session()
         if token:
@@ -240,10 +253,45 @@ def adapter_for(channel: str, config: Settings) -> SmtpChannel | SmsGateway:
     """The configured adapter of a channel; ChannelNotConfigured names the missing setting."""
     if channel == Channel.EMAIL:
         if not config.smtp_url:
-            raise ChannelNotConfigured("email is not configured: set SURVEY_SMTP_URL and SURVEY_SMTP_FROM")
+            raise ChannelNotConfigured("email is not configured: set SURVEY_SMTP_URL and SURVEY_SMTP_FROM",
+                                       channel=Channel.EMAIL, settings=SETTINGS[Channel.EMAIL])
         return SmtpChannel(config.smtp_url, config.smtp_from or "")
     if channel == Channel.SMS:
         if not config.sms_url:
-            raise ChannelNotConfigured("SMS is not configured: set SURVEY_SMS_URL (and SURVEY_SMS_TOKEN)")
+            raise ChannelNotConfigured("SMS is not configured: set SURVEY_SMS_URL (and SURVEY_SMS_TOKEN)",
+                                       channel=Channel.SMS, settings=SETTINGS[Channel.SMS])
         return SmsGateway(config.sms_url, config.sms_token)
     raise ChannelNotConfigured(f"the {channel} channel is not sent by the platform")
+
+
+# ---------------------------------------------------------------- is a channel ready?
+
+# The settings each channel we send ourselves reads (README "Configuration").
+SETTINGS = {Channel.SMS: ("SURVEY_SMS_URL", "SURVEY_SMS_TOKEN"), Channel.EMAIL: ("SURVEY_SMTP_URL", "SURVEY_SMTP_FROM")}
+
+
+@dataclass(frozen=True)
+class ChannelStatus:
+    """Whether the platform can send on a channel now, and if not, which settings to fix."""
+
+    channel: str
+    configured: bool
+    settings: tuple[str, ...]        # what the channel reads
+    missing: tuple[str, ...] = ()    # what to set or correct (empty when configured)
+    problem: str = ""                # the one-line reason, as the CLI prints it
+
+
+def channel_status(channel: str, config: Settings) -> ChannelStatus:
+    """Checks the settings only (no connection is opened): a configured gateway may still be down,
+    which the send queue reports when it tries."""
+    try:
+        adapter_for(channel, config).close()
+    except ChannelNotConfigured as exc:
+        return ChannelStatus(channel, False, SETTINGS[Channel(channel)], exc.settings, str(exc))
+    return ChannelStatus(channel, True, SETTINGS[Channel(channel)])
+
+
+def require_configured(channel: str, config: Settings) -> None:
+    """Refuse (ChannelNotConfigured naming the setting) a channel we send on but cannot now."""
+    if channel in SETTINGS:
+        adapter_for(channel, config).close()

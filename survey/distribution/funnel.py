@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from stats import compare
+from survey.core.errors import Refused
 from survey.models import Campaign, Customer, Invitation, Survey
 from survey.core.vocab import InvitationStatus
 
@@ -62,7 +63,7 @@ def response_rates(db: Session, by: Sequence[str], *, campaign_id: int | None = 
     language), each with its 95% Wilson interval."""
     unknown = [key for key in by if key not in GROUP_COLUMNS]
     if unknown:
-        raise ValueError(f"cannot group by {', '.join(unknown)}; use {', '.join(GROUP_COLUMNS)}")
+        raise Refused(f"cannot group by {', '.join(unknown)}; use {', '.join(GROUP_COLUMNS)}")
     columns = [GROUP_COLUMNS[key].label(key) for key in by]
     delivered = sa.and_(Invitation.sent_at.is_not(None), Invitation.status != InvitationStatus.FAILED)
     query = (sa.select(*columns, sa.func.count(Invitation.id), sa.func.sum(sa.case((delivered, 1), else_=0)),

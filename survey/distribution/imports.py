@@ -8,6 +8,11 @@ All or nothing: a file with any bad row is rejected whole, with line-numbered er
 (``line 7, phone: ...``), unless the caller asks for the valid rows only; the rejected rows
 can then be downloaded as a CSV with an ``errors`` column, fixed and imported again.
 Line numbers are the file's own: the header is line 1 in a CSV, Excel rows keep their number.
+
+Bad cells are row errors like any other, named by file, line and field, and never reach the
+database: a control character (a null byte would be stored silently by SQLite and refused by
+PostgreSQL, so both refuse it here), a cell longer than any field holds, an Excel formula
+whose value was never saved (it would otherwise import blank) or an Excel error value.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,12 +35,15 @@ from sqlmodel import Session
 
 from survey.core.audit import record
 from survey.core.config import settings
+from survey.core.errors import SurveyError
 from survey.core.i18n import catalog
+from survey.core.tabular import csv_text
 from survey.models import Customer, ServiceEvent, utcnow
 from survey.core.vocab import EventKind, Tier, TouchPoint
 
 ENCODINGS = ("auto", "utf-8", "gbk")
 CHUNK = 2000
+LONGEST_CELL = 1000    # longer than any field we store (an email address holds at most 320)
 CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
@@ -49,19 +58,22 @@ TOUCH_POINT_OF_KIND = {
 }
 
 
-class ImportFileError(ValueError):
+class ImportFileError(SurveyError, ValueError):
     """The file as a whole cannot be imported (encoding, missing columns, not a table)."""
 
 
-class ImportRejected(ValueError):
+class ImportRejected(SurveyError, ValueError):
     """Some rows are bad and the caller wanted all or nothing: nothing was imported."""
 
     def __init__(self, report: ImportReport):
         self.report = report
         shown = report.error_lines()
+        summary = f"{len(report.rejected)} of {report.total} rows have errors; nothing was imported"
+        if len(shown) == 1:
+            super().__init__(f"{shown[0]} ({summary})")
+            return
         more = len(shown) - 20
-        super().__init__(f"{len(report.rejected)} of {report.total} rows have errors; nothing was imported:\n"
-                         + "\n".join(shown[:20]) + (f"\n... and {more} more" if more > 0 else ""))
+        super().__init__(f"{summary}:\n" + "\n".join(shown[:20]) + (f"\n... and {more} more" if more > 0 else ""))
 
 
 # ---------------------------------------------------------------- reading
@@ -71,6 +83,15 @@ class Table:
     columns: list[str]
     rows: list[tuple[int, list]]     # (line number, cells)
     encoding: str | None             # CSV only
+    source: str = ""                 # the file's name, for error lines
+
+
+@dataclass(frozen=True)
+class UnreadableCell:
+    """An Excel cell with no value to import: a formula never calculated, or an error value."""
+
+    problem: str
+    shown: str      # what the cell holds, for the preview
 
 
 def _bad_byte_line(data: bytes, position: int) -> int:
@@ -122,39 +143,64 @@ def read_table(data: bytes, filename: str, *, encoding: str = "auto", sheet: str
     """A CSV or Excel (.xlsx) file as a header and numbered rows."""
     suffix = Path(filename).suffix.lower()
     if suffix in (".xlsx", ".xlsm"):
-        return _read_excel(data, sheet)
+        columns, rows = _read_excel(data, sheet)
+        return Table(columns, rows, None, Path(filename).name)
     if suffix not in (".csv", ".txt", ""):
         raise ImportFileError(f"cannot read '{suffix}' files: use CSV or Excel (.xlsx)")
     text, used = decode(data, encoding)
     dialect = csv.excel_tab if text.partition("\n")[0].count("\t") > text.partition("\n")[0].count(",") else csv.excel
+    # The csv module refuses cells over 131,072 characters with an error that names no field.
+    # The whole file is in memory already, so let it read any cell, and let validation name
+    # the line and field of one that is too long.
+    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    header = next(reader, None)
-    if not header or not any(cell.strip() for cell in header):
-        raise ImportFileError("the file is empty: the first line must name the columns")
-    rows = []
-    for cells in reader:
-        if any(cell.strip() for cell in cells):
-            rows.append((reader.line_num, cells))
-    return Table([h.strip() for h in header], rows, used)
+    try:
+        header = next(reader, None)
+        if not header or not any(cell.strip() for cell in header):
+            raise ImportFileError("the file is empty: the first line must name the columns")
+        rows = []
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise ImportFileError(f"line {reader.line_num}: not a readable CSV line ({exc})") from None
+    return Table([h.strip() for h in header], rows, used, Path(filename).name)
 
 
-def _read_excel(data: bytes, sheet: str | None) -> Table:
+def _read_excel(data: bytes, sheet: str | None) -> tuple[list[str], list[tuple[int, list]]]:
+    """The header and numbered rows of a sheet. Read twice: once for the values Excel saved,
+    once for the formulas, to tell a blank cell from a formula whose value was never saved."""
     from openpyxl import load_workbook
 
     try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:   # openpyxl raises many kinds for a broken file
         raise ImportFileError(f"cannot open the Excel file: {exc}") from None
-    if sheet and sheet not in book.sheetnames:
-        raise ImportFileError(f"no sheet '{sheet}'; the sheets are {', '.join(book.sheetnames)}")
-    rows_iter = (book[sheet] if sheet else book.worksheets[0]).iter_rows(values_only=True)
-    header = next(rows_iter, None)
+    if sheet and sheet not in values.sheetnames:
+        raise ImportFileError(f"no sheet '{sheet}'; the sheets are {', '.join(values.sheetnames)}")
+    name = sheet or values.worksheets[0].title
+    rows_iter = ([_excel_value(v, f) for v, f in zip(value_row, formula_row)]
+                 for value_row, formula_row in zip(values[name].iter_rows(), formulas[name].iter_rows()))
+    try:
+        header = next(rows_iter, None)
+        rows = [(line, cells) for line, cells in enumerate(rows_iter, start=2)
+                if any(cell not in (None, "") for cell in cells)]
+    finally:
+        values.close()
+        formulas.close()
     if not header or not any(cell not in (None, "") for cell in header):
         raise ImportFileError("the sheet is empty: the first row must name the columns")
-    rows = [(line, list(cells)) for line, cells in enumerate(rows_iter, start=2)
-            if any(cell not in (None, "") for cell in cells)]
-    book.close()
-    return Table([str(h).strip() if h is not None else "" for h in header], rows, None)
+    return [cell_text(h) for h in header], rows
+
+
+def _excel_value(value_cell, formula_cell):
+    if value_cell.data_type == "e":
+        return UnreadableCell(f"is the Excel error value {value_cell.value}", str(value_cell.value))
+    if value_cell.value is None and formula_cell.data_type == "f":
+        return UnreadableCell("is a formula with no saved value: open the file in Excel or WPS and save it, "
+                              "or paste the values", str(formula_cell.value))
+    return value_cell.value
 
 
 # ---------------------------------------------------------------- fields
@@ -228,6 +274,8 @@ def check_mapping(mapping: dict[str, str], columns: list[str], kind: str) -> Non
 def cell_text(value) -> str:
     if value is None:
         return ""
+    if isinstance(value, UnreadableCell):
+        return value.shown
     if isinstance(value, float) and value.is_integer():
         return str(int(value))     # Excel keeps 13312345678 as a float
     if isinstance(value, datetime):
@@ -315,7 +363,10 @@ def parse_datetime(text: str) -> datetime:
         raise ValueError(f"'{text}' is not a date and time (use e.g. 2026-03-01 14:20)")
     if value.tzinfo is None:
         value = value.replace(tzinfo=settings().timezone)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"'{text}' is not a date and time that can be stored (use e.g. 2026-03-01 14:20)") from None
 
 
 def _flag(text: str) -> bool:
@@ -380,18 +431,35 @@ class ImportReport:
     rejected: list[RejectedRow] = field(default_factory=list)
     inserted: int = 0
     updated: int = 0
+    source: str = ""     # the file's name
 
     def error_lines(self) -> list[str]:
-        return [f"line {row.line}, {name}: {message}" for row in self.rejected for name, message in row.errors]
+        where = f"{self.source}, " if self.source else ""
+        return [f"{where}line {row.line}, {name}: {message}" for row in self.rejected for name, message in row.errors]
 
     def rejected_csv(self) -> str:
-        """The rejected rows as they were, plus an ``errors`` column (UTF-8 with BOM, for Excel)."""
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(["line", *self.columns, "errors"])
-        for row in self.rejected:
-            writer.writerow([row.line, *row.cells, "; ".join(f"{n}: {m}" for n, m in row.errors)])
-        return "\ufeff" + buffer.getvalue()
+        """The rejected rows as they were, plus an ``errors`` column (UTF-8 with BOM, for Excel;
+        written through survey.core.tabular, so a cell that looks like a formula stays text)."""
+        return csv_text(["line", *self.columns, "errors"],
+                        ([row.line, *row.cells, "; ".join(f"{n}: {m}" for n, m in row.errors)]
+                         for row in self.rejected))
+
+
+def _cell_problem(raw, text: str) -> str | None:
+    """Why a cell cannot be imported at all, before its field's own rules are applied."""
+    if isinstance(raw, UnreadableCell):
+        return raw.problem
+    if len(text) > LONGEST_CELL:
+        return f"longer than {LONGEST_CELL:,} characters"
+    control = next((c for c in text if unicodedata.category(c) == "Cc"), None)
+    if control is not None:
+        return f"contains a control character (U+{ord(control):04X}); remove it and import again"
+    return None
+
+
+def _unreadable(raw: dict, values: dict[str, str], mapping: dict[str, str]) -> list[tuple[str, str]]:
+    problems = ((name, _cell_problem(raw.get(column), values.get(column, ""))) for name, column in mapping.items())
+    return [(name, problem) for name, problem in problems if problem]
 
 
 def _parse_row(values: dict[str, str], kind: str, mapping: dict[str, str]) -> tuple[dict, list]:
@@ -416,13 +484,16 @@ def validate(table: Table, kind: str, mapping: dict[str, str] | None = None) -> 
         raise ImportFileError(f"import kind must be {' or '.join(FIELDS)}")
     mapping = {f: c for f, c in {**guess_mapping(table.columns, kind), **(mapping or {})}.items() if c}
     check_mapping(mapping, table.columns, kind)
-    report = ImportReport(kind, table.columns, mapping, table.encoding, total=len(table.rows))
+    report = ImportReport(kind, table.columns, mapping, table.encoding, total=len(table.rows), source=table.source)
     key = KEY_FIELD[kind]
     first_line: dict[str, int] = {}
     for line, cells in table.rows:
         texts = [cell_text(c) for c in cells]
         values = dict(zip(table.columns, texts + [""] * (len(table.columns) - len(texts))))
-        parsed, errors = _parse_row(values, kind, mapping)
+        errors = _unreadable(dict(zip(table.columns, cells)), values, mapping)
+        readable = {name: column for name, column in mapping.items() if name not in dict(errors)}
+        parsed, field_errors = _parse_row(values, kind, readable)
+        errors += field_errors
         if kind == "events":
             errors += _event_errors(parsed)
         identity = parsed.get(key)
@@ -540,6 +611,10 @@ def _event_row(parsed: dict, now: datetime) -> dict:
 def import_file(db: Session, data: bytes, filename: str, kind: str, *, encoding: str = "auto",
                 mapping: dict[str, str] | None = None, valid_only: bool = False, sheet: str | None = None,
                 actor=None) -> ImportReport:
-    """Read, validate and write one file (see the module docstring)."""
-    table = read_table(data, filename, encoding=encoding, sheet=sheet)
-    return write(db, validate(table, kind, mapping), valid_only=valid_only, actor=actor)
+    """Read, validate and write one file (see the module docstring). A problem with the file as
+    a whole names the file."""
+    try:
+        report = validate(read_table(data, filename, encoding=encoding, sheet=sheet), kind, mapping)
+    except ImportFileError as exc:
+        raise ImportFileError(f"{Path(filename).name}: {exc}") from None
+    return write(db, report, valid_only=valid_only, actor=actor)

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from survey.core.config import settings
+from survey.core.errors import SurveyError
 from survey.core.i18n import LANGUAGES, normalise_language
 from survey.core.links import TOKEN_BYTES, personal_link
 
@@ -52,7 +53,7 @@ GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
 SMS_LIMITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}   # single message, per part when concatenated
 
 
-class TemplateError(ValueError):
+class TemplateError(SurveyError, ValueError):
     """A message template that cannot be sent."""
 
 

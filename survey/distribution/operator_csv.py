@@ -1,12 +1,11 @@
 """The export channel: a CSV of phone, name, link and message text for the operator's own SMS
 platform. Exporting hands the invitations over, so they count as sent from then on; a later
 export of the same campaign brings only invitations not handed over yet, unless asked for all.
+Written through survey.core.tabular: a customer's name that looks like a formula stays text.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,7 +13,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.core.audit import record
+from survey.core.errors import Refused
 from survey.core.links import personal_link
+from survey.core.tabular import csv_text
 from survey.distribution.messages import compose
 from survey.models import Campaign, Customer, Invitation, Survey, utcnow
 from survey.core.vocab import Channel, InvitationStatus
@@ -34,9 +35,9 @@ def export_campaign(db: Session, campaign_id: int, *, everything: bool = False, 
     now = now or utcnow()
     campaign = db.get(Campaign, campaign_id)
     if campaign is None:
-        raise ValueError(f"no campaign {campaign_id}")
+        raise Refused(f"no campaign {campaign_id}")
     if campaign.channel != Channel.EXPORT:
-        raise ValueError(f"campaign {campaign_id} sends by {campaign.channel}; only export campaigns export")
+        raise Refused(f"campaign {campaign_id} sends by {campaign.channel}; only export campaigns export")
     survey = db.get(Survey, campaign.survey_id)
     names = {"zh-CN": survey.name_zh, "en": survey.name_en}
     statuses = (InvitationStatus.QUEUED, InvitationStatus.SENT, InvitationStatus.OPENED) if everything else (
@@ -49,17 +50,15 @@ def export_campaign(db: Session, campaign_id: int, *, everything: bool = False, 
                Customer.opted_out.is_(False))
         .order_by(Invitation.id)
     ).all()
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    lines = []
     for row in rows:
         link = personal_link(row.token)
         text, _ = compose(campaign.messages or {}, "invitation", lang=row.language, name=row.name,
                           survey_names=names, link=link, expires=row.expires_at)
-        writer.writerow((row.external_id, row.name or "", row.phone or "", row.language, link, text))
+        lines.append((row.external_id, row.name or "", row.phone or "", row.language, link, text))
     queued = [row.id for row in rows if row.status == InvitationStatus.QUEUED]
     if queued:
         db.exec(sa.update(Invitation).where(Invitation.id.in_(queued), Invitation.status == InvitationStatus.QUEUED)
                 .values(status=InvitationStatus.SENT, sent_at=now, attempts=1))
     record(db, actor, "campaign.export", "campaign", campaign_id, {"rows": len(rows), "handed_over": len(queued)})
-    return ExportFile("\ufeff" + buffer.getvalue(), len(rows), len(queued))
+    return ExportFile(csv_text(COLUMNS, lines), len(rows), len(queued))

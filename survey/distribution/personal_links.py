@@ -3,15 +3,24 @@ than by a campaign: for a customer who asks, a test, or a link an agent reads ou
 
 Every invitation belongs to a campaign, so each survey gets one standing "ad-hoc links"
 campaign (channel export: someone other than us hands the link over).
+
+Asking again for the same customer, survey and service event gives the live link back (or,
+with ``replace``, a new one that replaces it): never two live links, and never a link about
+an event the customer has answered already (``survey.distribution.live_links``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 
 from sqlmodel import Session, select
 
+from survey.collect.responses import event_answered
 from survey.core.audit import record
+from survey.core.errors import Refused
+from survey.distribution import live_links
 from survey.distribution.campaigns import CampaignStatus
 from survey.design.definitions import live_version, survey_by_code
 from survey.core.i18n import LANGUAGES
@@ -23,21 +32,53 @@ ADHOC_CAMPAIGN = "Ad-hoc links"
 ADHOC_EXPIRES_DAYS = 14
 
 
+class LinkOutcome(StrEnum):
+    CREATED = "created"      # the customer had no live link about this event
+    REUSED = "reused"        # the live link they already have
+    REPLACED = "replaced"    # a new link; the one they had now says "this link was replaced"
+
+
+@dataclass(frozen=True)
+class PersonalLink:
+    invitation: Invitation
+    link: str
+    outcome: LinkOutcome
+
+
 def create_personal_link(db: Session, survey_code: str, customer_external_id: str, *, language: str | None = None,
                          event_ticket: str | None = None, actor=None) -> tuple[Invitation, str]:
-    """A new invitation for the customer and its link (base address: SURVEY_BASE_URL)."""
+    """The customer's live invitation and its link (base address: SURVEY_BASE_URL): the one
+    they have about this event, else a new one (see ``personal_link_for``)."""
+    made = personal_link_for(db, survey_code, customer_external_id, language=language, event_ticket=event_ticket,
+                             actor=actor)
+    return made.invitation, made.link
+
+
+def personal_link_for(db: Session, survey_code: str, customer_external_id: str, *, language: str | None = None,
+                      event_ticket: str | None = None, replace: bool = False, actor=None) -> PersonalLink:
+    """The customer's link to the survey about the event: the live one they have (``replace``:
+    a new one that replaces it), else a new one. Refused when they have answered already."""
     survey = survey_by_code(db, survey_code)
     if survey is None:
-        raise ValueError(f"no survey with code '{survey_code}'")
+        raise Refused(f"no survey with code '{survey_code}'")
     if live_version(db, survey) is None:
-        raise ValueError(f"survey '{survey_code}' has no published version; publish it first")
+        raise Refused(f"survey '{survey_code}' has no published version; publish it first")
     customer = db.exec(select(Customer).where(Customer.external_id == customer_external_id)).first()
     if customer is None or customer.erased_at is not None:
-        raise ValueError(f"no customer with external id '{customer_external_id}'")
+        raise Refused(f"no customer with external id '{customer_external_id}'")
     if language is not None and language not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+        raise Refused(f"language must be one of {', '.join(LANGUAGES)}")
     event = _event(db, customer, event_ticket)
     now = utcnow()
+    event_id = event.id if event else None
+    if event_answered(db, survey.id, customer.id, event_id):
+        raise Refused(f"customer '{customer_external_id}' has answered survey '{survey_code}' about this service "
+                      "event already")
+    live = live_links.live_invitation(db, survey.id, customer.id, event_id, now)
+    if live is not None and not replace:
+        return PersonalLink(live, personal_link(live.token), LinkOutcome.REUSED)
+    if live is not None:
+        live_links.supersede(db, live, actor=actor, now=now)
     campaign = adhoc_campaign(db, survey)
     invitation = Invitation(
         campaign_id=campaign.id, customer_id=customer.id, event_id=event.id if event else None, token=new_token(),
@@ -47,8 +88,10 @@ def create_personal_link(db: Session, survey_code: str, customer_external_id: st
     db.add(invitation)
     db.flush()
     record(db, actor, "invitation.personal_link", "invitation", invitation.id,
-           {"survey": survey_code, "customer": customer_external_id})
-    return invitation, personal_link(invitation.token)
+           {"survey": survey_code, "customer": customer_external_id,
+            **({"replaces": live.id} if live is not None else {})})
+    return PersonalLink(invitation, personal_link(invitation.token),
+                        LinkOutcome.REPLACED if live is not None else LinkOutcome.CREATED)
 
 
 def adhoc_campaign(db: Session, survey: Survey) -> Campaign:
@@ -68,5 +111,5 @@ def _event(db: Session, customer: Customer, ticket: str | None) -> ServiceEvent 
         return None
     event = db.exec(select(ServiceEvent).where(ServiceEvent.external_ticket_id == ticket)).first()
     if event is None or event.customer_id != customer.id:
-        raise ValueError(f"customer '{customer.external_id}' has no service event with ticket '{ticket}'")
+        raise Refused(f"customer '{customer.external_id}' has no service event with ticket '{ticket}'")
     return event

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from survey.core.errors import Refused
 from survey.distribution.audience import Candidate
 
 STRATUM_KEYS = ("tier", "region", "segment")
@@ -34,20 +35,20 @@ class SamplingPlan:
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
-            raise ValueError(f"unknown sampling method '{self.method}'; use {', '.join(METHODS)}")
+            raise Refused(f"unknown sampling method '{self.method}'; use {', '.join(METHODS)}")
         if unknown := [k for k in self.strata if k not in STRATUM_KEYS]:
-            raise ValueError(f"cannot stratify by {', '.join(unknown)}; use {', '.join(STRATUM_KEYS)}")
+            raise Refused(f"cannot stratify by {', '.join(unknown)}; use {', '.join(STRATUM_KEYS)}")
         if self.method == "random" and not (self.n and self.n > 0):
-            raise ValueError("a random sample needs a size n greater than 0")
+            raise Refused("a random sample needs a size n greater than 0")
         if self.method == "stratified":
             if not self.strata:
-                raise ValueError("a stratified sample needs strata (tier, region and/or segment)")
+                raise Refused("a stratified sample needs strata (tier, region and/or segment)")
             if self.allocation not in ALLOCATIONS:
-                raise ValueError(f"allocation must be {' or '.join(ALLOCATIONS)}")
+                raise Refused(f"allocation must be {' or '.join(ALLOCATIONS)}")
             if self.allocation == "fixed" and not (self.per_stratum and self.per_stratum > 0):
-                raise ValueError("fixed allocation needs a number per stratum greater than 0")
+                raise Refused("fixed allocation needs a number per stratum greater than 0")
         if any(int(v) < 1 for v in self.quotas.values()):
-            raise ValueError("quotas must be at least 1 complete")
+            raise Refused("quotas must be at least 1 complete")
 
     def with_seed(self) -> SamplingPlan:
         if self.seed is not None:
@@ -110,6 +111,6 @@ def parse_quotas(text: str) -> dict[str, int]:
     for item in filter(None, (part.strip() for part in text.replace("，", ",").split(","))):
         stratum, _, number = item.rpartition("=")
         if not stratum.strip() or not number.strip().isdigit():
-            raise ValueError(f"a quota is STRATUM=N, e.g. gold=50 or gold|Hangzhou=20 (got '{item}')")
+            raise Refused(f"a quota is STRATUM=N, e.g. gold=50 or gold|Hangzhou=20 (got '{item}')")
         quotas[stratum.strip()] = int(number)
     return quotas

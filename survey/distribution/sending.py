@@ -46,13 +46,15 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from datetime import time as clock_time
+from enum import StrEnum
+from typing import Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.core import db as database
 from survey.core.audit import record
+from survey.core.errors import Refused
 from survey.distribution.channels import (
     DEDUPING_CHANNELS,
     ChannelNotConfigured,
@@ -64,6 +66,7 @@ from survey.distribution.channels import (
     adapter_for,
 )
 from survey.core.config import Settings, settings
+from survey.core.quiet_hours import QuietHours
 from survey.models import Delivery, DeliveryStatus
 from survey.core.i18n import normalise_language
 from survey.core.links import personal_link
@@ -78,29 +81,6 @@ CONTACT = {Channel.SMS: "phone", Channel.EMAIL: "email"}
 
 
 # ---------------------------------------------------------------- time rules
-
-@dataclass(frozen=True)
-class QuietHours:
-    start: clock_time
-    end: clock_time
-
-    @classmethod
-    def parse(cls, text: str) -> QuietHours | None:
-        """"21:00-08:00" -> QuietHours; "" or "off" -> None."""
-        if not text or text.strip().lower() in ("off", "none", "0"):
-            return None
-        try:
-            start, end = (clock_time.fromisoformat(part.strip()) for part in text.split("-"))
-        except ValueError:
-            raise ValueError(f"SURVEY_QUIET_HOURS must look like 21:00-08:00 (got '{text}')") from None
-        return cls(start, end)
-
-    def covers(self, moment: datetime, config: Settings) -> bool:
-        local = moment.astimezone(config.timezone).time()
-        if self.start <= self.end:
-            return self.start <= local < self.end
-        return local >= self.start or local < self.end
-
 
 def sms_quiet(moment: datetime, config: Settings) -> bool:
     quiet = QuietHours.parse(config.quiet_hours)
@@ -117,6 +97,15 @@ def rate_per_minute(channel: str, config: Settings) -> int:
 
 # ---------------------------------------------------------------- report
 
+class SendOutcome(StrEnum):
+    """What one send attempt came to; the run report counts each."""
+
+    SENT = "sent"              # the provider took the message
+    RETRYING = "retrying"      # a passing failure: back in the queue after a backoff
+    FAILED = "failed"          # refused for good, or out of attempts
+    UNCERTAIN = "uncertain"    # may or may not have arrived, on a channel that cannot dedupe: staff decide
+
+
 @dataclass
 class SendReport:
     sent: int = 0
@@ -127,6 +116,17 @@ class SendReport:
     recovered: int = 0
     deferred_quiet: int = 0
     unavailable: dict[str, str] = field(default_factory=dict)   # channel -> why it was not used
+
+    def count(self, outcome: SendOutcome) -> None:
+        """One more message that came to ``outcome``."""
+        if outcome is SendOutcome.SENT:
+            self.sent += 1
+        elif outcome is SendOutcome.RETRYING:
+            self.retrying += 1
+        elif outcome is SendOutcome.FAILED:
+            self.failed += 1
+        else:
+            self.uncertain += 1
 
     def summary(self) -> str:
         parts = [f"sent {self.sent}", f"failed {self.failed}", f"to retry {self.retrying}",
@@ -166,7 +166,7 @@ def resolve_uncertain(db: Session, delivery_id: int, *, delivered: bool, actor=N
     """Staff decide an uncertain message: it arrived (mark sent) or it did not (send again)."""
     delivery = db.get(Delivery, delivery_id)
     if delivery is None or delivery.status != DeliveryStatus.UNCERTAIN:
-        raise ValueError(f"message {delivery_id} is not waiting for a decision")
+        raise Refused(f"message {delivery_id} is not waiting for a decision")
     now = utcnow()
     if delivered:
         _record_sent(db, delivery, now, provider_id=None, note="marked delivered by staff")
@@ -351,29 +351,29 @@ def _mirror_sent(db: Session, invitation_id: int, sequence: int, attempts: int, 
                 .values(reminder_count=sequence, last_reminded_at=now))
 
 
-def record_outcome(item: Claimed, outcome: str, detail: str | None, provider_id: str | None, config: Settings,
-                   now: datetime) -> str:
-    """Commit the result of one send; returns the report bucket it falls in."""
+def record_outcome(item: Claimed, outcome: SendOutcome, detail: str | None, provider_id: str | None,
+                   config: Settings, now: datetime) -> SendOutcome:
+    """Commit the result of one send; returns the outcome recorded (a retry out of attempts fails)."""
     attempts_so_far = item.attempts
     with database.session() as db:
-        if outcome == "sent":
+        if outcome is SendOutcome.SENT:
             if _finish(db, item.delivery_id, item.claim_token, DeliveryStatus.SENT, now, provider_id=provider_id):
                 _mirror_sent(db, item.invitation_id, item.sequence, attempts_so_far, now)
-            return "sent"
-        if outcome == "uncertain":
+            return SendOutcome.SENT
+        if outcome is SendOutcome.UNCERTAIN:
             _finish(db, item.delivery_id, item.claim_token, DeliveryStatus.UNCERTAIN, now, error=detail)
-            return "uncertain"
-        if outcome == "retry" and attempts_so_far < config.send_max_attempts:
+            return SendOutcome.UNCERTAIN
+        if outcome is SendOutcome.RETRYING and attempts_so_far < config.send_max_attempts:
             retry_at = now + backoff(attempts_so_far, config)
             _finish(db, item.delivery_id, item.claim_token, DeliveryStatus.PENDING, now, error=detail,
                     next_attempt_at=retry_at)
             if item.sequence == 0:
                 db.exec(sa.update(Invitation).where(Invitation.id == item.invitation_id).values(
                     attempts=attempts_so_far, last_error=detail, next_attempt_at=retry_at))
-            return "retrying"
+            return SendOutcome.RETRYING
         _record_failure(db, item.delivery_id, item.claim_token, item.invitation_id, item.sequence,
                         attempts_so_far, detail, now)
-        return "failed"
+        return SendOutcome.FAILED
 
 
 def _record_failure(db: Session, delivery_id: int, token: str, invitation_id: int, sequence: int, attempts: int,
@@ -389,26 +389,49 @@ def _record_failure(db: Session, delivery_id: int, token: str, invitation_id: in
 
 # ---------------------------------------------------------------- the run
 
+class Timer(Protocol):
+    """How a run measures elapsed time and waits (pacing, a spent budget, ``max_seconds``).
+
+    Tests pass a timer whose ``sleep`` only moves its own clock forward, so rate limits are
+    checked exactly and instantly."""
+
+    def monotonic(self) -> float: ...
+
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemTimer:
+    """The operating system's monotonic clock and sleep."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+
 class Pacer:
     """Spaces sends of one channel evenly, so a gateway's per-second limit is not hit in bursts.
 
     Rates under one a second are left to the per-minute budget alone (a few messages at the
     start of a minute harm no gateway, and spacing them would only slow a run down)."""
 
-    def __init__(self, per_minute: int):
+    def __init__(self, per_minute: int, timer: Timer):
         self.interval = 60.0 / per_minute if per_minute >= 60 else 0.0
         self.next_at = 0.0
+        self.timer = timer
 
     def wait(self) -> None:
-        now = time.monotonic()
+        now = self.timer.monotonic()
         if self.next_at > now:
-            time.sleep(self.next_at - now)
+            self.timer.sleep(self.next_at - now)
         self.next_at = max(now, self.next_at) + self.interval
 
 
 @dataclass
 class _Senders:
     config: Settings
+    timer: Timer
     adapters: dict[str, SmtpChannel | SmsGateway] = field(default_factory=dict)
     pacers: dict[str, Pacer] = field(default_factory=dict)
 
@@ -419,7 +442,7 @@ class _Senders:
             try:
                 if channel not in self.adapters:
                     self.adapters[channel] = adapter_for(channel, self.config)
-                    self.pacers[channel] = Pacer(rate_per_minute(channel, self.config))
+                    self.pacers[channel] = Pacer(rate_per_minute(channel, self.config), self.timer)
                 channels.append(channel)
             except ChannelNotConfigured as exc:
                 report.unavailable[channel] = str(exc)
@@ -438,30 +461,31 @@ def send_one(item: Claimed, senders: _Senders, report: SendReport, clock: Callab
     adapter = senders.adapters[item.channel]
     provider_id = detail = None
     try:
-        provider_id, outcome = adapter.send(item.message), "sent"
+        provider_id, outcome = adapter.send(item.message), SendOutcome.SENT
     except SendError as exc:
-        outcome, detail = ("failed" if exc.permanent else "retry"), str(exc)
+        outcome, detail = (SendOutcome.FAILED if exc.permanent else SendOutcome.RETRYING), str(exc)
         if exc.channel_down:
             report.unavailable[item.channel] = f"{item.channel} stopped for this run: {exc}"
     except OutcomeUnknown as exc:
-        outcome, detail = ("retry" if adapter.dedupes else "uncertain"), str(exc)
-    bucket = record_outcome(item, outcome, detail, provider_id, senders.config, clock())
-    setattr(report, bucket, getattr(report, bucket) + 1)
+        outcome, detail = (SendOutcome.RETRYING if adapter.dedupes else SendOutcome.UNCERTAIN), str(exc)
+    report.count(record_outcome(item, outcome, detail, provider_id, senders.config, clock()))
 
 
 def run_queue(*, campaign_id: int | None = None, max_messages: int | None = None, max_seconds: float | None = None,
               progress: Callable[[int, int], None] | None = None,
-              clock: Callable[[], datetime] = utcnow, actor=None) -> SendReport:
+              clock: Callable[[], datetime] = utcnow, actor=None, timer: Timer | None = None) -> SendReport:
     """Send what is due (optionally one campaign's), until the queue is empty or a limit is hit.
 
     ``progress(done, total)`` is called after each message (total: what was due at the start).
     A run that sent or failed anything is recorded in the audit log (``actor``: who started it).
+    ``clock`` gives the time of day (quiet hours, budgets, leases); ``timer`` measures and waits.
     """
     config = settings()
     report = SendReport()
-    senders = _Senders(config)
+    timer = timer or SystemTimer()
+    senders = _Senders(config, timer)
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    began = time.monotonic()
+    began = timer.monotonic()
     done = 0
     try:
         with database.session() as db:
@@ -473,7 +497,7 @@ def run_queue(*, campaign_id: int | None = None, max_messages: int | None = None
         total = count_due_now(_open_channels(channels, clock(), config), clock, campaign_id)
         while max_messages is None or done < max_messages:
             active = _open_channels([c for c in channels if c not in report.unavailable], clock(), config)
-            if not active or (max_seconds is not None and time.monotonic() - began > max_seconds):
+            if not active or (max_seconds is not None and timer.monotonic() - began > max_seconds):
                 break
             limit = BATCH_SIZE if max_messages is None else min(BATCH_SIZE, max_messages - done)
             with database.session() as db:
@@ -483,7 +507,7 @@ def run_queue(*, campaign_id: int | None = None, max_messages: int | None = None
             if token is None:
                 spent = [c for c, budget in budgets.items() if budget == 0]
                 if spent and count_due_now(spent, clock, campaign_id):
-                    time.sleep(1.0)   # the channel's budget for this minute is spent: wait for it
+                    timer.sleep(1.0)   # the channel's budget for this minute is spent: wait for it
                     continue
                 break
             with database.session() as db:

@@ -7,7 +7,9 @@ standing campaign that holds its invitations, expiry and reminder settings. ``ap
 the rule became active) that the rule has not decided yet, and records one ``RuleDecision`` per
 event: invited, or why not. The decision table makes the rule idempotent: an event is never
 invited twice by the same rule, however often and from however many processes the jobs run
-(each rule's run starts by write-locking its row, so concurrent runs take turns).
+(each rule's run starts by write-locking its row, so concurrent runs take turns). Nor by two
+rules, a campaign or a personal link: an event whose customer has a live invitation of the
+survey about it, or has answered it, is decided "already_invited" (``live_links``).
 
 Sampling is a deterministic draw from the rule and event ids (a hash), so a decision can be
 re-derived and audited; the share invited per tier is the rule's ``rates``.
@@ -23,6 +25,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.core.audit import record
+from survey.core.errors import Refused
+from survey.distribution import live_links
 from survey.distribution.campaigns import CampaignStatus, InvitationSeed, check_channel, launchable_survey, queue_invitations
 from survey.design.definitions import live_version
 from survey.models import RuleDecision, TriggerRule
@@ -79,9 +83,9 @@ def save_rule(db: Session, spec: RuleSpec, *, actor=None, now: datetime | None =
     now = now or utcnow()
     channel = check_channel(spec.channel)
     if channel == Channel.EXPORT:
-        raise ValueError("rules send by SMS, email or phone; export is for one-off campaigns")
+        raise Refused("rules send by SMS, email or phone; export is for one-off campaigns")
     if problems := spec.problems():
-        raise ValueError("; ".join(problems))
+        raise Refused("; ".join(problems))
     check_messages(spec.messages)
     survey = launchable_survey(db, spec.survey_code)
     version_id = live_version(db, survey).id
@@ -95,7 +99,7 @@ def save_rule(db: Session, spec: RuleSpec, *, actor=None, now: datetime | None =
     else:
         campaign = db.get(Campaign, rule.campaign_id)
         if campaign.survey_id != survey.id:
-            raise ValueError("a rule's survey cannot change (its decisions belong to it); create a new rule")
+            raise Refused("a rule's survey cannot change (its decisions belong to it); create a new rule")
         if spec.active and not rule.active:
             rule.active_from = now   # events closed while it was paused are not revisited later
     campaign.version_id = version_id
@@ -179,12 +183,14 @@ def _recently_invited(db: Session, rule: TriggerRule, now: datetime) -> set[int]
                               Invitation.queued_at >= now - timedelta(days=rule.fatigue_days))).scalars())
 
 
-def _outcome(rule: TriggerRule, event, invited_customers: set[int]) -> str:
+def _outcome(rule: TriggerRule, event, invited_customers: set[int], taken_events: set[int]) -> str:
     contact = event.email if rule.channel == Channel.EMAIL else event.phone
     if event.opted_out or event.erased_at is not None:
         return "opted_out"
     if not contact:
         return "no_contact"
+    if event.id in taken_events:
+        return "already_invited"
     if event.customer_id in invited_customers:
         return "fatigue"
     return "invited" if draw(rule.id, event.id) < float(rule.rates.get(event.tier, 0.0)) else "sampled_out"
@@ -195,10 +201,11 @@ def apply_rule(db: Session, rule_id: int, now: datetime) -> RuleRun:
     rule = db.get(TriggerRule, rule_id)
     events = _undecided_events(db, rule, now)
     invited_customers = _recently_invited(db, rule, now)
+    taken_events = live_links.taken_events(db, rule.survey_id, [event.id for event in events], now)
     decisions: list[dict] = []
     seeds: list[InvitationSeed] = []
     for event in events:
-        outcome = _outcome(rule, event, invited_customers)
+        outcome = _outcome(rule, event, invited_customers, taken_events)
         if outcome == "invited":
             invited_customers.add(event.customer_id)   # one invitation per customer, even with several events
             seeds.append(InvitationSeed(event.customer_id, event.id, event.language))

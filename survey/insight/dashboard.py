@@ -30,12 +30,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from stats import compare, trend
-from stats._result import TestResult
+from stats import TestResult, compare, trend
 from stats.drivers import KeyDrivers, key_drivers_from_moments
 from stats.moments import composite_index, paired_versus_rest
 from survey.insight import metrics
-from survey.insight.metrics import DIMENSIONS, LEVEL_COLUMNS, METRICS, OVERALL, Filters
+from survey.core.filters import Filters
+from survey.insight.metrics import DIMENSIONS, LEVEL_COLUMNS, METRICS, OVERALL, MetricKind
 from survey.models import Question, ServiceChange, Survey, SurveyVersion
 
 SMALL_GROUP = 30                 # below this many responses a group is flagged, not hidden
@@ -52,11 +52,14 @@ class Request:
     """What the page asks for."""
 
     filters: Filters
-    metric: str = "csat"              # csat | mean | index | nps | ces
+    metric: MetricKind = MetricKind.CSAT
     grain: str = "week"               # week | month
     weighted: bool = False
     vip_weights: str = "configured"   # configured | drivers
     drivers_survey: int | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "metric", MetricKind(self.metric))   # a page may pass the plain string
 
 
 @dataclass(frozen=True)
@@ -177,8 +180,8 @@ def _kpis(conn: Connection, periods: Periods, weighted: bool, vip_weights: dict[
     moments = {name: metrics.moment_sums(conn, metrics.vip_filters(f), ("tier", "region") if weighted else ())
                for name, f in spans.items()}
     tiles = {
-        "csat": _histogram_kpi("csat", METRICS["csat"], scales.get(OVERALL), counts, invited, weighted),
-        "nps": _histogram_kpi("nps", METRICS["nps"], scales.get(metrics.NPS_CODE), counts, invited, weighted),
+        "csat": _histogram_kpi("csat", METRICS[MetricKind.CSAT], scales.get(OVERALL), counts, invited, weighted),
+        "nps": _histogram_kpi("nps", METRICS[MetricKind.NPS], scales.get(metrics.NPS_CODE), counts, invited, weighted),
         "vip_index": _vip_kpi(moments, invited, weighted, vip_weights),
         "response_rate": _rate_kpi(invited),
     }
@@ -329,7 +332,7 @@ def _trend(conn: Connection, request: Request) -> Trend:
         return Trend(table, None, "too_short", None, "XmR", changes)
     period_end = table["period"] + (pd.Timedelta(days=6) if grain == "week" else pd.offsets.MonthEnd(0))
     table["partial"] = (period_end.dt.date > request.filters.end) | (table["period"].dt.date < window.start)
-    chart_kind = "p" if metric.key == "csat" and not request.weighted else "XmR"
+    chart_kind = "p" if metric.key == MetricKind.CSAT and not request.weighted else "XmR"
     # Partial periods are drawn but kept out of the limits and the trend test: their few
     # answers would raise false signals.
     complete = table[~table["partial"]]
@@ -406,7 +409,7 @@ def _group_table(metric, scale, counts: pd.DataFrame, column: str) -> pd.DataFra
                             .rename(columns={"ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}), on="group")
     if not table.empty:
         table["small"] = table["n"] < SMALL_GROUP
-        table = table.sort_values("value", ascending=metric.key == "ces").reset_index(drop=True)
+        table = table.sort_values("value", ascending=metric.key == MetricKind.CES).reset_index(drop=True)
     return table
 
 

@@ -40,11 +40,11 @@ import sqlalchemy as sa
 from scipy import stats as sps
 from sqlalchemy.engine import Connection
 
-from stats import compare, impact, power
-from stats._result import TestResult, fmt_num, fmt_p
+from stats import TestResult, compare, fmt_num, fmt_p, impact, power
 from survey.insight import metrics
 from survey.core.i18n import label, t
-from survey.insight.metrics import LEVEL_COLUMNS, Filters
+from survey.core.filters import Filters
+from survey.insight.metrics import LEVEL_COLUMNS
 from survey.models import answer_daily
 from survey.models import Question, ServiceChange, Survey, SurveyVersion
 

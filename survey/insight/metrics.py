@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from datetime import date, timedelta
 
 import numpy as np
@@ -33,10 +34,11 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from stats import compare, weighting
-from stats._result import TestResult
+from stats import TestResult, compare, weighting
 from stats.moments import Moments, composite_index
+from survey.core.errors import Refused
 from survey.core.config import settings
+from survey.core.filters import Filters
 from survey.models import (
     CROSS_COLUMNS,
     CROSS_PAIRS,
@@ -61,32 +63,19 @@ PERIODS = ("day", "week", "month", "quarter")
 GROUPS = ("survey_id", "question_code", "item_code", *GROUP_COLUMNS)
 
 
+class MetricKind(StrEnum):
+    """The histogram metrics (see the module docstring for each definition)."""
+
+    CSAT = "csat"      # share in the top box(es) of the overall question
+    MEAN = "mean"      # mean score of the overall question on its own scale
+    INDEX = "index"    # that mean on 0-100
+    NPS = "nps"        # % promoters minus % detractors
+    CES = "ces"        # mean effort score
+
+
 # ---------------------------------------------------------------- filters
-
-@dataclass(frozen=True)
-class Filters:
-    """What a dashboard looks at: a local date range (inclusive) and groups ('' = unknown)."""
-
-    start: date
-    end: date
-    surveys: tuple[int, ...] = ()
-    regions: tuple[str, ...] = ()
-    touch_points: tuple[str, ...] = ()
-    tiers: tuple[str, ...] = ()
-    segments: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        if self.end < self.start:
-            raise ValueError(f"the date range ends ({self.end}) before it starts ({self.start})")
-        for name in ("surveys", "regions", "touch_points", "tiers", "segments"):
-            object.__setattr__(self, name, tuple(sorted(getattr(self, name))))
-
-    def between(self, start: date, end: date) -> Filters:
-        return replace(self, start=start, end=end)
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
+# What a figure looks at is survey.core.filters.Filters (a date range and groups); the rollup is
+# read per period, so a figure refuses an open date range (Filters.bounds).
 
 
 def _group_conditions(table: sa.Table, filters: Filters) -> list:
@@ -103,9 +92,9 @@ def _check_by(by: Sequence[str], allowed: Iterable[str]) -> None:
     allowed = set(allowed)
     unknown = [b for b in by if b not in allowed]
     if unknown:
-        raise ValueError(f"cannot group by {', '.join(unknown)}; choose from {', '.join(sorted(allowed))}")
+        raise Refused(f"cannot group by {', '.join(unknown)}; choose from {', '.join(sorted(allowed))}")
     if sum(b in PERIODS for b in by) > 1:
-        raise ValueError("group by one period at most (day, week, month or quarter)")
+        raise Refused("group by one period at most (day, week, month or quarter)")
 
 
 def _select(conn: Connection, table: sa.Table, sums: Sequence[str], by: Sequence[str], where: Sequence,
@@ -127,9 +116,10 @@ def _grouped(conn: Connection, table: sa.Table, sums: Sequence[str], filters: Fi
     """SUM(sums) over the rollup rows matching filters, grouped by ``by``.  With a ``weekly``
     twin table, the whole weeks of the range (that also lie in one month or quarter when
     grouping by those) come from it and only the remaining days from the daily table."""
+    first, last = filters.bounds()
     period = next((b for b in by if b in PERIODS), None)
     weeks = _whole_weeks(filters, period) if weekly is not None and period != "day" else []
-    parts, daily_where = [], [table.c.day.between(filters.start, filters.end)]
+    parts, daily_where = [], [table.c.day.between(first, last)]
     if weeks:
         week_by = ["week" if b in ("month", "quarter") else b for b in by]
         part = _select(conn, weekly, sums, week_by,
@@ -282,8 +272,8 @@ def question_scales(conn: Connection, codes: Iterable[str], survey_ids: Sequence
     for code, low, high in conn.execute(query).all():
         scale = Scale(int(low), int(high))
         if scales.setdefault(code, scale) != scale:
-            raise ValueError(f"question '{code}' is asked on different scales ({scales[code]} and {scale}) in "
-                             "these surveys: choose one survey, or give the new scale a new question code")
+            raise Refused(f"question '{code}' is asked on different scales ({scales[code]} and {scale}) in "
+                          "these surveys: choose one survey, or give the new scale a new question code")
     return scales
 
 
@@ -291,33 +281,33 @@ def question_scales(conn: Connection, codes: Iterable[str], survey_ids: Sequence
 class Metric:
     """A metric that is the mean of a per-level value of one question."""
 
-    key: str               # csat | mean | index | nps | ces
+    key: MetricKind
     question_code: str
 
     def values(self, scale: Scale) -> np.ndarray:
         lv = scale.levels
-        if self.key == "csat":
+        if self.key == MetricKind.CSAT:
             return np.isin(lv, scale.top_levels).astype(float)
-        if self.key == "index":
+        if self.key == MetricKind.INDEX:
             return (lv - scale.low) / (scale.high - scale.low) * 100
-        if self.key == "nps":
+        if self.key == MetricKind.NPS:
             return np.select([lv >= 9, lv <= 6], [100.0, -100.0], 0.0)
         return lv
 
     def estimate(self, counts: np.ndarray, scale: Scale) -> TestResult:
         """The metric with its interval from a histogram of ``scale``'s levels."""
-        if self.key == "csat":
+        if self.key == MetricKind.CSAT:
             return compare.proportion_interval(int(counts[np.isin(scale.levels, scale.top_levels)].sum()),
                                                int(counts.sum()))
-        if self.key == "nps":
+        if self.key == MetricKind.NPS:
             return compare.nps_interval_from_counts(_nps_counts(counts, scale))
         return compare.mean_interval_from_counts(counts, self.values(scale))
 
     def compare(self, a: np.ndarray, b: np.ndarray, scale: Scale, labels: Sequence[str]) -> TestResult:
         """a minus b, two independent histograms, with the metric's own test."""
-        if self.key == "csat":
+        if self.key == MetricKind.CSAT:
             return compare.proportions_from_counts(a, b, scale.levels, scale.top_levels, labels=labels)
-        if self.key == "nps":
+        if self.key == MetricKind.NPS:
             return compare.nps_from_counts(_nps_counts(a, scale), _nps_counts(b, scale), labels=labels)
         return compare.means_from_counts(a, b, self.values(scale), labels=labels)
 
@@ -329,16 +319,16 @@ class Metric:
         values = np.tile(self.values(scale), len(histograms))
         w = np.repeat(weights, scale.levels.size)
         counts = histograms.ravel()
-        if self.key == "csat":
+        if self.key == MetricKind.CSAT:
             return weighting.weighted_proportion_from_counts(values, w, counts)
         result = weighting.weighted_mean_from_counts(values, w, counts)
-        return replace(result, quantity="nps") if self.key == "nps" else result
+        return replace(result, quantity="nps") if self.key == MetricKind.NPS else result
 
     def versus_rest(self, counts_by_group: Mapping, scale: Scale) -> pd.DataFrame:
-        if self.key == "csat":
+        if self.key == MetricKind.CSAT:
             return compare.versus_rest_from_counts(counts_by_group, scale.levels, metric="top_box",
                                                    top_levels=scale.top_levels)
-        if self.key == "nps":
+        if self.key == MetricKind.NPS:
             return compare.versus_rest_from_counts({g: _nps_counts(c, scale) for g, c in counts_by_group.items()},
                                                    compare.NPS_LEVELS, metric="nps")
         return compare.versus_rest_from_counts(counts_by_group, self.values(scale), metric="mean")
@@ -346,24 +336,24 @@ class Metric:
 
 def _nps_counts(counts: np.ndarray, scale: Scale) -> np.ndarray:
     if (scale.low, scale.high) != (0, 10):
-        raise ValueError(f"NPS needs a 0-10 question (got {scale.low}-{scale.high})")
+        raise Refused(f"NPS needs a 0-10 question (got {scale.low}-{scale.high})")
     return counts
 
 
-METRICS: dict[str, Metric] = {
-    "csat": Metric("csat", OVERALL),
-    "mean": Metric("mean", OVERALL),
-    "index": Metric("index", OVERALL),
-    "nps": Metric("nps", NPS_CODE),
-    "ces": Metric("ces", CES_CODE),
+METRICS: dict[MetricKind, Metric] = {
+    MetricKind.CSAT: Metric(MetricKind.CSAT, OVERALL),
+    MetricKind.MEAN: Metric(MetricKind.MEAN, OVERALL),
+    MetricKind.INDEX: Metric(MetricKind.INDEX, OVERALL),
+    MetricKind.NPS: Metric(MetricKind.NPS, NPS_CODE),
+    MetricKind.CES: Metric(MetricKind.CES, CES_CODE),
 }
 
 
 # Shares (CSAT, response rate) are shown as percentages; everything else on its own scale.
-PERCENT_METRICS = ("csat", "response_rate")
+PERCENT_METRICS = (MetricKind.CSAT, "response_rate")
 
 
-def shown(key: str, value):
+def shown(key: MetricKind | str, value):
     """A metric value (or array) on the scale people read it: shares as percentages."""
     return value * 100 if key in PERCENT_METRICS else value
 
@@ -380,14 +370,14 @@ def vip_weights(setting: str | None = None) -> dict[str, float]:
         name, _, value = part.partition("=")
         name = name.strip()
         if name not in DIMENSIONS:
-            raise ValueError(f"SURVEY_VIP_INDEX_WEIGHTS names '{name}'; use {', '.join(DIMENSIONS)}")
+            raise Refused(f"SURVEY_VIP_INDEX_WEIGHTS names '{name}'; use {', '.join(DIMENSIONS)}")
         try:
             weights[name] = float(value)
         except ValueError:
-            raise ValueError(f"SURVEY_VIP_INDEX_WEIGHTS: '{part.strip()}' is not dimension=number") from None
+            raise Refused(f"SURVEY_VIP_INDEX_WEIGHTS: '{part.strip()}' is not dimension=number") from None
     total = sum(weights.values())
     if total <= 0 or any(w < 0 for w in weights.values()):
-        raise ValueError("SURVEY_VIP_INDEX_WEIGHTS must be non-negative with a positive total")
+        raise Refused("SURVEY_VIP_INDEX_WEIGHTS must be non-negative with a positive total")
     return {d: w / total for d, w in weights.items()}
 
 
@@ -412,7 +402,7 @@ def vip_index(moment_rows: pd.DataFrame, weights: Mapping[str, float],
     Raises ValueError when no respondent rated them all."""
     complete = rated_all(moment_rows, [d for d, w in weights.items() if w > 0]).to_numpy()
     if not complete.any():
-        raise ValueError("no VIP respondent rated every dimension of the index in this selection")
+        raise Refused("no VIP respondent rated every dimension of the index in this selection")
     rows = moment_rows[complete]
     if block_weights is None:
         return composite_index(blocks(rows), weights)

@@ -15,10 +15,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from stats import fmt_p
 from survey.insight import charts
 
 from survey.insight import metrics
 from survey.core.config import settings
+from survey.core.tabular import dataframe_csv
 from survey.core.i18n import label, t
 from survey.insight.dashboard import Dashboard
 
@@ -80,7 +82,7 @@ def csv_bytes(board: Dashboard) -> bytes:
                              note=f"importance = share of R² {record['share']:.3f}; {record['quadrant']}"))
     frame = pd.DataFrame(rows, columns=["section", "item", "period", "value", "ci_low", "ci_high", "n", "difference",
                                         "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted", "note"])
-    return frame.to_csv(index=False).encode("utf-8-sig")
+    return dataframe_csv(frame)
 
 
 def _row(section, item, period, metric, value=None, ci_low=None, ci_high=None, n=None, *, difference=None,
@@ -255,7 +257,7 @@ def _trend_section(report: _Report, board: Dashboard, lang: str, font: Path | No
                        grain=t(f"grain.{board.request.grain}", lang), chart=trend.chart_kind))
     if trend.mann_kendall is not None:
         report.paragraph(t(f"exec.mk.{trend.verdict}", lang, slope=_number(metric, trend.slope_per_month, 3, True),
-                           p=_p(trend.mann_kendall.p_value)))
+                           p=fmt_p(trend.mann_kendall.p_value)))
 
 
 def _group_rows(table: pd.DataFrame, metric: str, column: str, lang: str) -> list[list[str]]:

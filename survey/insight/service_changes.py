@@ -8,11 +8,12 @@ from datetime import date
 from sqlmodel import Session, select
 
 from survey.core.audit import record
+from survey.core.errors import SurveyError
 from survey.models import Question, ServiceChange, Survey, SurveyVersion
 from survey.core.vocab import ChangeKind, Dimension, Tier, TouchPoint
 
 
-class ChangeError(ValueError):
+class ChangeError(SurveyError, ValueError):
     """A service change that cannot be saved; the message names the problem."""
 
 

@@ -1,4 +1,4 @@
-"""The data model (SQLModel tables) for DESIGN.md's domain.
+"""The data model (SQLModel tables) of the domain (README; docs/ARCHITECTURE.md has the map).
 
 Conventions:
 - Times are timezone-aware UTC datetimes (``utcnow()``; SQLModel's UTCDateTime refuses
@@ -18,3 +18,4 @@ from survey.models.collect import *  # noqa: F403
 from survey.models.design import *  # noqa: F403
 from survey.models.distribution import *  # noqa: F403
 from survey.models.insight import *  # noqa: F403
+from survey.models.jobs import *  # noqa: F403

@@ -76,6 +76,8 @@ class Campaign(SQLModel, table=True):
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     launched_at: datetime | None = None
+    # Made when the launch form is drawn: a second click or a reload with the same key launches nothing new.
+    launch_key: str | None = Field(default=None, max_length=40, unique=True)
 
 
 class Invitation(SQLModel, table=True):
@@ -168,6 +170,6 @@ class RuleDecision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     rule_id: int = Field(foreign_key="triggerrule.id", index=True)
     event_id: int = Field(foreign_key="serviceevent.id")
-    outcome: str = Field(max_length=16)   # invited | sampled_out | opted_out | no_contact | fatigue | repeat
+    outcome: str = Field(max_length=16)   # invited | sampled_out | opted_out | no_contact | fatigue | already_invited
     invitation_id: int | None = Field(default=None, foreign_key="invitation.id")
     decided_at: datetime = Field(default_factory=utcnow)

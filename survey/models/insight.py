@@ -1,6 +1,6 @@
 """Tables of the metrics rollup (kept current by ``survey.rollup``).
 
-Dashboards read these instead of raw answers (DESIGN.md, "Data and scale"): their size
+Dashboards read these instead of raw answers (docs/ARCHITECTURE.md, "The life of a response"): their size
 depends on days x groups, not on the number of responses.  Every row is keyed by a local
 day and the groups a response snapshots (survey, region, tier, touch point, segment; an
 unknown group is stored as '' so keys stay unique on both backends), and carries its ISO

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.core.audit import record
+from survey.core.errors import Refused
 from survey.models import CallAttempt
 from survey.models import Delivery, DeliveryStatus
 from survey.models import (
@@ -126,9 +127,9 @@ def erase_customer(db: Session, external_id: str, *, actor=None, now: datetime |
     customer = db.execute(sa.select(Customer).where(Customer.external_id == external_id)
                           .with_for_update()).scalar_one_or_none()
     if customer is None:
-        raise ValueError(f"no customer with external id '{external_id}'")
+        raise Refused(f"no customer with external id '{external_id}'")
     if customer.erased_at is not None:
-        raise ValueError(f"customer '{external_id}' was erased on {customer.erased_at:%Y-%m-%d}")
+        raise Refused(f"customer '{external_id}' was erased on {customer.erased_at:%Y-%m-%d}")
     identifiers = [v for v in (customer.external_id, customer.name, customer.phone, customer.email) if v]
     stub = f"erased-{customer.id}"
     customer.external_id, customer.name, customer.phone, customer.email = stub, None, None, None

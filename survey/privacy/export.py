@@ -4,13 +4,14 @@ Columns: the response's metadata (id, answered date, survey, version, channel, l
 region, touch point, segment, event kind, team), optionally the customer's contact (masked for
 executives), then one column per question code in questionnaire order (a rating matrix gives
 ``code.item`` columns; a multiple choice joins its options with ``;``). The filters are the
-dashboard's (survey.response_filters).
+dashboard's (survey.core.filters.Filters).
 
 - Streaming: rows come from the database in one ordered query read in chunks (a server-side
   cursor on PostgreSQL) and go straight to the file, so a million responses never sit in
   memory; Excel is written in openpyxl's write-only mode.
-- Formula injection: a text cell that starts with = + - @ (or a tab or carriage return) gets a
-  leading apostrophe, so Excel and other spreadsheets show it as text instead of running it.
+- Formula injection: written through survey.core.tabular, like every file the product writes:
+  a text cell that starts with = + - @ (or a tab or line break) gets a leading apostrophe, so
+  Excel and other spreadsheets show it as text instead of running it.
 - Every export is recorded in the audit log (who, filters, rows).
 - The file appears only when complete (written beside it, then renamed): a failed export
   leaves an existing file untouched.
@@ -18,7 +19,6 @@ dashboard's (survey.response_filters).
 
 from __future__ import annotations
 
-import csv
 import itertools
 import os
 import tempfile
@@ -30,26 +30,19 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.core.audit import record
+from survey.core.errors import Refused
 from survey.models import Answer, Customer, Question, Response, Survey, SurveyVersion
 from survey.privacy.erasure import contact_for, text_for
 from survey.design.question_types import question_type
 from survey.core.filters import conditions
+from survey.core.tabular import write_csv, write_xlsx
 from survey.core.vocab import Role
 
 FORMATS = ("csv", "xlsx")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 META_COLUMNS = ("response_id", "answered_on", "survey", "version", "channel", "language", "tier", "region",
                 "touch_point", "segment", "event_kind", "team")
 CONTACT_COLUMNS = ("customer_id", "customer_name", "customer_phone", "customer_email")
 CHUNK = 2000
-EXCEL_MAX_ROWS = 1_048_576
-
-
-def neutralise(value):
-    """A cell value that no spreadsheet will run as a formula."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 @dataclass(frozen=True)
@@ -121,7 +114,7 @@ def _rows(db: Session, filters, columns: list[Column], role: str, with_contact: 
                 cells[position] = f"{cells[position]};{text}" if cells[position] else text
             else:
                 cells[position] = _number(number) if number is not None else text_for(role, text)
-        yield [neutralise(v) for v in head + cells]
+        yield head + cells
 
 
 def header(columns: list[Column], with_contact: bool) -> list[str]:
@@ -132,16 +125,18 @@ def write_export(db: Session, filters, out: Path, fmt: str, *, actor=None, role:
                  with_contact: bool = False) -> int:
     """Write the responses within the filters to `out` (csv or xlsx); returns the rows written."""
     if fmt not in FORMATS:
-        raise ValueError(f"format must be {' or '.join(FORMATS)}")
+        raise Refused(f"format must be {' or '.join(FORMATS)}")
     out = Path(out)
     if not out.parent.is_dir():
-        raise ValueError(f"folder {out.parent} does not exist")
+        raise Refused(f"folder {out.parent} does not exist")
     columns = question_columns(db, filters)
     rows = _rows(db, filters, columns, role, with_contact)
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     os.close(handle)
     try:
-        written = (_write_csv if fmt == "csv" else _write_xlsx)(Path(temporary), header(columns, with_contact), rows)
+        head = header(columns, with_contact)
+        written = (write_csv(Path(temporary), head, rows) if fmt == "csv"
+                   else write_xlsx(Path(temporary), head, rows, sheet="responses"))
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -150,32 +145,4 @@ def write_export(db: Session, filters, out: Path, fmt: str, *, actor=None, role:
         "format": fmt, "rows": written, "with_contact": with_contact, "masked": with_contact and role == Role.EXECUTIVE,
         "filters": {k: (str(v) if v is not None and not isinstance(v, tuple) else list(v or ()))
                     for k, v in asdict(filters).items()}})
-    return written
-
-
-def _write_csv(path: Path, head: list[str], rows: Iterator[list]) -> int:
-    written = 0
-    # UTF-8 with a BOM: Excel then opens the Chinese text correctly.
-    with open(path, "w", encoding="utf-8-sig", newline="") as file:
-        writer = csv.writer(file)
-        writer.writerow(head)
-        for row in rows:
-            writer.writerow(row)
-            written += 1
-    return written
-
-
-def _write_xlsx(path: Path, head: list[str], rows: Iterator[list]) -> int:
-    from openpyxl import Workbook
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("responses")
-    sheet.append(head)
-    written = 0
-    for row in rows:
-        if written + 1 >= EXCEL_MAX_ROWS:
-            raise ValueError(f"Excel holds at most {EXCEL_MAX_ROWS - 1:,} rows; narrow the filters or export CSV")
-        sheet.append(row)
-        written += 1
-    workbook.save(path)
     return written

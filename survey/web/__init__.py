@@ -1,5 +1,5 @@
 """Plain HTTP routes served beside the Streamlit UI by ``st.App``: health, respondent pages.
 
-Starlette only: no Streamlit here (DESIGN.md layers), so a customer's phone gets a few
+Starlette only: no Streamlit here (docs/ARCHITECTURE.md, import rules), so a customer's phone gets a few
 kilobytes of HTML instead of megabytes of script.
 """

@@ -112,6 +112,7 @@ def _page_texts(lang: str, position: int, count: int, problems: int) -> dict[str
         "problems": t("respondent.problems", lang, n=problems) if problems else "",
         "required": t("respondent.required", lang), "optout": t("respondent.optout_link", lang),
         "preview": t("respondent.preview_note", lang),
+        "language_switch": t("respondent.language_switch", lang),
     }
 
 
@@ -219,8 +220,8 @@ def _typed(question: Question, value: str) -> int | str:
 # ---------------------------------------------------------------- polite pages
 
 # Each kind has respondent.<kind>_title and _body in both languages (tests check).
-MESSAGE_KINDS = ("unknown", "expired", "answered", "closed", "opted_out", "busy", "thanks", "optout_ask",
-                 "optout_done", "too_large", "bad_request", "unavailable", "error")
+MESSAGE_KINDS = ("unknown", "expired", "answered", "closed", "opted_out", "busy", "replaced", "thanks", "optout_ask",
+                 "optout_done", "too_large", "bad_request", "foreign_origin", "unavailable", "error")
 
 def message_page(kind: str, lang: str, *, path: str, body: str = "", form: dict[str, str] | None = None,
                  back_url: str = "", notice: str = "") -> str:

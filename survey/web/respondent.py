@@ -4,7 +4,8 @@
 - ``/s/<token>/optout``   "do not survey me again" (GET asks, POST confirms)
 - ``/p/<slug>``           a public link at a counter (anonymous, device cookie, rate limit)
 
-The routes read the request (bounded in size), check the form's signature, call
+The routes read the request (bounded in size), refuse a post whose Origin or Referer names
+another site (one with neither, from an old phone, is read), check the form's signature, call
 ``survey.respondent`` and draw the result with ``survey.web.render``. Whatever goes wrong, the
 customer gets a polite page in their language, never a traceback.
 """
@@ -27,9 +28,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
+from survey.cases.rules import follow_up_hours
 from survey.core import db as database
 from survey.collect import visit as respondent
 from survey.core import signing
+from survey.core.clients import request_client, request_from_this_site
 from survey.collect.answering import answer_fields
 from survey.core.i18n import normalise_language, t
 from survey.collect.visit import LinkState, Visit
@@ -45,10 +48,13 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
                                "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    "Referrer-Policy": "no-referrer",      # the token is in the address: never pass it on
+    # The token is in the address: never pass it on to another site. Same-origin (not
+    # no-referrer, which makes browsers post "Origin: null") lets our own forms say they are ours.
+    "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
-STATUS = {LinkState.UNKNOWN: 404, LinkState.EXPIRED: 410, LinkState.CLOSED: 410, LinkState.BUSY: 429}
+STATUS = {LinkState.UNKNOWN: 404, LinkState.EXPIRED: 410, LinkState.CLOSED: 410, LinkState.REPLACED: 410,
+          LinkState.BUSY: 429}
 Form = dict[str, list[str]]
 
 
@@ -83,6 +89,8 @@ async def _guarded(request: Request, handler: Callable[[Request, Form | None], H
     """Read the form (bounded), run the handler in a worker thread, and turn every failure
     into a polite page."""
     try:
+        if request.method == "POST" and not request_from_this_site(request):
+            raise FormRejected("foreign_origin", 403)   # a page elsewhere posting into a customer's link
         form = await read_form(request) if request.method == "POST" else None
         return await run_in_threadpool(handler, request, form)
     except FormRejected as exc:
@@ -147,6 +155,9 @@ def _personal(request: Request, form: Form | None) -> HTMLResponse:
         lang = _language(request, form, visit)
         return _respond(request, visit, lang, key=key, scope=scope, posted=False,
                         notice=t("respondent.form_stale", lang))
+    if _switching_language(form):
+        visit = _stale(respondent.open_personal(token), form)
+        return _respond(request, visit, _language(request, form, visit), key=key, scope=scope, posted=False)
     visit = respondent.post_personal(token, page, form, language=_requested_language(request, form),
                                      back=_going_back(form))
     return _respond(request, visit, _language(request, form, visit), key=key, scope=scope, posted=True)
@@ -187,8 +198,12 @@ def _public(request: Request, form: Form | None) -> HTMLResponse:
             lang = _language(request, form, visit)
             response = _respond(request, visit, lang, key=key, scope=scope, posted=False, carry=_pack({}, _now()),
                                 notice=t("respondent.form_stale", lang))
+        elif _switching_language(form):
+            visit = _stale(respondent.open_public(slug, device), form)
+            response = _respond(request, visit, _language(request, form, visit), key=key, scope=scope,
+                                posted=False, carry=state)
         else:
-            client = request.client.host if request.client else "unknown"
+            client = request_client(request).address
             visit = respondent.post_public(slug, device, client, page, carried, form,
                                            language=_requested_language(request, form),
                                            started_at=datetime.fromtimestamp(started, UTC), back=_going_back(form))
@@ -196,7 +211,7 @@ def _public(request: Request, form: Form | None) -> HTMLResponse:
                                 carry=_pack(visit.fields, started))
     if cookie != device:
         response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_SECONDS, path="/p/", httponly=True,
-                            samesite="lax", secure=request.url.scheme == "https")
+                            samesite="lax", secure=request_client(request).scheme == "https")
     return response
 
 
@@ -226,7 +241,8 @@ def _respond(request: Request, visit: Visit, lang: str, *, key: bytes, scope: st
     next page of questions with a freshly signed form."""
     questionnaire = visit.questionnaire
     if visit.finished or (posted and visit.state == LinkState.ANSWERED):
-        return _html(render.message_page("thanks", lang, path=request.url.path, body=_thanks(visit, lang)), 200)
+        return _html(render.message_page("thanks", lang, path=request.url.path, body=_thanks(visit, lang),
+                                         notice=_follow_up_promise(visit, lang)), 200)
     if visit.state != LinkState.OPEN:
         kind = visit.state.value
         body = _thanks(visit, lang) if visit.state == LinkState.ANSWERED else ""
@@ -239,6 +255,18 @@ def _respond(request: Request, visit: Visit, lang: str, *, key: bytes, scope: st
                               hidden=hidden, path=request.url.path, notice=notice,
                               optout_url=f"{request.url.path}/optout?lang={lang}" if token_link else "")
     return _html(html, 200)
+
+
+def _follow_up_promise(visit: Visit, lang: str) -> str:
+    """A complaint or a very low score: say that someone will call, when a case rule will open a case."""
+    if visit.response_id is None:
+        return ""
+    try:
+        hours = follow_up_hours(visit.response_id)
+    except Exception:   # the answer is saved; a failed promise must not turn the thank-you into an error
+        log.exception("could not check the follow-up rules for response %s", visit.response_id)
+        return ""
+    return t("respondent.follow_up", lang, hours=hours) if hours else ""
 
 
 def _thanks(visit: Visit, lang: str) -> str:
@@ -279,16 +307,22 @@ def _genuine(key: bytes, form: Form, scope: str, page: int, state: str = "") -> 
 
 
 def _stale(visit: Visit, form: Form) -> Visit:
-    """A form we cannot trust (too old, or not ours): show the page again with what the
-    customer typed on it, so nothing is lost, and save nothing."""
+    """The page again with what the customer chose on it, saving nothing: after a language
+    switch, or for a form we cannot trust (too old, or not ours), so nothing is lost."""
     if visit.state == LinkState.OPEN:
         shown = [q for q in visit.questionnaire.questions if q.page == visit.page]
         visit.fields = {**visit.fields, **answer_fields(shown, form)}
     return visit
 
 
+def _switching_language(form: Form) -> bool:
+    """The customer pressed another language: show this page again in it, with what they chose
+    so far on it, and save nothing (no page is checked or left)."""
+    return bool(_last(form, "_switch"))
+
+
 def _requested_language(request: Request, form: Form | None) -> str | None:
-    chosen = (_last(form, "_lang") if form else "") or request.query_params.get("lang", "")
+    chosen = (_last(form, "_switch") or _last(form, "_lang") if form else "") or request.query_params.get("lang", "")
     return normalise_language(chosen) if chosen else None
 
 

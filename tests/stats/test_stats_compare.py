@@ -138,6 +138,7 @@ def test_mann_whitney_matches_scipy_and_pingouin_with_ties():
     assert r.ci_low < r.estimate < r.ci_high
 
 
+@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_rank_biserial_interval_covers_the_true_value_about_95_percent():
     rng = np.random.default_rng(3)
     pa, pb = np.array([.1, .1, .2, .3, .3]), np.array([.15, .2, .25, .25, .15])

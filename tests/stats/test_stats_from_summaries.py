@@ -1,6 +1,8 @@
 """Statistics from summaries (cells, histograms, moment blocks) give what the raw-row path
 gives: the dashboard relies on this to never load a million rows."""
 
+import gc
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -81,6 +83,7 @@ def test_before_after_from_counts_equals_the_raw_path(metric, levels):
 # ---------------------------------------------------------------------------
 # A temporary change (the window as the "post" period, baseline from both sides)
 # ---------------------------------------------------------------------------
+@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_temporary_change_interval_covers_a_window_effect_about_95_percent():
     rng = np.random.default_rng(7)
     days = pd.date_range("2025-01-06", periods=7 * 60, freq="D")
@@ -208,6 +211,7 @@ def test_composite_with_missing_dimensions_matches_a_row_level_linearisation():
     assert result.details["se"] == pytest.approx(np.sqrt(w @ cov @ w))
 
 
+@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_composite_interval_covers_the_true_value_about_95_percent():
     rng = np.random.default_rng(10)
     covered = 0
@@ -271,7 +275,11 @@ def test_holm_adjustment_equals_statsmodels_including_ties():
     from statsmodels.stats.multitest import multipletests
 
     rng = np.random.default_rng(15)
-    for _ in range(50):
-        p = rng.random(int(rng.integers(1, 30))) ** 3
-        p[: min(3, p.size)] = p[0]
-        np.testing.assert_allclose(compare.adjust(p, "holm"), multipletests(p, method="holm")[1])
+    gc.freeze()   # statsmodels' Holm runs a full gc.collect() per call: spare it the test session's heap
+    try:
+        for _ in range(50):
+            p = rng.random(int(rng.integers(1, 30))) ** 3
+            p[: min(3, p.size)] = p[0]
+            np.testing.assert_allclose(compare.adjust(p, "holm"), multipletests(p, method="holm")[1])
+    finally:
+        gc.unfreeze()

@@ -37,6 +37,7 @@ def test_its_recovers_exact_effects_from_noiseless_data():
     assert np.allclose(r.counterfactual, 5 + 0.1 * t, atol=1e-6)
 
 
+@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 @pytest.mark.parametrize("errors, rho", [("glsar", 0.0), ("glsar", 0.5), ("ols", 0.0)])
 def test_its_intervals_cover_an_injected_effect_about_95_percent(errors, rho):
     rng = np.random.default_rng(20)
@@ -158,6 +159,7 @@ def _panel(rng, units=40, periods=6, effect=1.0, pre_gap=0.0):
     return pd.DataFrame({"unit": unit, "period": period, "treated": treated, "post": post, "y": y})
 
 
+@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_did_cluster_intervals_cover_an_injected_effect_about_95_percent():
     rng = np.random.default_rng(31)
     n_sim = 400  # 40 clusters: cluster-robust intervals run slightly narrow (about 93.5% in 1,000 runs)

@@ -6,6 +6,8 @@ import pytest
 
 from stats import compare
 
+pytestmark = pytest.mark.slow   # Monte Carlo: 1,000 simulated pairs per test
+
 N_SIM = 1000
 RATING_SHARES = np.array([0.05, 0.10, 0.25, 0.35, 0.25])  # a skewed 1-5 satisfaction scale
 NPS_SHARES = np.r_[np.full(7, 0.03), [0.12, 0.17], [0.25, 0.25]]

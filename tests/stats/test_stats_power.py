@@ -31,12 +31,14 @@ def _simulated_power(draw, test, n_sim=1000, seed=50):
     return np.mean([test(*draw(rng)).p_value < 0.05 for _ in range(n_sim)])
 
 
+@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_top_box_sample_size_gives_80_percent_power_in_simulation():
     n = power.n_proportions(0.40, 0.50)
     rate = _simulated_power(lambda rng: (rng.binomial(n, 0.5), n, rng.binomial(n, 0.4), n), compare.proportions)
     assert 0.76 <= rate <= 0.84
 
 
+@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_nps_sample_size_gives_80_percent_power_in_simulation():
     n = power.n_nps(0.50, 0.20, 0.40, 0.25)
     shares_a = np.r_[np.full(7, 0.20 / 7), [0.15, 0.15], [0.25, 0.25]]

@@ -94,6 +94,7 @@ def test_weights_are_not_frequency_weights():
     assert ours.details["n_effective"] == pytest.approx(weighting.kish_effective_n(w))
 
 
+@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_weighted_mean_covers_the_population_mean_under_unequal_sampling():
     rng = np.random.default_rng(76)
     pop = rng.normal(3.5, 1.0, 20000)

@@ -1,4 +1,10 @@
-"""Result object shared by every test, with plain-language summaries in en and zh-CN."""
+"""Result object shared by every test, with plain-language summaries in en and zh-CN.
+
+Public: :class:`TestResult` (what every test returns), :class:`Caveat` (a warning that also
+knows its Chinese text), and the number formatting the summaries use (:func:`fmt_num`,
+:func:`fmt_p`, :func:`fmt_conf`), so pages and reports print numbers the way the
+summaries do.  All are re-exported by :mod:`stats`.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+
+__all__ = [
+    "LANGS",
+    "TestResult",
+    "Caveat",
+    "caveat",
+    "caveat_text",
+    "fmt_num",
+    "fmt_p",
+    "fmt_conf",
+    "plain",
+    "frame_records",
+]
 
 LANGS = ("en", "zh-CN")
 
@@ -179,7 +198,29 @@ _CAVEATS: dict[str, tuple[str, str]] = {
 
 
 class Caveat(str):
-    """A warning that reads as its English text and also knows its Chinese text."""
+    """A warning that reads as its English text and also knows its Chinese text.
+
+    A ``Caveat`` is a ``str`` (its English text), so ``warnings`` stay plain strings for
+    callers that only print them; ``text(lang)`` gives either language.
+
+    Parameters
+    ----------
+    code : str
+        Which caveat (a key of the caveat catalogue in this module, e.g. ``"small_sample"``).
+    **params
+        The numbers the text names; floats are rounded for reading with :func:`fmt_num`.
+
+    Examples
+    --------
+    >>> from stats import Caveat
+    >>> warning = Caveat("small_sample", n=12)
+    >>> print(warning)
+    Only 12 observations: the interval is approximate.
+    >>> print(warning.text("zh-CN"))
+    只有 12 个观测：区间只是近似。
+    >>> warning.code
+    'small_sample'
+    """
 
     code: str
     params: dict[str, Any]
@@ -196,6 +237,8 @@ class Caveat(str):
         return (_rebuild_caveat, (self.code, self.params))
 
     def text(self, lang: str = "en") -> str:
+        """The caveat in ``lang`` ("en" or "zh-CN").
+        """
         _check_lang(lang)
         if lang == "en":
             return str(self)
@@ -207,10 +250,49 @@ def _rebuild_caveat(code: str, params: dict[str, Any]) -> Caveat:
 
 
 def caveat(code: str, **params: Any) -> Caveat:
+    """Make a :class:`Caveat` (the spelling the test functions use).
+
+    Parameters
+    ----------
+    code : str
+        Which caveat, e.g. ``"small_sample"``.
+    **params
+        The numbers its text names.
+
+    Returns
+    -------
+    Caveat
+
+    Examples
+    --------
+    >>> from stats import caveat
+    >>> print(caveat("dropped_rows", k=3))
+    3 rows with missing values were dropped.
+    """
     return Caveat(code, **params)
 
 
 def caveat_text(warning: str, lang: str) -> str:
+    """A warning in ``lang``: a :class:`Caveat` in that language, any other string as it is.
+
+    Parameters
+    ----------
+    warning : str
+        One entry of a result's ``warnings``.
+    lang : {"en", "zh-CN"}
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from stats import caveat, caveat_text
+    >>> caveat_text(caveat("small_sample", n=12), "zh-CN")
+    '只有 12 个观测：区间只是近似。'
+    >>> caveat_text("a note of the caller's own", "zh-CN")
+    "a note of the caller's own"
+    """
     return warning.text(lang) if isinstance(warning, Caveat) else str(warning)
 
 
@@ -229,7 +311,33 @@ def _check_lang(lang: str) -> None:
 # Number formatting
 # ---------------------------------------------------------------------------
 def fmt_num(x: float, decimals: int = 2) -> str:
-    """Round for reading: fixed decimals, but keep 3 significant digits for small values."""
+    """Round a number for reading: fixed decimals, but 3 significant digits for small values.
+
+    Summaries, pages and reports use it so that one number reads the same everywhere.
+
+    Parameters
+    ----------
+    x : float
+    decimals : int, default 2
+        Decimal places for ordinary values; a value below 10^(1 - decimals) in size keeps
+        3 significant digits instead of rounding to 0.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from stats import fmt_num
+    >>> fmt_num(4.16666)
+    '4.17'
+    >>> fmt_num(12.5, 1)
+    '12.5'
+    >>> fmt_num(0.000123)
+    '0.000123'
+    >>> fmt_num(float("nan"))
+    'nan'
+    """
     if x == 0 or not math.isfinite(x):
         return f"{x:.{decimals}f}" if math.isfinite(x) else str(x)
     if abs(x) < 10 ** (1 - decimals):
@@ -238,10 +346,44 @@ def fmt_num(x: float, decimals: int = 2) -> str:
 
 
 def fmt_p(p: float) -> str:
+    """A p-value as written in a summary: "p = 0.031", or "p < 0.001" below a thousandth.
+
+    Parameters
+    ----------
+    p : float
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from stats import fmt_p
+    >>> fmt_p(0.0312)
+    'p = 0.031'
+    >>> fmt_p(0.0004)
+    'p < 0.001'
+    """
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
 def fmt_conf(level: float) -> str:
+    """A confidence level as a percentage: 0.95 -> "95%".
+
+    Parameters
+    ----------
+    level : float
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from stats import fmt_conf
+    >>> fmt_conf(0.95), fmt_conf(0.9)
+    ('95%', '90%')
+    """
     return f"{100 * level:g}%"
 
 
@@ -373,8 +515,28 @@ def _fmt_n(n: int | tuple[int, ...], lang: str) -> str:
 
 
 def plain(value: Any) -> Any:
-    """Convert numpy scalars/arrays, tuples and dates to JSON-friendly Python values
-    (a missing number becomes None, never NaN)."""
+    """Convert numpy scalars and arrays, tuples, mappings and dates to JSON-friendly Python
+    values; a missing number becomes None, never NaN.
+
+    Parameters
+    ----------
+    value : object
+
+    Returns
+    -------
+    object
+        ``float``, ``int``, ``bool``, ``list``, ``dict`` (string keys), an ISO date string,
+        or ``value`` itself when it is already plain.
+
+    Examples
+    --------
+    >>> import datetime
+    >>> import numpy as np
+    >>> from stats import plain
+    >>> plain({"n": np.int64(3), "mean": np.float64(4.5), "missing": float("nan"),
+    ...        "day": datetime.date(2026, 3, 1), "levels": np.array([1, 2])})
+    {'n': 3, 'mean': 4.5, 'missing': None, 'day': '2026-03-01', 'levels': [1, 2]}
+    """
     if isinstance(value, (np.floating, float)):
         return None if math.isnan(value) else float(value)
     if isinstance(value, (np.integer,)):
@@ -394,7 +556,7 @@ def plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class TestResult:
-    """An estimate with its interval, test and caveats.
+    """An estimate with its interval, test and caveats: what every test in :mod:`stats` returns.
 
     Attributes
     ----------
@@ -414,15 +576,30 @@ class TestResult:
     confidence : float
         Confidence level of the interval.
     warnings : tuple of str
-        Plain-language statements of what this result cannot claim.
+        Plain-language statements of what this result cannot claim (:class:`Caveat`).
     quantity : str
         What ``estimate`` measures; drives the wording of ``summary``.
     labels : tuple of str
         Group names for differences.
+    unit : str
+        Time unit of a slope ("week", "month", ...).
     details : dict
         Method-specific extra numbers (degrees of freedom, S, Var(S), ...).
 
     Results pickle cleanly (for caching) and ``to_dict`` gives JSON-ready values.
+
+    Examples
+    --------
+    >>> from stats import TestResult
+    >>> result = TestResult(estimate=0.31, ci_low=0.12, ci_high=0.50, p_value=0.002, statistic=3.1,
+    ...                     method="Welch t-test", n=(120, 95), quantity="mean_difference",
+    ...                     labels=("Hangzhou", "Ningbo"))
+    >>> print(result.summary())
+    The mean is 0.31 higher in Hangzhou than in Ningbo (95% CI 0.12 to 0.50; Welch t-test, p = 0.002; n = 120 vs 95).
+    >>> print(result.summary("zh-CN"))
+    Hangzhou 组均值比 Ningbo 组高 0.31（95% 置信区间 0.12 至 0.50；Welch t 检验，p = 0.002；样本量 120 对 95）。
+    >>> result.to_dict()["n"]
+    [120, 95]
     """
 
     __test__ = False  # not a pytest test class, despite the name
@@ -545,7 +722,24 @@ class TestResult:
 
 
 def frame_records(frame: Any) -> list[dict[str, Any]]:
-    """DataFrame -> list of plain dicts (for to_dict of container results)."""
+    """A DataFrame as a list of plain dicts, one per row (``to_dict`` of container results).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame or None
+
+    Returns
+    -------
+    list of dict
+        Values made JSON-friendly by :func:`plain`; an empty list for None.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from stats import frame_records
+    >>> frame_records(pd.DataFrame({"group": ["a", "b"], "mean": [4.5, float("nan")]}))
+    [{'group': 'a', 'mean': 4.5}, {'group': 'b', 'mean': None}]
+    """
     if frame is None:
         return []
     return [plain(row) for row in frame.to_dict(orient="records")]

@@ -109,20 +109,30 @@ def close_finished_campaigns(db: Session) -> int:
                    .values(status=CampaignStatus.DONE)).rowcount
 
 
-def run(*, send: bool = True, now: datetime | None = None) -> JobsReport:
-    """All the jobs once; ``now`` (tests, replays) fixes the clock for every step."""
-    clock = (lambda: now) if now is not None else utcnow
-    now = clock()
-    report = JobsReport()
+def run_invitation_steps(now: datetime, report: JobsReport | None = None) -> JobsReport:
+    """Expiry, revisit rules, quotas and reminders: what makes or ends invitations."""
+    report = report or JobsReport()
     with database.session() as db:
         report.expired = expire_invitations(db, now)
     report.rules = apply_rules(database.session, now)
     with database.session() as db:
         report.withdrawn = withdraw_full_strata(db, now)
     report.reminders = queue_reminders(now)
-    if send:
-        report.sending = run_queue(clock=clock)
+    return report
+
+
+def close_campaigns(report: JobsReport) -> JobsReport:
     with database.session() as db:
         report.closed = close_finished_campaigns(db)
-    report.cases = run_rules(now=now)
+    return report
+
+
+def run(*, send: bool = True, now: datetime | None = None) -> JobsReport:
+    """All the jobs once; ``now`` (tests, replays) fixes the clock for every step."""
+    clock = (lambda: now) if now is not None else utcnow
+    report = run_invitation_steps(clock())
+    if send:
+        report.sending = run_queue(clock=clock)
+    close_campaigns(report)
+    report.cases = run_rules(now=clock())
     return report

@@ -1,0 +1,24 @@
+"""The domain's own error type: a refusal or bad input, with a message fit for the user.
+
+Whatever raises a :class:`SurveyError` has already said, in its message, what is wrong and
+what to do about it.  So the CLI prints that message as one line and exits 1, and pages show
+it through ``ui/feedback.py``.  Any other exception is a bug and keeps its traceback: catching
+``ValueError`` or ``KeyError`` wholesale would also swallow the bugs.
+
+Each capability names its own refusals (``AuthError``, ``CaseError``, ``DefinitionError``,
+``ImportRejected``, ...), all derived from :class:`SurveyError`; :class:`Refused` is for the
+plain ones that need no type of their own ("no customer with external id 'C9'").
+"""
+
+from __future__ import annotations
+
+
+class SurveyError(Exception):
+    """A refusal or bad input with a message fit for the user."""
+
+
+class Refused(SurveyError, ValueError):
+    """A request the domain refuses: bad input, an unknown name, or a state that does not allow it.
+
+    Also a ``ValueError``, so callers written against ``ValueError`` keep working.
+    """
