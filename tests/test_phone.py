@@ -223,3 +223,33 @@ def test_the_phone_page_is_for_agents(agents):
     at = signed_in("qa", "quality-password")
     with pytest.raises(ValueError):
         at.switch_page("pages/phone.py")
+
+
+def test_after_an_outcome_is_recorded_the_page_moves_to_the_next_customer(agents):
+    with database.session() as db:
+        first = phone_invitation(db, "C1")
+        second = phone_invitation(db, "C2")
+    at = open_phone_page("li", "li-password")
+    assert at.selectbox(key="phone_pick").value == first
+    at.radio(key=f"phone_outcome_{first}").set_value("no_answer").run()
+    at.button(key="phone_record").click().run()
+    assert not at.exception and "已记录：无人接听" in at.success[0].value
+    assert at.selectbox(key="phone_pick").value == second
+    assert "您好，请问是客户C2吗？" in at.info[0].value
+
+
+def test_a_call_back_is_proposed_outside_the_quiet_hours(agents, monkeypatch):
+    from datetime import UTC, datetime
+
+    afternoon, evening = datetime(2026, 12, 3, 6, 30, tzinfo=UTC), datetime(2026, 12, 3, 13, 30, tzinfo=UTC)
+    assert phone.default_callback(afternoon).isoformat() == "2026-12-04T14:00:00+08:00"   # this time tomorrow
+    assert phone.default_callback(evening).isoformat() == "2026-12-05T08:00:00+08:00"     # not 21:00: the morning
+    monkeypatch.setenv("SURVEY_QUIET_HOURS", "20:00-09:30")
+    assert phone.default_callback(afternoon - timedelta(hours=6)).isoformat() == "2026-12-04T09:30:00+08:00"
+    monkeypatch.delenv("SURVEY_QUIET_HOURS")
+    with database.session() as db:
+        invitation_id = phone_invitation(db, "C1")
+    at = open_phone_page("zhou", "zhou-password")
+    at.radio(key=f"phone_outcome_{invitation_id}").set_value("call_back").run()
+    proposed = at.get("date_time_input")[0].value
+    assert 8 <= proposed.hour < 21, proposed

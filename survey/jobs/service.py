@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from survey.core import db as database
+from survey.core.errors import Refused
 from survey.jobs.scheduler import JOB_NAMES, LEASE_NAME, JobOutcome
 from survey.models import ScheduledJob, SchedulerLease, utcnow
 
@@ -58,7 +59,7 @@ def scheduler_state(url: str | None = None, *, now: datetime | None = None) -> S
 def request_run(name: str, url: str | None = None, *, now: datetime | None = None) -> bool:
     """Bring a job's next run forward to now (the runner picks it up within seconds)."""
     if name not in JOB_NAMES:
-        raise ValueError(f"no scheduled job named {name!r}")
+        raise Refused(f"no scheduled job named {name!r}")
     now = now or utcnow()
     row = ScheduledJob.__table__.c
     with database.session(url) as db:

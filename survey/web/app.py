@@ -19,6 +19,7 @@ from survey.accounts import sessions as staff_sessions
 from survey.core import db as database
 from survey.core.vocab import Role
 from survey.web import respondent, staff_auth
+from survey.web.headers import StaffPageHeaders
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,8 @@ def routes() -> list[BaseRoute]:
 
 
 def middleware() -> list[Middleware]:
-    return [Middleware(staff_auth.StaffGate)]
+    # Outermost first: the security headers go on every answer, the gate's redirects included.
+    return [Middleware(StaffPageHeaders), Middleware(staff_auth.StaffGate)]
 
 
 def prepare_or_exit() -> None:

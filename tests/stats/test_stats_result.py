@@ -68,6 +68,14 @@ def test_submodules_and_result_are_exported():
     from stats import TestResult  # noqa: F401
 
 
+def test_pages_format_numbers_as_the_summaries_do():
+    result = stats.TestResult(estimate=0.31, ci_low=0.12, ci_high=0.5, p_value=0.0004, statistic=3.6,
+                              method="Welch t-test", n=(120, 95), quantity="mean_difference")
+    assert stats.fmt_p(result.p_value) in result.summary()
+    assert stats.fmt_num(result.ci_high) in result.summary()
+    assert stats.fmt_conf(result.confidence) in result.summary()
+
+
 def test_results_survive_pickling_for_caching():
     import pickle
 
