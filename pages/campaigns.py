@@ -36,6 +36,7 @@ from ui import feedback
 from ui.channels import channel_name, missing_text, show_statuses, unconfigured
 from ui.format import count, pct, points
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 user = require_page(__file__)
 st.title(tr("dist.page.campaigns"))
@@ -154,10 +155,10 @@ def message_form(channel: str, survey: service.SurveyChoice) -> dict:
     for kind in ("invitation", "reminder"):
         problems = template_problems(messages[kind][preview_language], kind=kind)
         if problems:
-            st.error("; ".join(problems))
+            st.error(plain("; ".join(problems)))
             continue
         text, subject = sample_message(messages, kind, preview_language, survey)
-        st.markdown(f"**{tr(f'dist.message.{kind}')}**" + (f" — {subject}" if channel == Channel.EMAIL else ""))
+        st.markdown(f"**{tr(f'dist.message.{kind}')}**" + (f" — {plain(subject)}" if channel == Channel.EMAIL else ""))
         st.code(text, language=None, wrap_lines=True)
         length = sms_length(text)
         st.caption(tr("dist.sms_length", characters=len(text), encoding=length.encoding, units=length.units,
@@ -237,7 +238,7 @@ def confirm_launch(key: str, size: int, survey: service.SurveyChoice, channels: 
     with st.container(border=True):
         st.markdown(f"**{tr('dist.confirm_title')}**")
         st.markdown(tr("dist.confirm_summary", audience=count(size), invited=invited_text(campaign["plan"], size),
-                       channel=channel_name(channel), survey=text_in(survey.names, lang())))
+                       channel=channel_name(channel), survey=plain(text_in(survey.names, lang()))))
         preview_language = st.session_state.get("msg_preview_lang", LANGS[0])
         if not template_problems(messages["invitation"][preview_language], kind="invitation"):
             st.code(sample_message(messages, "invitation", preview_language, survey)[0], language=None,
@@ -284,7 +285,7 @@ def new_campaign() -> None:
     try:
         plan = sampling_form(size)
     except SurveyError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     planner_panel(audience, size)
     st.subheader(tr("dist.timing"))
@@ -358,7 +359,7 @@ def send_panel(campaign: service.CampaignSummary) -> None:
         st.warning(tr("dist.uncertain", n=len(status.uncertain)))
         for message in status.uncertain:
             cols = st.columns([3, 1, 1])
-            cols[0].caption(f"#{message.delivery_id} · {message.last_error}")
+            cols[0].caption(f"#{message.delivery_id} · {plain(message.last_error)}")    # the gateway's words
             for column, delivered, key in ((cols[1], True, "mark"), (cols[2], False, "resend")):
                 column.button(tr(f"dist.uncertain_{key}"), key=f"uncertain_{key}_{message.delivery_id}",
                               on_click=decide_uncertain, args=(message.delivery_id, delivered))

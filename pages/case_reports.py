@@ -1,5 +1,6 @@
-"""Case reports: opened, closed and overdue by team; time to close; recovery rate; root causes by
-month; and a recurring root cause turned into a draft service change."""
+"""Case reports: opened, closed and overdue by team; the cases overdue now and why they were
+opened; cases by category; time to close; recovery rate; root causes by month; and a recurring
+root cause turned into a draft service change."""
 
 from datetime import date, timedelta
 
@@ -8,11 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from survey.cases import service as cases
-from survey.core.i18n import label
+from survey.core.i18n import label, team_label
 from survey.core.vocab import Role
 from survey.overview import local_today
 from ui import feedback
-from ui.format import count, pct, points
+from ui.format import count, local_time, pct, points
 from ui.registry import pages_for
 from ui.session import lang, require_page, tr
 
@@ -63,10 +64,23 @@ st.subheader(tr("cases.by_team"))
 if teams.empty:
     st.info(tr("cases.no_cases_period"))
 else:
-    st.dataframe(teams.rename(columns={
+    st.dataframe(teams.assign(team=[team_label(t, lang()) for t in teams["team"]]).rename(columns={
         "team": tr("cases.team"), "opened": tr("cases.opened"), "closed": tr("cases.closed"),
         "open": tr("cases.open_now"), "overdue": tr("cases.overdue_now"), "median_hours": tr("cases.median_hours"),
     }), hide_index=True, width="stretch")
+
+if report.overdue:
+    st.subheader(tr("cases.overdue_list"))
+    st.dataframe(pd.DataFrame([{
+        "#": r.id, tr("cases.team"): team_label(r.team, lang()), tr("cases.assignee"): r.assignee or tr("cases.nobody"),
+        tr("cases.due"): local_time(r.due_at), tr("cases.category"): label("dimension", r.category, lang()),
+        tr("cases.reason"): cases.reason_text(r.reason, lang()),
+    } for r in report.overdue]), hide_index=True, width="stretch")
+if not report.by_category.empty:
+    st.subheader(tr("cases.opened_by_category"))
+    st.dataframe(pd.DataFrame({
+        tr("cases.category"): [label("dimension", c, lang()) or "—" for c in report.by_category["category"]],
+        tr("cases.case_count"): report.by_category["cases"]}), hide_index=True, width="stretch")
 
 left, right = st.columns(2)
 with left:

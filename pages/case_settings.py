@@ -8,8 +8,9 @@ import streamlit as st
 
 from survey.accounts import service as accounts
 from survey.cases import service as config
-from survey.core.i18n import label
+from survey.core.i18n import label, team_label
 from survey.core.vocab import TouchPoint
+from survey.distribution.service import audience_options
 from ui import feedback
 from ui.session import lang, require_page, tr
 
@@ -31,6 +32,52 @@ def saved(save: Callable[[], object], success_key: str) -> None:
 
 def name_of(rule) -> str:
     return rule.name_zh if lang() == "zh-CN" else rule.name_en
+
+
+def words(vocabulary: str, values) -> str:
+    """Chosen values in words; none chosen reads "any"."""
+    return tr("words.list_separator").join(label(vocabulary, v, lang()) for v in values) or tr("words.any")
+
+
+NEW_ROUTE = -1
+
+
+def route_form(routes: list, regions: list[str], teams: list[str]) -> None:
+    """Edit one route (or add one): which cases, by region, touch point, tier and the complaint's
+    category, go to which team. The routes are saved whole, in order."""
+    picks = [*range(len(routes)), NEW_ROUTE]
+    chosen = st.selectbox(tr("cases.route_pick"), picks, key="case_route_pick",
+                          format_func=lambda i: tr("cases.route_new") if i == NEW_ROUTE
+                          else f"{i + 1}. {team_label(routes[i].team, lang())}")
+    route = routes[chosen] if chosen != NEW_ROUTE else config.RouteSpec("")
+    with st.form(f"case_route_{chosen}"):
+        team = st.text_input(tr("cases.team"), route.team, key="case_route_team",
+                             help=", ".join(team_label(t, lang()) for t in teams) or None)
+        categories = st.multiselect(tr("cases.route_categories"), list(config.ROOT_CAUSES), list(route.categories),
+                                    key="case_route_categories", placeholder=tr("app.choose"),
+                                    format_func=lambda c: label("dimension", c, lang()),
+                                    help=tr("cases.categories_help"))
+        row = st.columns(3)
+        region_choices = sorted({*regions, *route.regions})
+        chosen_regions = row[0].multiselect(tr("cases.route_regions"), region_choices, list(route.regions),
+                                            key="case_route_regions", placeholder=tr("app.choose"),
+                                            format_func=lambda r: label("region", r, lang()))
+        touch_points = row[1].multiselect(tr("cases.route_touch_points"), [t.value for t in TouchPoint],
+                                          list(route.touch_points), key="case_route_touch_points",
+                                          placeholder=tr("app.choose"),
+                                          format_func=lambda t: label("touch_point", t, lang()))
+        tiers = row[2].multiselect(tr("cases.route_tiers"), list(config.TIERS), list(route.tiers),
+                                   key="case_route_tiers", placeholder=tr("app.choose"),
+                                   format_func=lambda t: label("tier", t, lang()))
+        if st.form_submit_button(tr("cases.save"), key="case_route_save", type="primary"):
+            edited = config.RouteSpec(team.strip(), tuple(chosen_regions), tuple(touch_points), tuple(tiers),
+                                      tuple(categories))
+            kept = [edited if i == chosen else r for i, r in enumerate(routes)]
+            saved(lambda: config.save_routes(user.id, kept if chosen != NEW_ROUTE else [*routes, edited]),
+                  "cases.saved_routes")
+    if chosen != NEW_ROUTE and st.button(tr("cases.route_delete"), key="case_route_delete"):
+        saved(lambda: config.save_routes(user.id, [r for i, r in enumerate(routes) if i != chosen]),
+              "cases.route_deleted")
 
 
 feedback.show(PAGE)
@@ -95,22 +142,15 @@ with sla_tab, st.form("case_sla"):
 
 with routes_tab:
     st.caption(tr("cases.routes_help"))
-    edited = st.data_editor(pd.DataFrame(
-        [{"team": r.team, "regions": ", ".join(r.regions), "touch_points": ", ".join(r.touch_points),
-          "tiers": ", ".join(r.tiers)} for r in stored_routes],
-        columns=["team", "regions", "touch_points", "tiers"], dtype=str), num_rows="dynamic", key="case_routes_editor",
-        column_config={"team": tr("cases.team"), "regions": tr("cases.regions"),
-                       "touch_points": st.column_config.TextColumn(
-                           tr("cases.touch_points"), help=", ".join(t.value for t in TouchPoint)),
-                       "tiers": st.column_config.TextColumn(tr("cases.rule_tiers"), help=", ".join(config.TIERS))},
-        hide_index=True, width="stretch")
-    if st.button(tr("cases.save"), key="case_routes_save", type="primary"):
-        def split(value) -> tuple[str, ...]:
-            return tuple(p.strip() for p in str(value or "").split(",") if p.strip())
-
-        specs = [config.RouteSpec(str(row["team"] or ""), split(row["regions"]), split(row["touch_points"]),
-                                  split(row["tiers"])) for row in edited.to_dict("records")]
-        saved(lambda: config.save_routes(user.id, specs), "cases.saved_routes")
+    st.dataframe(pd.DataFrame([{
+        tr("cases.rule_position"): i, tr("cases.team"): team_label(r.team, lang()),
+        tr("cases.category"): words("dimension", r.categories), tr("cases.region"): words("region", r.regions),
+        tr("cases.touch_point"): words("touch_point", r.touch_points), tr("cases.rule_tiers"): words("tier", r.tiers),
+    } for i, r in enumerate(stored_routes, start=1)], columns=[
+        tr("cases.rule_position"), tr("cases.team"), tr("cases.category"), tr("cases.region"), tr("cases.touch_point"),
+        tr("cases.rule_tiers")]), hide_index=True, width="stretch")
+    options = audience_options()
+    route_form(stored_routes, options["regions"], sorted({*options["teams"], *(p.team for p in people if p.team)}))
 
 with teams_tab:
     st.caption(tr("cases.members_help"))
@@ -122,5 +162,6 @@ with teams_tab:
         team = st.text_input(tr("cases.team"), current.team or "", key="case_member_team")
         if st.form_submit_button(tr("cases.save"), key="case_member_save"):
             saved(lambda: accounts.set_team(user.id, member, team), "cases.saved_member")
-    st.dataframe(pd.DataFrame([{tr("cases.member"): p.username, tr("cases.team"): p.team or ""} for p in people]),
+    st.dataframe(pd.DataFrame([{tr("cases.member"): p.username, tr("cases.team"): team_label(p.team, lang())}
+                               for p in people]),
                  hide_index=True, width="stretch")

@@ -3,6 +3,7 @@
 import pandas as pd
 import streamlit as st
 
+from survey.core.dates import date_text
 from survey.core.i18n import label
 from survey.core.vocab import ChangeKind, Dimension, Role
 from survey.insight import charts, service
@@ -13,6 +14,7 @@ from ui import format as fmt
 from ui import insight as view
 from ui.filters import group_pickers
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 PAGE = "changes"
 SCOPE_LABELS = {"regions": "changes.regions", "touch_points": "changes.touch_points", "tiers": "changes.tiers"}
@@ -47,7 +49,7 @@ if not results:
     st.info(tr("changes.none"))
 else:
     st.dataframe(pd.DataFrame([{
-        tr("changes.col.date"): r.changed_on, tr("changes.col.title"): title_of(r),
+        tr("changes.col.date"): fmt.day(r.changed_on), tr("changes.col.title"): title_of(r),
         tr("changes.col.question"): question_label(r, lang()),
         tr("changes.col.before_after"): estimate_cell(r, "before_after"),
         tr("changes.col.its_level"): estimate_cell(r, "its_level" if not r.temporary else "window"),
@@ -62,16 +64,17 @@ else:
 if results:
     st.subheader(tr("changes.analysis"))
     by_id = {r.change_id: r for r in results}
-    chosen = st.selectbox(tr("changes.choose"), list(by_id), format_func=lambda i: f"{by_id[i].changed_on} · "
+    chosen = st.selectbox(tr("changes.choose"), list(by_id), format_func=lambda i: f"{date_text(by_id[i].changed_on, language)} · "
                           f"{title_of(by_id[i])}", key="changes_choose")
     result = by_id[chosen]
     other = "en" if lang() == "zh-CN" else "zh-CN"
-    (st.success if result.flagged else st.info)(result.verdict(lang()))
-    st.caption(result.verdict(other))
-    scope = [", ".join(label(v, x, lang()) for x in values) for v, values in
+    (st.success if result.flagged else st.info)(plain(result.verdict(lang())))    # it names the change's title
+    st.caption(plain(result.verdict(other)))
+    scope = [plain(", ".join(label(v, x, lang()) for x in values)) for v, values in
              (("region", result.scope.regions), ("touch_point", result.scope.touch_points), ("tier", result.scope.tiers))]
     st.caption(tr("changes.scope", regions=scope[0] or tr("insight.all"), touch_points=scope[1] or tr("insight.all"),
-                  tiers=scope[2] or tr("insight.all"), survey=survey_codes.get(result.survey_code, tr("insight.all")),
+                  tiers=scope[2] or tr("insight.all"),
+                  survey=plain(survey_codes.get(result.survey_code, tr("insight.all"))),
                   grain=tr(f"grain.{result.grain}") if result.grain else "—"))
     for note in result.notes:
         st.warning(tr(f"impact.note.{note}"))
@@ -81,8 +84,8 @@ if results:
         model = result.its or result.window
         if model is not None:
             fitted = model.table[["time", "fitted", "counterfactual"]]
-        st.altair_chart(charts.impact_series_chart(result.series, fitted, result.changed_on, result.ends_on, texts),
-                        width="stretch", key="impact_chart")
+        view.chart(charts.impact_series_chart(result.series, fitted, result.changed_on, result.ends_on, texts),
+                   width="stretch", key="impact_chart")
         st.caption(tr("changes.series_caption"))
     columns = st.columns(3)
     with columns[0]:
@@ -110,7 +113,7 @@ if results:
                 st.caption(f"⚠ {warning}")
     if result.did is not None and result.did.event_study is not None:
         st.markdown(f"**{tr('changes.event_study')}**")
-        st.altair_chart(charts.event_study_chart(result.did.event_study, texts), width="stretch", key="event_chart")
+        view.chart(charts.event_study_chart(result.did.event_study, texts), width="stretch", key="event_chart")
     if result.primary and not result.flagged and result.minimum_detectable():
         st.info(tr("changes.power", mde=fmt.number(result.minimum_detectable()),
                    method=tr(f"impact.estimate.{result.primary}")))
@@ -166,7 +169,7 @@ else:
         try:
             saved = service.save_change(user.id, data, change_id=editing)
         except ChangeError as exc:
-            st.error(tr("changes.invalid", problem=str(exc)))
+            st.error(tr("changes.invalid", problem=plain(exc)))
         else:
             feedback.success(PAGE, tr("changes.saved", title=saved.title))
             st.rerun()

@@ -11,7 +11,7 @@ import streamlit as st
 from survey.collect import service as answering
 from survey.collect.service import PublicLinkRow
 from survey.core.errors import SurveyError
-from survey.core.i18n import LANGUAGES, label, text_in
+from survey.core.i18n import LANGUAGES, label, team_label, text_in
 from survey.core.vocab import SurveyStatus, TouchPoint
 from survey.design import service as design
 from survey.design.definitions import DefinitionError
@@ -258,7 +258,8 @@ def public_link_table(links: list[PublicLinkRow]) -> None:
     st.dataframe(pd.DataFrame([{
         tr("design.slug"): link.slug, tr("design.label"): link.label,
         tr("design.touch_point"): label("touch_point", link.touch_point, lang()),
-        tr("design.region"): link.region or "", tr("design.team"): link.team or "", tr("design.active"): link.active,
+        tr("design.region"): label("region", link.region, lang()), tr("design.team"): team_label(link.team, lang()),
+        tr("design.active"): link.active,
         tr("design.address"): link.address,
     } for link in links]), hide_index=True, width="stretch")
 
@@ -281,6 +282,9 @@ def qr_panel(links: list[PublicLinkRow]) -> None:
 
 
 def new_public_link_form(survey: SurveyDetail) -> None:
+    """A public link's region and team come from the operator's own lists, the ones campaigns pick
+    from, so its answers land in the same groups as the campaigns' (not in a typo of them)."""
+    known = distribution.audience_options()
     with st.form("design_new_public_link"):
         st.caption(tr("design.new_public_link"))
         cols = st.columns(2)
@@ -289,8 +293,10 @@ def new_public_link_form(survey: SurveyDetail) -> None:
         cols = st.columns(3)
         touch = cols[0].selectbox(tr("design.touch_point"), [t.value for t in TouchPoint], key="design_pl_touch",
                                   format_func=lambda v: label("touch_point", v, lang()))
-        region = cols[1].text_input(tr("design.region"), key="design_pl_region")
-        team = cols[2].text_input(tr("design.team"), key="design_pl_team")
+        region = cols[1].selectbox(tr("design.region"), [None, *known["regions"]], key="design_pl_region",
+                                   format_func=lambda v: label("region", v, lang()) if v else "—")
+        team = cols[2].selectbox(tr("design.team"), [None, *known["teams"]], key="design_pl_team",
+                                 format_func=lambda v: team_label(v, lang()) if v else "—")
         action_button(tr("design.create_public_link"), "design_pl_create",
                       lambda: answering.create_public_link(survey.id, slug, label=link_label, touch_point=touch,
                                                            region=region, team=team, actor_id=user.id),

@@ -12,6 +12,7 @@ from ui import format as fmt
 from ui import insight as view
 from ui.filters import filter_row, period_input
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 user = require_page(__file__)
 language, text = view.fixed_language()
@@ -43,8 +44,9 @@ drivers_survey = st.session_state.get("exec_drivers_survey")
 
 board = view.dashboard(url, version, Request(filters, metric, grain, weighted, vip_source, drivers_survey))
 periods = board.periods
-st.caption(tr("exec.periods", a=periods.current.start, b=periods.current.end, c=periods.previous.start,
-              d=periods.previous.end, e=periods.last_year.start, f=periods.last_year.end)
+st.caption(tr("exec.periods", a=fmt.day(periods.current.start), b=fmt.day(periods.current.end),
+              c=fmt.day(periods.previous.start), d=fmt.day(periods.previous.end),
+              e=fmt.day(periods.last_year.start), f=fmt.day(periods.last_year.end))
            + " · " + tr("exec.data_version", version=version))
 
 # ---------------------------------------------------------------- headline figures
@@ -103,8 +105,8 @@ chart_texts = charts.texts(language)
 if trend.table.empty:
     st.info(tr("exec.no_data"))
 else:
-    st.altair_chart(charts.trend_chart(trend.table, trend.changes, metric, chart_texts, start, end), width="stretch",
-                    key="trend_chart")
+    view.chart(charts.trend_chart(trend.table, trend.changes, metric, chart_texts, start, end), width="stretch",
+               key="trend_chart")
     st.caption(tr("exec.trend_caption", metric=tr(f"metric.{metric}"), grain=tr(f"grain.{grain}"),
                   chart=trend.chart_kind))
     if trend.mann_kendall is not None:
@@ -114,7 +116,7 @@ else:
         st.markdown(tr("exec.mk.too_short"))
     signals = trend.table.loc[trend.table["signal"].astype(bool), "period"]
     if len(signals):
-        st.caption(tr("exec.signals", periods=", ".join(p.strftime("%Y-%m-%d") for p in signals)))
+        st.caption(tr("exec.signals", periods=", ".join(fmt.day(p) for p in signals)))
 
 # ---------------------------------------------------------------- breakdowns
 st.subheader(tr("exec.breakdown"))
@@ -129,7 +131,7 @@ for tab, column in zip(tabs, ("region", "touch_point", "tier", "dimension")):
         left, right = st.columns([1.3, 1])
         left.dataframe(view.interval_table(table, shown_metric, column), hide_index=True, width="stretch")
         chart_data = table.assign(label=[view.group_label(column, g) for g in table["group"]])
-        right.altair_chart(charts.interval_chart(chart_data, shown_metric, chart_texts), width="stretch")
+        view.chart(charts.interval_chart(chart_data, shown_metric, chart_texts), container=right, width="stretch")
         st.caption(tr("exec.dimension_caption" if column == "dimension" else "exec.breakdown_caption"))
 
 # ---------------------------------------------------------------- VIP view
@@ -175,7 +177,7 @@ else:
     table = drivers.table.assign(label=[view.group_label("driver", d) for d in drivers.table["driver"]],
                                  quadrant_label=[tr(f"quadrant.{q}") for q in drivers.table["quadrant"]])
     left, right = st.columns([1.2, 1])
-    left.altair_chart(charts.quadrant_chart(table, chart_texts), width="stretch", key="drivers_chart")
+    view.chart(charts.quadrant_chart(table, chart_texts), container=left, width="stretch", key="drivers_chart")
     right.dataframe(pd.DataFrame({
         tr("col.rank"): table["rank"], tr("chart.driver"): table["label"],
         tr("col.importance"): [fmt.pct(s, 0) for s in table["share"]],
@@ -183,8 +185,8 @@ else:
                        for lo, hi in zip(table["ci_low"], table["ci_high"])],
         tr("col.performance"): table["performance"].round(1), tr("col.quadrant"): table["quadrant_label"],
     }), hide_index=True, width="stretch")
-    st.caption(tr("drivers.caption", survey=survey_names.get(board.drivers_survey, ""), n=fmt.count(drivers.n),
-                  r2=fmt.number(drivers.r2)))
+    st.caption(tr("drivers.caption", survey=plain(survey_names.get(board.drivers_survey, "")),
+                  n=fmt.count(drivers.n), r2=fmt.number(drivers.r2)))
     if "repeated_fault" in set(drivers.table["driver"]):
         st.caption(tr("drivers.repeated"))
     for warning in drivers.caveats(lang()):
@@ -193,9 +195,10 @@ else:
 # ---------------------------------------------------------------- export
 st.subheader(tr("exec.export"))
 left, right = st.columns(2)
-left.download_button(tr("export.csv"), report_export.csv_bytes(board), file_name=f"executive-{start}-{end}.csv",
-                     mime="text/csv", key="export_csv", icon=":material/table:")
-right.download_button(tr("export.pdf"), lambda: report_export.pdf_bytes(board, language),
+left.download_button(tr("export.csv"), lambda: report_export.csv_bytes(board, language, survey_names=survey_names),
+                     file_name=f"executive-{start}-{end}.csv", mime="text/csv", key="export_csv",
+                     icon=":material/table:")
+right.download_button(tr("export.pdf"), lambda: report_export.pdf_bytes(board, language, survey_names=survey_names),
                       file_name=f"executive-{start}-{end}.pdf", mime="application/pdf", key="export_pdf",
                       icon=":material/picture_as_pdf:")
 if not report_export.cjk_font_available():

@@ -12,6 +12,7 @@ from survey.overview import local_today
 from survey.privacy.service import EXPORT_FORMATS, export_responses
 from ui.filters import filter_row, period_input
 from ui.session import require_page, tr
+from ui.text import plain
 
 user = require_page(__file__)
 st.title(tr("export.page"))
@@ -39,7 +40,7 @@ if prepare:
             st.session_state[READY_KEY] = export_responses(user.id, filters, file_format, with_contact=with_contact)
     except SurveyError as exc:      # e.g. more rows than Excel holds: the message says what to do
         st.session_state.pop(READY_KEY, None)
-        st.error(str(exc))
+        st.error(plain(exc))
 
 if READY_KEY in st.session_state:
     ready = st.session_state[READY_KEY]

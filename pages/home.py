@@ -6,11 +6,13 @@ import streamlit as st
 
 from survey import overview
 from survey.core.i18n import label
-from ui.format import count, pct, points
+from ui.format import count, local_time, pct, points
+from ui.insight import chart as draw_chart
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 user = require_page(__file__)
-st.title(tr("home.welcome", name=user.display_name))
+st.title(tr("home.welcome", name=plain(user.display_name)))
 today = overview.local_today()
 month = overview.Period.month_to_date(today)
 
@@ -62,7 +64,7 @@ def admin_figures() -> None:
                    help=tr("home.schema", revision=", ".join(figures.schema_revisions)))
     if figures.recent_activity:
         st.subheader(tr("home.recent_activity"))
-        st.dataframe(pd.DataFrame([{tr("audit.when"): e.at, tr("audit.who"): e.username,
+        st.dataframe(pd.DataFrame([{tr("audit.when"): local_time(e.at), tr("audit.who"): e.username,
                                     tr("audit.action"): e.action} for e in figures.recent_activity]),
                      hide_index=True, width="stretch")
 
@@ -74,7 +76,7 @@ def daily_chart() -> None:
         x=alt.X("day:T", title=tr("home.date")), y=alt.Y("n:Q", title=tr("home.count")),
         tooltip=[alt.Tooltip("day:T", title=tr("home.date")), alt.Tooltip("n:Q", title=tr("home.count"))],
     )
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart, width="stretch")
 
 
 FIGURES = {"quality": quality_figures, "executive": executive_figures, "agent": agent_figures,

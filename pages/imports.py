@@ -15,6 +15,7 @@ from survey.distribution.imports import (
     validate,
 )
 from ui.session import require_page, tr
+from ui.text import plain
 
 user = require_page(__file__)
 st.title(tr("dist.page.imports"))
@@ -57,8 +58,8 @@ def show_report(report) -> None:
 if upload is not None:
     try:
         table = read_table(upload.getvalue(), upload.name, encoding=encoding)
-    except ImportFileError as exc:
-        st.error(str(exc))
+    except ImportFileError as exc:      # it may quote the file
+        st.error(plain(exc))
         st.stop()
     if table.encoding:
         st.caption(tr("dist.encoding_used", encoding=table.encoding))
@@ -68,7 +69,7 @@ if upload is not None:
     try:
         report = validate(table, kind, mapping)
     except ImportFileError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     show_report(report)
     valid_only = st.checkbox(tr("dist.valid_only"), key="imp_valid_only", disabled=not report.rejected)

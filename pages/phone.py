@@ -9,12 +9,13 @@ from survey.collect import phone, service
 from survey.collect.answering import local_day_text
 from survey.collect.visit import LinkState
 from survey.core.config import settings
-from survey.core.i18n import label, text_in
+from survey.core.i18n import label, team_label, text_in
 from survey.core.vocab import CallOutcome
 from ui import feedback
 from ui.answer_widgets import draw_questions, posted_fields
 from ui.format import count
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 user = require_page(__file__)
 st.title(tr("page.phone"))
@@ -79,14 +80,14 @@ def queue_table(entries) -> None:
 
 def customer_card(call: service.PhoneCall) -> None:
     customer, event = call.customer, call.event
-    st.subheader(customer.name)
-    st.markdown(f"📞 **{customer.phone or '—'}**  \n"
-                f"{label('tier', customer.tier, lang())} · {label('region', customer.region, lang())} · "
-                f"{label('segment', customer.segment, lang())} · {tr('phone.speaks')} {call.language}")
+    st.subheader(plain(customer.name))
+    st.markdown(f"📞 **{plain(customer.phone or '—')}**  \n"
+                f"{label('tier', customer.tier, lang())} · {plain(label('region', customer.region, lang()))} · "
+                f"{plain(label('segment', customer.segment, lang()))} · {tr('phone.speaks')} {call.language}")
     if event is not None:
         st.markdown(f"**{tr('phone.event')}:** {label('event_kind', event.kind, lang())} · "
                     f"{label('touch_point', event.touch_point, lang())} · {local_day_text(event.day, lang())}"
-                    + (f" · {event.team}" if event.team else "")
+                    + (f" · {plain(team_label(event.team, lang()))}" if event.team else "")
                     + (f" · {tr('phone.repeated_fault')}" if event.repeated_fault else ""))
     if call.history:
         st.caption(tr("phone.history"))
@@ -111,14 +112,14 @@ chosen = st.selectbox(tr("phone.pick"), list(labels), format_func=labels.get, ke
 try:
     call = service.take_call(user.id, chosen)
 except phone.CallError as exc:
-    st.error(str(exc))
+    st.error(plain(exc))
     st.stop()
 
 left, right = st.columns([2, 3])
 with left:
     customer_card(call)
 with right:
-    st.info("\n\n".join(call.script))
+    st.info("\n\n".join(plain(line) for line in call.script))     # it names the customer
 
 outcome = st.radio(tr("phone.outcome"), [o.value for o in CallOutcome], key=f"phone_outcome_{chosen}",
                    horizontal=True, format_func=lambda o: label("call_outcome", o, lang()))

@@ -6,7 +6,9 @@ import streamlit as st
 from survey.core.i18n import label
 from survey.privacy import service as privacy
 from ui import feedback
+from ui.format import local_day
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 PAGE = "privacy"
 user = require_page(__file__)
@@ -32,12 +34,13 @@ if query and not found:
     st.info(tr("privacy.none"))
 for customer in found:
     with st.container(border=True):
-        st.markdown(f"**{customer.external_id}** · {customer.name or '—'} · {customer.phone or '—'} · "
-                    f"{customer.email or '—'} · {label('tier', customer.tier, lang())} · {customer.region}")
+        st.markdown(f"**{plain(customer.external_id)}** · " + " · ".join(plain(value or "—") for value in (
+            customer.name, customer.phone, customer.email, label("tier", customer.tier, lang()), customer.region)))
         if customer.erased_at is not None:
-            st.caption(tr("privacy.already", day=f"{customer.erased_at:%Y-%m-%d}"))
+            st.caption(tr("privacy.already", day=local_day(customer.erased_at)))
             continue
-        confirm = st.text_input(tr("privacy.confirm", id=customer.external_id), key=f"privacy_confirm_{customer.id}")
+        confirm = st.text_input(tr("privacy.confirm", id=plain(customer.external_id)),
+                                key=f"privacy_confirm_{customer.id}")
         if st.button(tr("privacy.erase"), key=f"privacy_erase_{customer.id}", type="primary",
                      disabled=confirm.strip() != customer.external_id):
             erase(customer.external_id)

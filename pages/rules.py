@@ -15,6 +15,7 @@ from survey.jobs.scheduler import JOB_NAMES
 from ui import feedback
 from ui.channels import missing_text, show_statuses, unconfigured
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 user = require_page(__file__)
 st.title(tr("dist.page.rules"))
@@ -36,7 +37,7 @@ def run_jobs_now() -> None:
 
 def saved(spec: RuleSpec) -> None:
     """Say the rule is saved, and when its channel cannot send yet, that its invitations wait."""
-    waiting = unconfigured(channels, spec.channel) if spec.active else None
+    waiting = unconfigured(channel_states, spec.channel) if spec.active else None
     if waiting is None:
         feedback.success(PAGE, tr("dist.rule_saved", code=spec.code))
     else:
@@ -45,8 +46,8 @@ def saved(spec: RuleSpec) -> None:
 
 
 feedback.show(PAGE)
-channels = service.channel_statuses()
-show_statuses(channels)
+channel_states = service.channel_statuses()
+show_statuses(channel_states)
 specs = {spec.code: spec for spec in service.revisit_rules()}
 surveys = [s.code for s in service.launchable_surveys()]
 
@@ -112,7 +113,7 @@ with st.form(f"rule_form_{chosen or 'new'}"):
         try:
             service.save_revisit_rule(user.id, spec)
         except SurveyError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             saved(spec)
             st.rerun()

@@ -16,8 +16,10 @@ from survey.overview import local_today
 from survey.privacy.service import text_for
 from ui import feedback
 from ui.filters import filter_row, period_input
-from ui.format import count, pct
+from ui.format import count, day, pct
+from ui.insight import chart as draw_chart
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 PAGE = "themes"
 
@@ -64,18 +66,19 @@ else:
                  alt.Tooltip("share:Q", title=tr("themes.share"), format=".1%")])
     if by:
         chart = chart.encode(row=alt.Row(f"{by}:N", title=tr(f"themes.by_{by}")))
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart, width="stretch")
     table = counts.pivot_table(index=["period", *([by] if by else [])], columns="theme_label", values="comments",
                                fill_value=0, aggfunc="sum").reset_index()
-    table["period"] = table["period"].dt.date
+    table["period"] = [day(period) for period in table["period"].dt.date]
     st.dataframe(table, hide_index=True, width="stretch")
 
     st.subheader(tr("themes.examples"))
     theme = st.selectbox(tr("themes.theme"), [*named.index, service.OTHER_THEME], key="themes_example_theme",
                          format_func=lambda t: label("dimension", t, lang()))
     for example in service.theme_examples(filters, theme, limit=8):
-        st.markdown(f"> {text_for(user.role, example.text)}")
-        st.caption(f"{example.answered_on} · {example.region or '—'} · {label('tier', example.tier, lang())}")
+        st.markdown("> " + plain(text_for(user.role, example.text)))
+        st.caption(f"{day(example.answered_on)} · {plain(example.region or '—')} · "
+                   f"{label('tier', example.tier, lang())}")
 
 if user.role in (Role.QUALITY, Role.ADMIN):
     st.subheader(tr("themes.keywords"))
@@ -97,12 +100,12 @@ if user.role in (Role.QUALITY, Role.ADMIN):
         try:
             version = service.save_keyword_rules(user.id, edited.to_dict("records"))
         except SurveyError as exc:
-            st.error(str(exc))
+            st.error(plain(exc))
         else:
             feedback.success(PAGE, tr("themes.keywords_saved", version=version))
             st.rerun()
     sample = st.text_input(tr("themes.try"), key="themes_try", placeholder=tr("themes.try_placeholder"))
     if sample:
         result = service.classify_comment(sample)
-        st.write(", ".join(f"{label('dimension', t, lang())} ({' / '.join(result.evidence.get(t, ()))})"
+        st.write(", ".join(f"{label('dimension', t, lang())} ({plain(' / '.join(result.evidence.get(t, ())))})"
                            for t in result.labels))

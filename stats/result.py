@@ -141,7 +141,7 @@ _CAVEATS: dict[str, tuple[str, str]] = {
     "before_after": (
         "A before/after comparison credits the service change with every difference between "
         "the two periods (season, customer mix, other changes); a comparison group "
-        "(difference_in_differences) or a time series (interrupted_time_series) separates them.",
+        "(difference-in-differences) or a time series (interrupted time series) separates them.",
         "前后对比会把两个时期之间的所有差异（季节、客户构成、其他变化）都归因于服务变化；"
         "使用对照组（双重差分）或时间序列（中断时间序列）才能区分。",
     ),
@@ -477,6 +477,9 @@ _KNOWN_LABELS = {
     # label -> (en phrase after "higher", zh noun)
     "after": ("after the change", "变化后"),
     "before": ("before", "变化前"),
+    "current": ("in this period", "本期"),
+    "previous": ("in the previous period", "上期"),
+    "last_year": ("a year earlier", "去年同期"),
 }
 
 

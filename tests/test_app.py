@@ -116,7 +116,7 @@ def test_admin_adds_a_user_who_can_then_sign_in(db_url):
     with database.session() as db:
         assert auth.authenticate(db, "chen.jing", "agent-password").user.role == "agent"
     at.switch_page("pages/audit.py").run()
-    assert "user.create" in at.dataframe[0].value.to_string()
+    assert "创建用户" in at.dataframe[0].value.to_string()
 
 
 def test_admin_is_told_what_each_account_change_did_and_cannot_disable_themselves(db_url):

@@ -46,6 +46,13 @@ def test_an_agent_contacts_and_resolves_their_case_with_a_recontact(loop_world):
     assert not at.exception and at.success
     at.selectbox(key="cases_root_cause").select("billing")
     at.checkbox(key="cases_send_recontact").check()
+    at.button(key="cases_resolve").click().run()      # SMS is not configured here: refused, and says what to set
+    assert not at.exception and "短信未配置：请设置 SURVEY_SMS_URL" in at.error[0].value.replace("\\", "")
+    with database.session() as db:
+        assert db.get(FollowUpCase, 1).status == "contacted"
+    at.selectbox(key="cases_root_cause").select("billing")
+    at.checkbox(key="cases_send_recontact").check()
+    at.checkbox(key="cases_queue_recontact").check()  # queued until SMS is configured, by choice
     at.button(key="cases_resolve").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     with database.session() as db:

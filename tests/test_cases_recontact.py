@@ -106,3 +106,38 @@ def test_a_recontact_needs_a_resolved_case_and_a_way_to_reach_the_customer(db_ur
         cases.record_phone_recontact(db, 1, True, user(db, "ag"))
         assert db.exec(select(Invitation)).first() is None
     assert case_of(1).recovered is True
+
+
+def contacted_case(external_id: str, **person) -> int:
+    with database.session() as db:
+        repair_survey(db)
+        staff(db, f"agent_{external_id}", "agent", team=f"Team {external_id}")
+        respond(db, *customer(db, external_id, "gold", team=f"Team {external_id}", **person), overall=1)
+    run_rules()
+    with database.session() as db:
+        case = db.exec(select(FollowUpCase).order_by(FollowUpCase.id.desc())).first()
+        cases.change_status(db, case.id, "contacted", user(db, f"agent_{external_id}"))
+        return case.id
+
+
+def test_a_recontact_on_a_channel_not_configured_is_refused_naming_the_setting_or_queued_when_asked(db_url):
+    case_id = contacted_case("C1", phone="13812345678", email=None)
+    with pytest.raises(cases.CaseError, match="SURVEY_SMS_URL") as refused, database.session() as db:
+        resolve(db, case_id, user(db, "agent_C1"), "billing", recontact=True)
+    assert refused.value.settings == ("SURVEY_SMS_URL", "SURVEY_SMS_TOKEN")
+    assert case_of(case_id).status == "contacted"         # not resolved, nothing sent: all or nothing
+    with database.session() as db:
+        invitation = db.get(Invitation, resolve(db, case_id, user(db, "agent_C1"), "billing", recontact=True,
+                                                queue_until_configured=True).recontact_invitation_id)
+    assert (invitation.channel, invitation.status) == ("sms", "queued")    # waits in the queue for SMS
+
+
+def test_a_recontact_goes_by_the_configured_channel_the_customer_can_get(db_url, monkeypatch):
+    with SmtpSink() as smtp:
+        configure_channels(monkeypatch, smtp=smtp)            # email only
+        case_id = contacted_case("C2", phone="13812345678", email="c2@example.cn")
+        with database.session() as db:
+            invitation = db.get(Invitation, resolve(db, case_id, user(db, "agent_C2"), "billing",
+                                                    recontact=True).recontact_invitation_id)
+        assert invitation.channel == "email"
+        assert run_queue().sent == 1 and len(smtp.messages) == 1

@@ -11,6 +11,7 @@ from sqlmodel import func, select
 
 from survey.cases import workflow as cases
 
+from survey.cases.reasons import describe
 from survey.cases.rules import run_rules
 from survey.core import db as database
 from survey.cases.settings import (
@@ -57,12 +58,12 @@ def test_each_default_rule_opens_a_case_and_happy_or_standard_answers_do_not(wor
     assert report.evaluated == 8 and report.opened == 5
     assert sorted(c.rule_code for c in all_cases()) == [
         "complaint-comment", "repeated-fault", "repeated-fault", "vip-low-overall", "vip-nps-detractor"]
-    by_reason = sorted(c.reason for c in all_cases())
-    assert any("overall = 2 ≤ 2 (silver)" in r for r in by_reason)
-    assert any("nps = 6 ≤ 6 (gold)" in r for r in by_reason)
-    assert any("repeated_fault (ticket)" in r for r in by_reason)
-    assert any("repeated_fault (what_wrong)" in r for r in by_reason)
-    assert any(r.startswith("comment names billing") for r in by_reason)
+    by_reason = sorted(describe(c.reason, "en") for c in all_cases())
+    assert "Overall satisfaction rated 2 (at most 2) · Silver" in by_reason
+    assert "Likelihood to recommend rated 6 (at most 6) · Gold" in by_reason
+    assert "Repeated fault (flagged on the ticket)" in by_reason
+    assert "Repeated fault (the customer says so)" in by_reason
+    assert any(r.startswith("Comment names Billing") for r in by_reason)
 
 
 def test_running_again_opens_nothing_new_and_the_cli_says_so(world):
@@ -94,7 +95,8 @@ def test_a_response_matching_several_rules_opens_one_case_and_a_second_trigger_j
     run_rules()
     (case,) = all_cases()
     assert case.rule_code == "vip-low-overall" and case.priority == "high"
-    assert "nps = 2" in case.reason and "network_quality" in case.reason
+    assert "Likelihood to recommend rated 2" in describe(case.reason, "en")
+    assert "Network quality" in describe(case.reason, "en")
     with database.session() as db:
         respond(db, person, event, overall=2)
     assert run_rules().added_to_open == 1
@@ -141,7 +143,8 @@ def test_quality_staff_edit_a_rule_and_disable_another(world):
         respond(db, *customer(db, "STD2", "standard"), overall=2)
     run_rules()
     (case,) = all_cases()
-    assert case.rule_code == "vip-low-overall" and case.priority == "normal" and "comment" not in case.reason
+    assert case.rule_code == "vip-low-overall" and case.priority == "normal"
+    assert "Comment" not in describe(case.reason, "en")
     with database.session() as db, pytest.raises(ValueError, match="threshold"):
         save_rule(db, RuleSpec("vip-low-overall", "x", "x", "score", {"tiers": [], "question": "overall",
                                                                        "at_most": 11}))

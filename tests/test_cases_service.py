@@ -54,8 +54,9 @@ def test_a_case_worked_through_the_service_reads_back_with_its_history(world, mo
     assert (case.status, case.root_cause, case.recovered, case.next_statuses) == ("resolved", "billing", True, ("open",))
     assert case.customer_phone == "13912345678" and case.recontact_status == "queued"
     assert "客户同意退费" in case.notes and case.answers
-    status_changes = [(e.old_value, e.new_value, e.who, e.note) for e in case.history if e.field == "status"]
-    assert status_changes == [(None, "open", None, "overall = 1 ≤ 2 (gold)"),   # opened by the rules
+    status_changes = [(e.old_value, e.new_value, e.who, cases.reason_text(e.note, "en"))
+                      for e in case.history if e.field == "status"]
+    assert status_changes == [(None, "open", None, "Overall satisfaction rated 1 (at most 2) · Gold"),   # the rules
                               ("open", "contacted", "crew", "已致电客户"), ("contacted", "resolved", "crew", "已退费")]
 
 

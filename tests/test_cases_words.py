@@ -129,6 +129,9 @@ def test_the_chosen_case_stays_chosen_and_shows_its_new_status(world):
     assert pick.value == case_id
     shown = next(option for option in pick.options if option.startswith(f"#{case_id} "))
     assert "已联系" in shown and "待处理" not in shown
+    # The browser keeps showing the label it last chose ("… 待处理 …") unless the page sends the
+    # new one; then the next click would not match any option and jump to another case.
+    assert pick.proto.set_value and pick.proto.raw_value == shown
     assert at.subheader[0].value == f"工单 #{case_id}（已联系）"
 
 

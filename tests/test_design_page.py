@@ -141,7 +141,7 @@ def test_personal_and_public_links_from_the_design_page(quality, monkeypatch):
         token = db.exec(select(Invitation.token)).one()
     assert at.code[0].value == f"https://survey.example.cn/s/{token}"
     at.text_input(key="design_pl_slug").input("ningbo-hall-9")
-    at.text_input(key="design_pl_region").input("Ningbo")
+    at.selectbox(key="design_pl_region").select("Ningbo")
     at.button(key="design_pl_create").click().run()
     assert not at.error, [e.value for e in at.error]
     with database.session() as db:
@@ -155,6 +155,24 @@ def test_personal_and_public_links_from_the_design_page(quality, monkeypatch):
     at.text_input(key="design_link_customer").input("NOBODY")
     at.button(key="design_link_create").click().run()
     assert "no customer with external id 'NOBODY'" in at.error[0].value
+
+
+def test_asking_for_a_customers_link_again_gives_the_live_one_or_replaces_it(quality, monkeypatch):
+    monkeypatch.setenv("SURVEY_BASE_URL", "https://survey.example.cn")
+    at = create_from_template(design_page(), "hall-visit", "hall-again")
+    at.button(key="design_publish").click().run()
+    at.text_input(key="design_link_customer").input("C100")
+    at.button(key="design_link_create").click().run()
+    first = at.code[0].value
+    at.text_input(key="design_link_customer").input("C100")
+    at.button(key="design_link_create").click().run()
+    assert at.code[0].value == first and "该客户已有此问卷的有效链接" in at.info[0].value
+    at.text_input(key="design_link_customer").input("C100")
+    at.checkbox(key="design_link_replace").check()
+    at.button(key="design_link_create").click().run()
+    assert at.code[0].value != first and "客户原有的链接已失效" in at.info[0].value
+    with database.session() as db:
+        assert [i.status for i in db.exec(select(Invitation).order_by(Invitation.id))] == ["superseded", "sent"]
 
 
 def test_admins_may_design_agents_may_not(db_url):

@@ -142,7 +142,8 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def texts(at: AppTest, kind: str) -> str:
-    return " ".join(element.value for element in getattr(at, kind))
+    """What the page shows in these elements, as read (Markdown escapes taken out)."""
+    return " ".join(element.value.replace("\\", "") for element in getattr(at, kind))
 
 
 def test_the_page_says_which_channels_are_configured_and_queues_only_when_the_user_chooses(world):
@@ -156,7 +157,7 @@ def test_the_page_says_which_channels_are_configured_and_queues_only_when_the_us
     at.button(key="camp_confirm").click().run()
     assert not at.exception
     (campaign,) = campaigns()
-    assert "待短信配置完成后发送" in texts(at, "warning")
+    assert f"活动 #{campaign.id} 已发起" in texts(at, "warning") and "待短信配置完成后发送" in texts(at, "warning")
     assert f"{IN_WINDOW} 条消息正在等待发送。短信未配置" in texts(at, "warning")   # the campaign's own view
 
 

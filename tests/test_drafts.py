@@ -218,6 +218,7 @@ QUESTION_KEYS = st.sampled_from(["code", "type", "text", "scale", "options", "it
                                  "max_length", "dimension", "help", "labels"])
 
 
+@pytest.mark.slow   # 300 generated definitions; the worked validation examples above stay in the quick loop
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.dictionaries(QUESTION_KEYS, JSON_VALUES, max_size=8), max_size=4), JSON_VALUES)
 def test_validation_explains_any_json_instead_of_crashing(question_list, name):

@@ -16,6 +16,7 @@ from survey.core.i18n import t, text_in
 from survey.models import Question
 from survey.design.question_types import question_type
 from ui.session import lang as ui_lang
+from ui.text import plain
 
 
 def widget_key(prefix: str, field: str) -> str:
@@ -53,7 +54,8 @@ def _field_names(question: Question) -> list[str]:
 
 def _draw(question: Question, language: str, piped: dict[str, str], prefix: str) -> None:
     qtype = question_type(question.type)
-    text = pipe(text_in({"zh-CN": question.text_zh, "en": question.text_en}, language), piped)
+    # Labels and radio options are Markdown: the staff's words, with the customer's own piped in, shown as written.
+    text = plain(pipe(text_in({"zh-CN": question.text_zh, "en": question.text_en}, language), piped))
     text = f"{text} *" if question.required else text
     key = widget_key(prefix, question.code)
     if qtype.free_text:
@@ -63,12 +65,12 @@ def _draw(question: Question, language: str, piped: dict[str, str], prefix: str)
         if qtype.multiple:
             st.multiselect(text, list(labels), placeholder=t("app.choose", ui_lang()), key=key, format_func=labels.get)
         else:
-            st.radio(text, list(labels), index=None, key=key, format_func=labels.get)
+            st.radio(text, list(labels), index=None, key=key, format_func=lambda value: plain(labels[value]))
     elif qtype.has_items:
         st.markdown(f"**{text}**")
         for item in question.items:
-            _scale(question, text_in(item, language), widget_key(prefix, matrix_field(question.code, item["code"])),
-                   language)
+            _scale(question, plain(text_in(item, language)),
+                   widget_key(prefix, matrix_field(question.code, item["code"])), language)
     else:
         _scale(question, text, key, language)
 
@@ -79,7 +81,9 @@ def _scale(question: Question, text: str, key: str, language: str) -> None:
         st.radio(text, [1, 0], index=None, key=key, horizontal=True, format_func=names.get)
         return
     labels = question.labels or {}
-    low, high = text_in(labels.get("low"), language), text_in(labels.get("high"), language)
-    ends = f"{question.scale_min} = {low} · {question.scale_max} = {high}" if low or high else None
+    # The ends' meaning beside the numbers, where the agent reads the question out (a tooltip
+    # would hide it behind a hover).
+    ends = {question.scale_min: text_in(labels.get("low"), language),
+            question.scale_max: text_in(labels.get("high"), language)}
     st.radio(text, list(range(question.scale_min, question.scale_max + 1)), index=None, key=key, horizontal=True,
-             help=ends)
+             format_func=lambda value: f"{value} · {plain(ends[value])}" if ends.get(value) else str(value))

@@ -13,6 +13,9 @@ action says what happened, and the message survives the rerun (docs/ARCHITECTURE
             feedback.success(PAGE, tr("design.saved", title=saved.title))
 
     feedback.show(PAGE)      # where the page wants the message, once per run
+
+A message is plain text: it often carries what someone typed or imported (a name, a customer
+id, a file's cell, an error from the SMS gateway), so it is shown as written (ui/text.py).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import streamlit as st
+
+from ui.text import plain
 
 Kind = Literal["success", "info", "warning", "error"]
 
@@ -65,5 +70,5 @@ def show(page: str) -> Outcome | None:
     """Draw the waiting outcome (if any) where the page calls this, and return it."""
     outcome = pending(page)
     if outcome is not None:
-        getattr(st, outcome.kind)(outcome.message + "".join(f"\n- {line}" for line in outcome.details))
+        getattr(st, outcome.kind)(plain(outcome.message) + "".join(f"\n- {plain(line)}" for line in outcome.details))
     return outcome

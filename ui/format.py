@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from stats import fmt_num, fmt_p
-from survey.core.dates import local_datetime_text
+from survey.core.dates import date_text, local_date_text, local_datetime_text
 from survey.insight.metrics import PERCENT_METRICS, shown
 from ui.session import lang
 
@@ -86,3 +86,13 @@ def p_cell(p: float | None) -> str:
 def local_time(moment, *, never: str = "") -> str:
     """A stored time as local time in the user's language (SURVEY_TIMEZONE, no "+00:00")."""
     return local_datetime_text(moment, lang(), never=never)
+
+
+def day(value) -> str:
+    """A calendar day in the user's language ("2026年3月5日", "5 Mar 2026"); "" when missing."""
+    return "" if missing(value) else date_text(value, lang())
+
+
+def local_day(moment) -> str:
+    """The local calendar day of a stored time, in the user's language."""
+    return "" if missing(moment) else local_date_text(moment, lang())

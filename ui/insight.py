@@ -15,7 +15,7 @@ import streamlit as st
 
 from survey.core.config import settings
 from survey.core.i18n import label, t
-from survey.insight import service
+from survey.insight import charts, service
 from ui import format as fmt
 from ui.session import lang, tr
 
@@ -28,6 +28,13 @@ def fixed_language() -> tuple[str, Callable[[str], str]]:
     no longer be asked."""
     language = lang()
     return language, lambda key: t(key, language)
+
+
+def chart(figure, *, container=st, **options) -> None:
+    """Draw an Altair chart (in ``container``) with dates and numbers in the session's
+    language: the staff pages draw every chart through here, so one place decides how a
+    chart speaks."""
+    container.altair_chart(charts.localised(figure, lang()), **options)
 
 
 def data_version() -> int:

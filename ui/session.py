@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import streamlit as st
 
 from survey.accounts import service as accounts
-from survey.accounts.service import COOKIE_NAME, LANGUAGE_COOKIE, SignedInUser
+from survey.accounts.service import COOKIE_NAME, SignedInUser
 from survey.core.clients import client_of
 from survey.core.i18n import DEFAULT_LANGUAGE, LANGUAGES, normalise_language, t
 from ui.outage import DATABASE_DOWN, database_unavailable
@@ -65,7 +65,7 @@ def current_user() -> SignedInUser | None:
     if TOKEN_KEY not in st.session_state:          # the first run of a tab opened with the cookie
         st.session_state[TOKEN_KEY] = token
         if not st.session_state.get(LANG_CHOSEN_KEY):
-            st.session_state[LANG_KEY] = normalise_language(_cookie(LANGUAGE_COOKIE) or user.language)
+            st.session_state[LANG_KEY] = normalise_language(user.language)
     return user
 
 
@@ -107,12 +107,40 @@ def sign_out() -> None:
 
 
 def _language_chosen() -> None:
-    st.session_state[LANG_KEY] = st.session_state[LANG_WIDGET_KEY]
+    """Switch this session's language; a signed-in user's choice is kept on their account, so
+    reloads, other tabs and later sign-ins open in it."""
+    chosen = st.session_state[LANG_WIDGET_KEY]
+    st.session_state[LANG_KEY] = chosen
     st.session_state[LANG_CHOSEN_KEY] = True
+    _redraw_choices_in_new_language()
+    try:
+        user = accounts.session_user(_session_token())
+        if user is not None:
+            accounts.set_language(user.id, chosen)
+    except DATABASE_DOWN:
+        pass     # the page says the database is down; the switch still holds for this session
+
+
+def _redraw_choices_in_new_language() -> None:
+    """A select box keeps showing its choice in the words it was drawn with (the browser holds
+    that text) until the script sets its value: setting every choice to itself redraws each one
+    in the new language and keeps what was chosen. Buttons, uploads, tables and charts hold no
+    text or number value and are left alone (they cannot be set)."""
+    for key, value in list(st.session_state.items()):
+        if key != LANG_WIDGET_KEY and _is_choice(value):
+            st.session_state[key] = value
+
+
+def _is_choice(value) -> bool:
+    def plain(item) -> bool:
+        return isinstance(item, (str, int)) and not isinstance(item, bool)
+    return plain(value) or (isinstance(value, (list, tuple)) and all(plain(item) for item in value))
 
 
 def language_switch() -> None:
-    """The sidebar language picker; the session's language is the one source of truth."""
+    """The sidebar language picker, showing the language in effect (draw it after the user is
+    known: their saved language applies from the first run); the session's language is the one
+    source of truth."""
     st.session_state[LANG_WIDGET_KEY] = lang()
     st.sidebar.selectbox(
         t("app.language", lang()), LANGUAGES, key=LANG_WIDGET_KEY, on_change=_language_chosen,

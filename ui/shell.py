@@ -20,6 +20,7 @@ from ui.session import (
     signed_in_by_cookie,
     tr,
 )
+from ui.text import plain
 
 # A plain form: the browser posts it to /logout, which ends the session and clears the cookie.
 LOGOUT_FORM = ('<form method="post" action="/logout"><button type="submit" style="font:inherit;cursor:pointer;'
@@ -35,8 +36,8 @@ def run() -> None:
     st.set_page_config(page_title=tr("app.title"), page_icon=str(ICON), layout="wide")
     try:
         bootstrap.prepare()
-        language_switch()
         user = current_user()
+        language_switch()
         if user is None:
             st.navigation([st.Page(login_page, title=tr("login.title"), icon=":material/login:")],
                           position="hidden").run()
@@ -48,7 +49,7 @@ def run() -> None:
                         default=spec.default))
         page = st.navigation(sections)
         with st.sidebar:
-            st.caption(tr("app.signed_in_as", name=user.display_name, role=tr(f"role.{user.role}")))
+            st.caption(tr("app.signed_in_as", name=plain(user.display_name), role=tr(f"role.{user.role}")))
             sign_out_control()
         with checked_for_this_run(user):
             page.run()

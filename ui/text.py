@@ -26,6 +26,10 @@ MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()<>#+\-./!|~:$&=^])")
 AUTOLINK_START = re.compile(r"(?<=:)(?=//)|(?i:(?<=www))(?=\.)|(?<=@)|(?<=:)(?=[A-Za-z])")
 WORD_JOINER = "\u2060"
 LINE_END = re.compile(r"\r\n|\r|\n")
+# Spaces or a tab at the start of a line would make a code block, where escapes show as
+# backslashes: non-breaking spaces indent the same and mean nothing to Markdown.
+INDENT = re.compile(r"^[ \t]+", re.M)
+NO_BREAK_SPACE = "\u00a0"
 
 
 def plain(text: object) -> str:
@@ -34,5 +38,6 @@ def plain(text: object) -> str:
     if text is None:
         return ""
     defused = AUTOLINK_START.sub(WORD_JOINER, str(text))
-    escaped = MARKDOWN_PUNCTUATION.sub(r"\\\1", defused)
-    return LINE_END.sub("  \n", escaped)
+    escaped = MARKDOWN_PUNCTUATION.sub(r"\\\1", LINE_END.sub("\n", defused))
+    indented = INDENT.sub(lambda found: NO_BREAK_SPACE * len(found.group(0).expandtabs(4)), escaped)
+    return indented.replace("\n", "  \n")

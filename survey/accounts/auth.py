@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from survey.accounts import sessions as staff_sessions
@@ -28,8 +28,8 @@ from survey.core import ratelimit
 from survey.core.audit import record
 from survey.core.clients import UNKNOWN
 from survey.core.errors import SurveyError
-from survey.models import User, utcnow
 from survey.core.vocab import Role
+from survey.models import User, utcnow
 
 FREE_ATTEMPTS = 3
 MAX_LOCK_SECONDS = 15 * 60

@@ -11,24 +11,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
 from survey.accounts import auth
 from survey.accounts import sessions as staff_sessions
 from survey.accounts.auth import AuthError
-from survey.accounts.sessions import COOKIE_NAME, LANGUAGE_COOKIE
+from survey.accounts.sessions import COOKIE_NAME
 from survey.core import audit
 from survey.core import db as database
-from survey.core.i18n import t
+from survey.core.config import settings
+from survey.core.i18n import normalise_language, t
 from survey.core.vocab import Role
 from survey.models import AuditLog, User
 
 __all__ = [
     "AuditChoices", "AuditEntry", "AuthError", "StaffUser", "add_user", "audit_choices", "audit_log", "list_users",
-    "reset_password", "set_active", "set_team",
-    "COOKIE_NAME", "LANGUAGE_COOKIE", "SignIn", "SignedInUser", "session_user", "sign_in", "sign_out",
+    "reset_password", "set_active", "set_language", "set_team",
+    "COOKIE_NAME", "SignIn", "SignedInUser", "session_user", "sign_in", "sign_out",
 ]
 
 TEAM_EDITORS = (Role.ADMIN, Role.QUALITY)
@@ -102,6 +103,13 @@ def set_team(actor_id: int, user_id: int, team: str | None) -> None:
         auth.set_team(db, _target(db, user_id), team, actor=actor)
 
 
+def set_language(user_id: int, language: str) -> None:
+    """A staff member's own choice of language: the app opens in it from now on, in every
+    browser and session (the sidebar switch and the sign-in page's language links save it)."""
+    with database.session() as db:
+        _target(db, user_id).language = normalise_language(language)
+
+
 # ---------------------------------------------------------------- the audit log
 
 @dataclass(frozen=True)
@@ -130,10 +138,16 @@ def audit_choices() -> AuditChoices:
         return AuditChoices(audit.known_actions(db), audit.known_usernames(db))
 
 
-def audit_log(*, action: str | None = None, username: str | None = None, limit: int = 1000) -> list[AuditEntry]:
-    """Newest first, optionally of one action or one user."""
+def audit_log(*, action: str | None = None, username: str | None = None, start: date | None = None,
+              end: date | None = None, limit: int = 1000) -> list[AuditEntry]:
+    """Newest first, optionally of one action, one user, and the local days ``start`` to ``end``
+    (both included)."""
+    zone = settings().timezone
+    since = datetime.combine(start, time.min, zone) if start else None
+    until = datetime.combine(end + timedelta(days=1), time.min, zone) if end else None
     with database.session() as db:
-        return [AuditEntry.of(e) for e in audit.entries(db, action=action, username=username, limit=limit)]
+        return [AuditEntry.of(e) for e in audit.entries(db, action=action, username=username, since=since,
+                                                        until=until, limit=limit)]
 
 
 # ---------------------------------------------------------------- signing in and out

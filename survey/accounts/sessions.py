@@ -19,7 +19,6 @@ from sqlmodel import Session, col, select
 from survey.models import StaffSession, User, utcnow
 
 COOKIE_NAME = "survey_session"
-LANGUAGE_COOKIE = "survey_lang"
 IDLE_TIMEOUT = timedelta(hours=8)
 MAX_AGE = timedelta(days=7)
 TOUCH_EVERY = timedelta(minutes=5)   # write last_seen_at at most this often

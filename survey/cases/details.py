@@ -1,5 +1,7 @@
 """One case as the cases page shows it: the customer, the response that opened it (each answer
-beside its question, in both languages), the history and the recontact's progress."""
+beside its question, in words in both languages: options and matrix rows by their labels, yes/no
+as 是/否, scores with their scale and the meaning of its ends), the history and the recontact's
+progress."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.cases.workflow import OPEN_STATUSES, CaseError, history
+from survey.core.i18n import LANGUAGES, t, text_in
+from survey.design.question_types import question_type
 from survey.models import (
     Answer,
     Customer,
@@ -27,7 +31,8 @@ from survey.cases.recontact import recontact_state
 @dataclass(frozen=True)
 class ShownAnswer:
     question: dict[str, str]      # {"zh-CN": .., "en": ..}
-    value: str
+    value: dict[str, str]         # the answer in words, per language
+    free_text: bool = False       # a comment: shown whole, not cut to fit a table cell
 
 
 @dataclass(frozen=True)
@@ -46,25 +51,51 @@ class CaseDetail:
     recontact_status: str | None
 
 
-def _option_text(question: Question, value: str) -> str:
-    option = next((o for o in question.options if o.get("value") == value), None)
-    return f"{option.get('zh-CN', value)} / {option.get('en', value)}" if option else value
+def _labelled(entries: list[dict], key: str, code: str | None, lang: str) -> str:
+    """An option's or matrix row's label in ``lang`` (the stored code when it is not found)."""
+    entry = next((e for e in entries if e.get(key) == code), None)
+    return text_in(entry, lang) if entry else (code or "")
+
+
+def _score_text(question: Question, number: float, lang: str) -> str:
+    """A yes/no as 是/否; a score with the top of its scale, and the meaning of an end when it is one."""
+    if question.type == "yes_no":
+        return t("words.yes" if number == 1 else "words.no", lang)
+    value = f"{number:g}"
+    if question.scale_max is None:
+        return value
+    ends = {question.scale_min: (question.labels or {}).get("low"), question.scale_max: (question.labels or {}).get("high")}
+    end = text_in(ends.get(number), lang)
+    key = "answer.scale_end" if end else "answer.scale"
+    return t(key, lang, value=value, top=question.scale_max, end=end)
+
+
+def _answer_text(question: Question | None, answer: Answer, lang: str) -> str:
+    if question is None:        # a question no longer in the version: the stored values as they are
+        return f"{answer.value_num:g}" if answer.value_num is not None else (answer.value_text or "")
+    if answer.value_num is not None:
+        score = _score_text(question, answer.value_num, lang)
+        return f"{_labelled(question.items, 'code', answer.item_code, lang)}: {score}" if answer.item_code else score
+    if question.options:
+        return _labelled(question.options, "value", answer.value_text, lang)
+    return answer.value_text or ""
 
 
 def shown_answers(db: Session, response: Response) -> list[ShownAnswer]:
     questions = {q.code: q for q in db.execute(sa.select(Question).where(
         Question.version_id == response.version_id).order_by(Question.position)).scalars()}
-    values: dict[str, list[str]] = {}
+    answers: dict[str, list[Answer]] = {}
     for answer in db.execute(sa.select(Answer).where(Answer.response_id == response.id).order_by(Answer.id)).scalars():
-        question = questions.get(answer.question_code)
-        if answer.value_num is not None:
-            number = f"{answer.value_num:g}"
-            text = f"{answer.item_code}: {number}" if answer.item_code else number
-        else:
-            text = _option_text(question, answer.value_text) if question and question.options else answer.value_text
-        values.setdefault(answer.question_code, []).append(text or "")
-    return [ShownAnswer({"zh-CN": q.text_zh, "en": q.text_en}, "; ".join(values[code]))
-            for code, q in questions.items() if code in values]
+        answers.setdefault(answer.question_code, []).append(answer)
+    shown = []
+    for code, given in answers.items():
+        question = questions.get(code)
+        words = {lang: t("words.separator", lang).join(_answer_text(question, a, lang) for a in given)
+                 for lang in LANGUAGES}
+        asked = {"zh-CN": question.text_zh, "en": question.text_en} if question else {lang: code for lang in LANGUAGES}
+        free_text = question is not None and question_type(question.type).free_text
+        shown.append((question.position if question else len(questions), ShownAnswer(asked, words, free_text)))
+    return [answer for _position, answer in sorted(shown, key=lambda pair: pair[0])]
 
 
 def case_detail(db: Session, case_id: int) -> CaseDetail:

@@ -41,7 +41,7 @@ def _utc_range(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 CASE_COLUMNS = ("id", "status", "team", "priority", "opened_at", "due_at", "resolved_at", "root_cause", "recovered",
-                "recontact_invitation_id", "region", "touch_point", "tier")
+                "recontact_invitation_id", "category", "region", "touch_point", "tier")
 
 
 def case_frame(db: Session, start: date, end: date) -> pd.DataFrame:
@@ -50,7 +50,7 @@ def case_frame(db: Session, start: date, end: date) -> pd.DataFrame:
     rows = db.execute(
         sa.select(FollowUpCase.id, FollowUpCase.status, FollowUpCase.team, FollowUpCase.priority,
                   FollowUpCase.opened_at, FollowUpCase.due_at, FollowUpCase.resolved_at, FollowUpCase.root_cause,
-                  FollowUpCase.recovered, FollowUpCase.recontact_invitation_id,
+                  FollowUpCase.recovered, FollowUpCase.recontact_invitation_id, FollowUpCase.category,
                   Response.region, Response.touch_point, Response.tier)
         .outerjoin(Response, Response.id == FollowUpCase.response_id)
         .where(sa.or_(FollowUpCase.opened_at.between(low, high), FollowUpCase.resolved_at.between(low, high),
@@ -118,6 +118,16 @@ def recovery(frame: pd.DataFrame) -> Recovery:
     recovered = int(answered["recovered"].astype(bool).sum())
     rate = compare.proportion_interval(recovered, len(answered)) if len(answered) else None
     return Recovery(asked, len(answered), recovered, rate)
+
+
+def opened_by_category(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cases opened in the period per root-cause category, most first (category, cases); a case
+    with no category (opened before categories were kept) counts under ""."""
+    opened = frame[frame["opened_in"]]
+    if opened.empty:
+        return pd.DataFrame(columns=["category", "cases"])
+    table = opened.assign(category=opened["category"].fillna("")).groupby("category").size().reset_index(name="cases")
+    return table.sort_values(["cases", "category"], ascending=[False, True], ignore_index=True)
 
 
 def root_causes_by_month(frame: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,16 @@ second call.
 A case gets its due time from the SLA of the response's tier, its team from the first matching
 route (else the service event's team), and its assignee round-robin among the team's active
 members (the one assigned longest ago), else among all agents, as configured.
+
+Routes follow the complaint, not only the place: a case's *category* (a root-cause category of
+``workflow.ROOT_CAUSES``) is what the customer ticked under "what went wrong" (the first named,
+"other" only when nothing else tells), else the theme their comment names most, else a repeated
+fault flagged on the ticket, else the service dimension they scored lowest (at most half-way up
+its scale). So a billing complaint after a repair goes to whoever handles billing, while a
+complaint about the repair itself stays with the crew.
+
+Why a case was opened is stored as codes (``survey.cases.reasons``) and read in the reader's
+language.
 """
 
 from __future__ import annotations
@@ -23,15 +33,16 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from survey.cases import recontact, themes
+from survey.cases import reasons, recontact, themes
 from survey.cases.settings import PRIORITY_ORDER, Fallback, LoopSettings, RuleKind, loop_settings, routes, rules
-from survey.cases.workflow import OPEN_STATUSES, RECONTACT_SURVEY, WORKERS, record_event
+from survey.cases.workflow import OPEN_STATUSES, RECONTACT_SURVEY, ROOT_CAUSES, WORKERS, record_event
 from survey.core import db as database
 from survey.core.audit import record
 from survey.core.config import settings
 from survey.core.vocab import CaseStatus, Dimension, Role
 from survey.models import (
-    Answer, CommentTheme, Customer, FollowUpCase, Response, ResponseCheck, ServiceEvent, Survey, User, utcnow,
+    Answer, CommentTheme, Customer, FollowUpCase, Question, Response, ResponseCheck, ServiceEvent, Survey, User,
+    utcnow,
 )
 
 BATCH = 500
@@ -49,17 +60,19 @@ class Facts:
     said_repeated_fault: bool = False
     event_repeated_fault: bool = False
     comment_themes: dict[str, tuple[str, ...]] = field(default_factory=dict)   # theme -> phrases found
+    what_wrong: list[str] = field(default_factory=list)          # ticked, in the order of the options
+    dimension_scores: dict[str, float] = field(default_factory=dict)  # dimension -> lowest score, 0-1 of its scale
 
 
 @dataclass(frozen=True)
 class Match:
     rule_code: str
     priority: str
-    reason: str
+    why: dict           # one entry of survey.cases.reasons
 
 
 def match(rule, facts: Facts) -> Match | None:
-    """Whether a rule fires on a response, and why (a short language-neutral reason)."""
+    """Whether a rule fires on a response, and why (codes and numbers, see survey.cases.reasons)."""
     params = rule.params
     tier = facts.response.tier
     if params.get("tiers") and tier not in params["tiers"]:
@@ -67,18 +80,37 @@ def match(rule, facts: Facts) -> Match | None:
     if rule.kind == RuleKind.SCORE:
         value = facts.scores.get(params["question"])
         if value is not None and value <= float(params["at_most"]):
-            return Match(rule.code, rule.priority, f"{params['question']} = {value:g} ≤ {float(params['at_most']):g}"
-                                                   f" ({tier})")
+            return Match(rule.code, rule.priority, reasons.score(params["question"], value, float(params["at_most"]), tier))
     elif rule.kind == RuleKind.REPEATED_FAULT:
         if facts.event_repeated_fault or facts.said_repeated_fault:
             source = "ticket" if facts.event_repeated_fault else "what_wrong"
-            return Match(rule.code, rule.priority, f"repeated_fault ({source})")
+            return Match(rule.code, rule.priority, reasons.repeated_fault(source))
     elif rule.kind == RuleKind.COMMENT_THEME:
         named = [t for t in facts.comment_themes if t in params["themes"]]
         if named:
-            found = ", ".join(f"{t} ({'/'.join(facts.comment_themes[t][:3])})" for t in named)
-            return Match(rule.code, rule.priority, f"comment names {found}")
+            return Match(rule.code, rule.priority, reasons.comment_theme({t: facts.comment_themes[t] for t in named}))
     return None
+
+
+CATEGORIES = frozenset(ROOT_CAUSES)
+LOW_SCORE = 0.5          # a dimension scored at most half-way up its scale names the category
+
+
+def category_of(facts: Facts) -> str | None:
+    """The root-cause category a case is routed by (see the module docstring)."""
+    said = [c for c in facts.what_wrong if c in CATEGORIES]
+    specific = [c for c in said if c != Dimension.OTHER]
+    if specific:
+        return specific[0]
+    named = [t for t in themes.THEMES if t in facts.comment_themes]
+    if named:
+        return max(named, key=lambda t: len(facts.comment_themes[t]))
+    if facts.event_repeated_fault:
+        return Dimension.REPEATED_FAULT.value
+    scored = {d: s for d, s in facts.dimension_scores.items() if d in CATEGORIES and s <= LOW_SCORE}
+    if scored:
+        return min(scored, key=lambda d: (scored[d], ROOT_CAUSES.index(d)))
+    return said[0] if said else None
 
 
 def _unchecked(db: Session, since, limit: int) -> list[Response]:
@@ -88,16 +120,25 @@ def _unchecked(db: Session, since, limit: int) -> list[Response]:
 
 
 def gather_facts(db: Session, batch: list[Response], *, store_themes: bool = True) -> dict[int, Facts]:
-    """Scores, "what went wrong", the event's flag and the comments' themes of a batch."""
+    """Scores (and the lowest per service dimension), "what went wrong", the event's flag and
+    the comments' themes of a batch."""
     facts = {r.id: Facts(r) for r in batch}
     ids = list(facts)
-    for response_id, code, number, text in db.execute(
-            sa.select(Answer.response_id, Answer.question_code, Answer.value_num, Answer.value_text)
-            .where(Answer.response_id.in_(ids), Answer.item_code.is_(None))):
+    question = sa.and_(Question.version_id == Response.version_id, Question.code == Answer.question_code)
+    for response_id, code, number, text, dimension, low, high in db.execute(
+            sa.select(Answer.response_id, Answer.question_code, Answer.value_num, Answer.value_text,
+                      Question.dimension, Question.scale_min, Question.scale_max)
+            .join(Response, Response.id == Answer.response_id).outerjoin(Question, question)
+            .where(Answer.response_id.in_(ids), Answer.item_code.is_(None)).order_by(Answer.id)):
+        item = facts[response_id]
         if number is not None:
-            facts[response_id].scores[code] = number
-        elif code == "what_wrong" and text == "repeated_fault":
-            facts[response_id].said_repeated_fault = True
+            item.scores[code] = number
+            if dimension and low is not None and high is not None and high > low:
+                share = (number - low) / (high - low)
+                item.dimension_scores[dimension] = min(share, item.dimension_scores.get(dimension, share))
+        elif code == "what_wrong" and text:
+            item.what_wrong.append(text)
+            item.said_repeated_fault = item.said_repeated_fault or text == "repeated_fault"
     events = {r.event_id for r in batch if r.event_id}
     if events:
         flagged = set(db.execute(sa.select(ServiceEvent.id).where(ServiceEvent.id.in_(events),
@@ -163,8 +204,12 @@ def _take_turn(db: Session) -> None:
         db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
-def run_rules(url: str | None = None, *, now: datetime | None = None, batch: int = BATCH) -> RunReport:
-    """Evaluate new responses against the rules, open cases, and record recontact answers."""
+def run_rules(url: str | None = None, *, now: datetime | None = None, batch: int = BATCH,
+              actor_id: int | None = None) -> RunReport:
+    """Evaluate new responses against the rules, open cases, and record recontact answers.
+
+    ``actor_id``: the staff member who asked for the run (the audit log names them); None for the
+    scheduled jobs and the CLI."""
     now = now or utcnow()
     report = RunReport(comments_classified=themes.refresh(url))
     while True:
@@ -181,8 +226,9 @@ def run_rules(url: str | None = None, *, now: datetime | None = None, batch: int
             report.added_to_open += added
     with database.session(url) as db:
         report.recontacts_recorded = recontact.record_answers(db, now=now)
-        if report.opened or report.added_to_open or report.recontacts_recorded:
-            record(db, None, "cases.run", "followupcase", None,
+        if actor_id is not None or report.opened or report.added_to_open or report.recontacts_recorded:
+            actor = db.get(User, actor_id) if actor_id is not None else None   # a staff click is logged even when idle
+            record(db, actor, "cases.run", "followupcase", None,
                    {"evaluated": report.evaluated, "opened": report.opened, "added": report.added_to_open,
                     "recontacts": report.recontacts_recorded})
     return report
@@ -202,7 +248,7 @@ def evaluate_batch(db: Session, pending: list[Response], config: LoopSettings, n
         matches = [m for m in (match(rule, item) for rule in active_rules) if m is not None]
         if not matches:
             continue
-        case, is_new = open_or_extend(db, item.response, matches, config, now)
+        case, is_new = open_or_extend(db, item.response, matches, config, now, category=category_of(item))
         checks[response_id] = case.id
         opened += is_new
         added += not is_new
@@ -213,18 +259,19 @@ def evaluate_batch(db: Session, pending: list[Response], config: LoopSettings, n
 
 
 def open_or_extend(db: Session, response: Response, matches: list[Match], config: LoopSettings,
-                   now: datetime) -> tuple[FollowUpCase, bool]:
-    reason = "; ".join(m.reason for m in matches)[:500]
+                   now: datetime, *, category: str | None = None) -> tuple[FollowUpCase, bool]:
+    reason = reasons.encode([m.why for m in matches])
     existing = db.execute(sa.select(FollowUpCase).where(
         FollowUpCase.customer_id == response.customer_id, FollowUpCase.status.in_(OPEN_STATUSES),
     ).order_by(FollowUpCase.id).limit(1)).scalar_one_or_none()
     if existing is not None:
         record_event(db, existing, None, "trigger", None, f"response {response.id}", reason, now)
         return existing, False
-    team = team_for(db, response)
+    team = team_for(db, response, category)
     assignee = pick_assignee(db, team, config)
     case = FollowUpCase(
         response_id=response.id, customer_id=response.customer_id, rule_code=matches[0].rule_code, reason=reason,
+        category=category,
         priority=min((m.priority for m in matches), key=lambda p: PRIORITY_ORDER.get(p, 9)),
         status=CaseStatus.OPEN, assignee_id=assignee.id if assignee else None, team=team, opened_at=now,
         due_at=now + timedelta(hours=config.sla_for(response.tier)),
@@ -237,9 +284,9 @@ def open_or_extend(db: Session, response: Response, matches: list[Match], config
     return case, True
 
 
-def team_for(db: Session, response: Response) -> str | None:
+def team_for(db: Session, response: Response, category: str | None = None) -> str | None:
     for route in routes(db):
-        if route.matches(response.region, response.touch_point, response.tier):
+        if route.matches(response.region, response.touch_point, response.tier, category):
             return route.team
     return response.team
 

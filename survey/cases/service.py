@@ -18,7 +18,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from survey.accounts.auth import acting_user
-from survey.cases import details, recontact, reports, rules, themes, workflow
+from survey.cases import details, reasons, recontact, reports, rules, themes, workflow
 from survey.cases import settings as loop_config
 from survey.cases.details import ShownAnswer
 from survey.cases.recontact import RecontactChannelMissing
@@ -33,7 +33,7 @@ from survey.core.vocab import CaseStatus, Role
 from survey.models import User
 
 __all__ = [
-    "CLOSE_BIN_LABELS", "NOTE_LIMIT", "OPEN_STATUSES", "ROOT_CAUSES", "THEMES", "TIERS",
+    "CLOSE_BIN_LABELS", "NOTE_LIMIT", "OPEN_STATUSES", "ROOT_CAUSES", "THEMES", "TIERS", "reason_text",
     "CaseError", "CaseReport", "CaseRow", "CaseSettings", "CaseView", "Fallback", "HistoryEntry", "LoopSettings",
     "Priority", "RecontactChannelMissing", "Recurring", "RouteSpec", "RuleKind", "RuleSpec", "RunReport",
     "ShownAnswer", "Worker",
@@ -47,6 +47,8 @@ __all__ = [
 
 MANAGERS = (Role.QUALITY, Role.ADMIN)
 SCOPES = ("mine", "team", "all", "unassigned")
+reason_text = reasons.describe      # why a case was opened, in the reader's language
+OVERDUE_LISTED = 50                 # the case report lists at most this many overdue cases
 
 
 def _as_actor(actor_id: int, change: Callable[[Session, User], object]) -> None:
@@ -112,7 +114,8 @@ class CaseView:
     id: int
     status: str
     next_statuses: tuple[str, ...]    # where the workflow lets it go from here
-    reason: str
+    reason: str                       # as stored: read it with reason_text(reason, lang)
+    category: str | None              # the root-cause category it was routed by
     notes: str
     team: str | None
     assignee_id: int | None
@@ -138,7 +141,7 @@ def case_view(case_id: int) -> CaseView:
     case = detail.case
     return CaseView(
         id=case.id, status=case.status, next_statuses=tuple(workflow.TRANSITIONS[CaseStatus(case.status)]),
-        reason=case.reason, notes=case.notes or "", team=case.team, assignee_id=case.assignee_id,
+        reason=case.reason, category=case.category, notes=case.notes or "", team=case.team, assignee_id=case.assignee_id,
         assignee=detail.assignee, due_at=case.due_at, overdue=detail.overdue, root_cause=case.root_cause,
         recovered=case.recovered, customer_name=detail.customer_name, customer_phone=detail.customer_phone,
         customer_email=detail.customer_email, tier=detail.tier, survey_name=detail.survey_name,
@@ -183,7 +186,7 @@ def apply_rules(actor_id: int) -> RunReport:
     """Run the case rules now, as the scheduled jobs do (quality staff and admins)."""
     with database.session() as db:
         _manager(db, actor_id, "only quality staff and admins run the case rules")
-    return rules.run_rules()
+    return rules.run_rules(actor_id=actor_id)
 
 
 # ---------------------------------------------------------------- reports
@@ -198,6 +201,8 @@ class CaseReport:
     recovery: Recovery
     root_causes: pd.DataFrame        # month, root_cause, cases
     recurring: list[Recurring]
+    by_category: pd.DataFrame        # category, cases (opened in the period)
+    overdue: list[CaseRow]           # open cases past their due time now, most overdue first
 
     @property
     def overdue_now(self) -> int:
@@ -208,9 +213,10 @@ def case_report(start: date, end: date) -> CaseReport:
     with database.session() as db:
         frame = reports.case_frame(db, start, end)
         recurring = reports.recurring_causes(db, frame)
+        overdue = [row for row in workflow.case_list(db, limit=OVERDUE_LISTED) if row.overdue]
     return CaseReport(int(frame["opened_in"].sum()), int(frame["closed_in"].sum()), reports.by_team(frame),
                       reports.close_times(frame), reports.recovery(frame), reports.root_causes_by_month(frame),
-                      recurring)
+                      recurring, by_category=reports.opened_by_category(frame), overdue=overdue)
 
 
 def draft_service_change(actor_id: int, cause: Recurring, start: date, end: date) -> int:

@@ -23,7 +23,7 @@ from survey.core.audit import record
 from survey.core.errors import Refused
 from survey.models import CaseRoute, CaseRule, CaseSetting
 from survey.models import utcnow
-from survey.cases.themes import THEMES
+from survey.cases.themes import CATEGORIES, THEMES
 from survey.core.vocab import Tier, TouchPoint
 
 TIERS = tuple(t.value for t in Tier)
@@ -191,10 +191,13 @@ def save_loop_settings(db: Session, settings_: LoopSettings, *, actor=None) -> N
 
 @dataclass(frozen=True)
 class RouteSpec:
+    """Cases in these regions, touch points, tiers and root-cause categories (each empty = any)
+    go to ``team``; the category is the complaint's (see survey.cases.rules)."""
     team: str
     regions: tuple[str, ...] = ()
     touch_points: tuple[str, ...] = ()
     tiers: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
 
     def problems(self) -> list[str]:
         problems = []
@@ -204,16 +207,21 @@ class RouteSpec:
             problems.append(f"tiers must be among {', '.join(TIERS)}")
         if any(t not in {tp.value for tp in TouchPoint} for t in self.touch_points):
             problems.append(f"touch points must be among {', '.join(tp.value for tp in TouchPoint)}")
+        if any(c not in CATEGORIES for c in self.categories):
+            problems.append(f"categories must be among {', '.join(CATEGORIES)}")
         return problems
 
-    def matches(self, region: str | None, touch_point: str | None, tier: str | None) -> bool:
+    def matches(self, region: str | None, touch_point: str | None, tier: str | None,
+                category: str | None = None) -> bool:
         return all(not wanted or value in wanted for wanted, value in (
-            (self.regions, region), (self.touch_points, touch_point), (self.tiers, tier)))
+            (self.regions, region), (self.touch_points, touch_point), (self.tiers, tier),
+            (self.categories, category)))
 
 
 def routes(db: Session) -> list[RouteSpec]:
     rows = db.execute(sa.select(CaseRoute).order_by(CaseRoute.position, CaseRoute.id)).scalars()
-    return [RouteSpec(r.team, tuple(r.regions), tuple(r.touch_points), tuple(r.tiers)) for r in rows]
+    return [RouteSpec(r.team, tuple(r.regions), tuple(r.touch_points), tuple(r.tiers), tuple(r.categories or ()))
+            for r in rows]
 
 
 def save_routes(db: Session, specs: list[RouteSpec], *, actor=None) -> None:
@@ -224,7 +232,8 @@ def save_routes(db: Session, specs: list[RouteSpec], *, actor=None) -> None:
     db.execute(sa.delete(CaseRoute))
     now = utcnow()
     db.add_all(CaseRoute(position=i, team=s.team.strip(), regions=list(s.regions), touch_points=list(s.touch_points),
-                         tiers=list(s.tiers), updated_at=now, updated_by_id=getattr(actor, "id", None))
+                         tiers=list(s.tiers), categories=list(s.categories), updated_at=now,
+                         updated_by_id=getattr(actor, "id", None))
                for i, s in enumerate(specs, start=1))
     db.flush()
     record(db, actor, "case_routes.save", "caseroute", None, {"routes": [asdict(s) for s in specs]})

@@ -225,6 +225,7 @@ class CaseRow:
     tier: str | None
     region: str | None
     overdue: bool
+    category: str | None = None
 
 
 def case_list(db: Session, *, assignee_id: int | None = None, team: str | None = None,
@@ -248,7 +249,7 @@ def case_list(db: Session, *, assignee_id: int | None = None, team: str | None =
     if team:
         query = query.where(FollowUpCase.team == team)
     return [CaseRow(c.id, c.status, c.priority, c.reason, c.rule_code, c.team, username, c.opened_at, c.due_at,
-                    c.resolved_at, c.root_cause, c.recovered, name, phone, tier, region, bool(late))
+                    c.resolved_at, c.root_cause, c.recovered, name, phone, tier, region, bool(late), c.category)
             for c, username, name, phone, tier, region, late in db.execute(query).all()]
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import click
 
 from survey.core import db as database
+from survey.core.dates import local_datetime_text
+from survey.core.i18n import LANGUAGES, label, t, team_label
 from survey.cli.common import flatten, UserError, friendly_errors, schema_ready
 from survey.core.vocab import CaseStatus
 
@@ -33,19 +35,24 @@ def cases_run() -> None:
               help="Only these statuses (default: open and contacted).")
 @click.option("--team", default=None, help="Only this team's cases.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--lang", "language", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the reason, status, priority and team (codes otherwise stay codes).")
 @friendly_errors
-def cases_list(statuses: tuple[str, ...], team: str | None, limit: int) -> None:
-    """Cases, overdue first (tab-separated; phone numbers masked)."""
+def cases_list(statuses: tuple[str, ...], team: str | None, limit: int, language: str) -> None:
+    """Cases, overdue first (tab-separated; phone numbers masked; due in local time)."""
+    from survey.cases.reasons import describe
     from survey.cases.workflow import OPEN_STATUSES, case_list
     from survey.privacy.erasure import mask_phone
 
     schema_ready()
     with database.session() as db:
-        for row in case_list(db, statuses=statuses or OPEN_STATUSES, team=team, limit=limit):
-            click.echo("\t".join(str(v) for v in (
-                row.id, row.status, "OVERDUE" if row.overdue else "", row.priority, row.team or "",
-                row.assignee or "", mask_phone(row.customer_phone) or "", f"{row.due_at:%Y-%m-%d %H:%M}Z",
-                row.reason)))
+        rows = case_list(db, statuses=statuses or OPEN_STATUSES, team=team, limit=limit)
+    for row in rows:
+        click.echo("\t".join(str(v) for v in (
+            row.id, label("case_status", row.status, language), t("cli.overdue", language) if row.overdue else "",
+            label("cases.priority", row.priority, language), team_label(row.team, language), row.assignee or "",
+            mask_phone(row.customer_phone) or "", local_datetime_text(row.due_at, language),
+            describe(row.reason, language))))
 
 
 @click.group("export")

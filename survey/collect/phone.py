@@ -1,5 +1,6 @@
 """Phone revisits: the agents' queue, the call script, every call attempt, and answers keyed
 in by an agent, saved as a response with channel "agent" under the same rules as the link.
+Each call recorded and each set of answers saved is in the audit log under the agent's name.
 
 The queue holds phone invitations an agent may call: assigned to them or to nobody, not yet
 answered, not expired, not refused and not a wrong number, for customers who have not opted
@@ -19,13 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
 from survey.core import db as database
+from survey.core.audit import record
 from survey.collect.answering import Problem, evaluate, local_day_text
 from survey.models import CallAttempt
 from survey.core.config import settings
 from survey.core.errors import SurveyError
 from survey.core.quiet_hours import outside_quiet_hours
 from survey.core.i18n import label, t
-from survey.models import Campaign, Customer, Invitation, ServiceEvent, Survey, utcnow
+from survey.models import Campaign, Customer, Invitation, ServiceEvent, Survey, User, utcnow
 from survey.collect.visit import LinkState, Questionnaire, invitation_state
 from survey.collect.responses import AlreadyAnswered, complete_invitation, lock_invitation
 from survey.core.vocab import CallOutcome, Channel, InvitationStatus, ResponseChannel
@@ -216,6 +218,7 @@ def record_attempt(db: Session, invitation_id: int, agent_id: int, outcome: str,
                           callback_at=callback_at if outcome == CallOutcome.CALL_BACK else None, note=_note(note))
     invitation.attempts += 1
     db.add_all([attempt, invitation])
+    record(db, db.get(User, agent_id), "phone.call", "invitation", invitation_id, {"outcome": outcome})
     return attempt
 
 
@@ -240,6 +243,7 @@ def save_answers(invitation_id: int, agent_id: int, fields: Mapping[str, Sequenc
                                            agent_id=agent_id)
             db.add(CallAttempt(invitation_id=invitation_id, agent_id=agent_id, outcome=CallOutcome.ANSWERED,
                                note=_note(note)))
+            record(db, db.get(User, agent_id), "phone.answers", "invitation", invitation_id, {"response": response.id})
             return SaveResult(state, response_id=response.id)
     except (AlreadyAnswered, IntegrityError):
         return SaveResult(LinkState.ANSWERED)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import re
 from pathlib import Path
 
 LANGUAGES = ("zh-CN", "en")
@@ -72,3 +73,27 @@ def text_in(texts: dict[str, str] | None, lang: str | None) -> str:
         return ""
     lang = normalise_language(lang)
     return texts.get(lang) or next((v for v in texts.values() if v), "")
+
+
+# The operator's team names follow a few patterns ("Hangzhou Crew 3", "Ningbo Hall 2",
+# "Hotline 10000 Team 1"): stored as they come from the operator's systems, read in words.
+_TEAM_PATTERNS = (
+    (re.compile(r"(?P<region>[A-Z][A-Za-z]*) Crew (?P<n>\d+)"), "team.crew"),
+    (re.compile(r"(?P<region>[A-Z][A-Za-z]*) Hall (?P<n>\d+)"), "team.hall"),
+    (re.compile(r"Hotline 10000 Team (?P<n>\d+)"), "team.hotline"),
+    (re.compile(r"Online Hall Team (?P<n>\d+)"), "team.online_hall"),
+)
+
+
+def team_label(team: str | None, lang: str | None = None) -> str:
+    """A team's name in the user's language ("Hangzhou Crew 1" -> 杭州装维1班); a name of no
+    known pattern shows as it is (or as its catalog label ``team.<name>``, when there is one)."""
+    if not team:
+        return ""
+    for pattern, key in _TEAM_PATTERNS:
+        found = pattern.fullmatch(team)
+        if found:
+            parts = found.groupdict()
+            region = label("region", parts.get("region"), lang)
+            return t(key, lang, region=region, n=parts["n"])
+    return label("team", team, lang)

@@ -7,8 +7,8 @@ import time
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from survey.models import RateCounter
 from survey.core.db import upsert_insert
+from survey.models import RateCounter
 
 KEEP_SECONDS = 2 * 24 * 3600
 

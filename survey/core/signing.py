@@ -52,12 +52,14 @@ def sign_form(key: bytes, scope: str, page: int, state: str = "", *, now: float 
 def form_is_genuine(key: bytes, token: str, scope: str, page: int, state: str = "", *,
                     now: float | None = None) -> bool:
     issued_text, _, mac = (token or "").partition(".")
-    if not issued_text.isdigit():
+    if not (issued_text.isascii() and issued_text.isdigit()):     # "²" is a digit to isdigit, not to int
         return False
     age = (time.time() if now is None else now) - int(issued_text)
     if not -CLOCK_SKEW <= age <= FORM_MAX_AGE:
         return False
-    return hmac.compare_digest(mac, _mac(key, scope, page, state, int(issued_text)))
+    # As bytes: compare_digest refuses a str holding non-ASCII, which a forged form may send.
+    expected = _mac(key, scope, page, state, int(issued_text)).encode()
+    return hmac.compare_digest(mac.encode("utf-8", "replace"), expected)
 
 
 def _mac(key: bytes, scope: str, page: int, state: str, issued: int) -> str:

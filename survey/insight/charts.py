@@ -3,6 +3,8 @@
 Every function takes data already computed (``survey.insight``, ``survey.change_impact``)
 and the texts to show (translated by the caller), so the same chart renders in the app and
 in the PDF.  Values are shown on the metric's display scale (``metrics.shown``).
+``localised`` gives any chart its reader's language for dates and numbers: the pages draw
+through it (``ui.insight.chart``) and so does the report.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from survey.core import dates
 from survey.core.i18n import t
 from survey.insight.metrics import shown
 
@@ -26,6 +29,19 @@ def texts(lang: str) -> dict[str, str]:
     """The charts' axis and legend texts in ``lang``."""
     return {key: t(f"chart.{key}", lang) for key in TEXT_KEYS} | {
         "change_title_column": "title" if lang == "zh-CN" else "title_en"}
+
+
+def vega_locale(lang: str) -> dict:
+    """Vega's locale (d3 ``number`` and ``time`` definitions) for ``lang``, from CLDR."""
+    return {"number": dates.d3_number_locale(lang), "time": dates.d3_time_locale(lang)}
+
+
+def localised(chart: alt.TopLevelMixin, lang: str, **config) -> alt.TopLevelMixin:
+    """``chart`` with month and weekday names, date formats and numbers in ``lang``: axis
+    ticks read "3月", "3月4日" (or "Mar", "4 Mar"), tooltips "2026年3月4日". ``config`` adds
+    further top-level configuration (a chart has one: configure it only here)."""
+    return chart.configure(locale=vega_locale(lang), timeFormat=dates.d3_date_format(lang),
+                           axisTemporal=alt.AxisConfig(format=dates.d3_axis_formats(lang)), **config)
 
 
 def trend_chart(table: pd.DataFrame, changes: pd.DataFrame, metric: str, texts: dict[str, str],

@@ -9,20 +9,21 @@ Charts are the page's Altair charts rendered to PNG by vl-convert (no browser ne
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 
 import pandas as pd
 
 from stats import fmt_p
-from survey.insight import charts
-
-from survey.insight import metrics
-from survey.core.config import settings
-from survey.core.tabular import dataframe_csv
+from survey.core.dates import date_text, local_datetime_text
 from survey.core.i18n import label, t
+from survey.core.tabular import csv_text
+from survey.insight import charts, metrics
 from survey.insight.dashboard import Dashboard
+from survey.models import utcnow
 
 KPI_KEYS = ("csat", "nps", "vip_index", "response_rate")
 BREAKDOWNS = ("region", "touch_point", "tier", "dimension")
@@ -30,68 +31,155 @@ BREAKDOWNS = ("region", "touch_point", "tier", "dimension")
 
 # ---------------------------------------------------------------- CSV
 
-def csv_bytes(board: Dashboard) -> bytes:
-    """Every figure of the dashboard as one tidy table (UTF-8 with BOM, so Excel reads Chinese).
+def csv_bytes(board: Dashboard, lang: str, *, survey_names: Mapping[int, str] | None = None,
+              generated_at: datetime | None = None) -> bytes:
+    """Every figure of the dashboard as a spreadsheet a reader can forward as it is (UTF-8 with
+    a BOM, so Excel reads Chinese; every cell neutralised by ``survey.core.tabular``).
 
-    Columns: section, item, period, value, ci_low, ci_high, n, difference, diff_ci_low,
-    diff_ci_high, p_value, p_adjusted, note.  Shares are in percent, scores on their scale.
+    Leading rows say what the figures are of: when they were generated (local time), the
+    periods, the filters, the metric, the grain and the weighting. Then one table in ``lang``:
+    section, item, period, metric, value, 95% CI, n, difference with its CI, p, adjusted p,
+    note. Metrics, groups and periods are named in words; shares are in percent (one
+    decimal), scores on their scale (two decimals); n is a whole number.
     """
-    rows: list[dict] = []
+    names = survey_names or board.surveys
+    header = [t(f"report.csv.col.{column}", lang) for column in CSV_COLUMNS]
+    rows = [*_csv_context(board, lang, names, generated_at or utcnow()), [], header,
+            *(_csv_cells(row, lang) for row in _figures(board, lang, names))]
+    return csv_text(rows[0], rows[1:]).encode("utf-8")
+
+
+CSV_COLUMNS = ("section", "item", "period", "metric", "value", "ci_low", "ci_high", "n", "difference",
+               "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted", "note")
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """One line of the figures table, before it is put in words."""
+    section: str
+    item: str
+    period: str
+    metric: str
+    value: float | None = None
+    ci: tuple = (None, None)
+    n: float | None = None
+    difference: float | None = None
+    diff_ci: tuple = (None, None)
+    p: float | None = None
+    p_adjusted: float | None = None
+    note: str = ""
+
+
+def _filter_texts(board: Dashboard, lang: str, survey_names: Mapping[int, str]) -> dict[str, str]:
+    """The filters in effect, in words ("all" where nothing was picked)."""
+    f = board.request.filters
+    everything = t("insight.all", lang)
+    return {"surveys": ", ".join(survey_names.get(s, str(s)) for s in f.surveys) or everything,
+            "regions": ", ".join(_group("region", r, lang) for r in f.regions) or everything,
+            "touch_points": ", ".join(label("touch_point", x, lang) for x in f.touch_points) or everything,
+            "tiers": ", ".join(label("tier", x, lang) for x in f.tiers) or everything,
+            "weighted": t("report.yes" if board.request.weighted else "report.no", lang)}
+
+
+def _span(start, end, lang: str) -> str:
+    return f"{date_text(start, lang)} – {date_text(end, lang)}"
+
+
+def _csv_context(board: Dashboard, lang: str, survey_names: Mapping[int, str], generated_at: datetime) -> list[list]:
+    p, request = board.periods, board.request
+    filters = _filter_texts(board, lang, survey_names)
+    return [
+        [t("report.title", lang)],
+        [t("report.csv.generated", lang), local_datetime_text(generated_at, lang)],
+        [t("report.csv.current", lang), _span(p.current.start, p.current.end, lang)],
+        [t("report.csv.previous", lang), _span(p.previous.start, p.previous.end, lang)],
+        [t("report.csv.last_year", lang), _span(p.last_year.start, p.last_year.end, lang)],
+        *([t(f"exec.{key}", lang), filters[key]] for key in ("surveys", "regions", "touch_points", "tiers")),
+        [t("exec.metric", lang), t(f"metric.{request.metric}", lang)],
+        [t("exec.grain", lang), t(f"grain.{request.grain}", lang)],
+        [t("exec.weighted", lang), filters["weighted"]],
+        [t("exec.vip_weights", lang), t(f"vip_weights.{request.vip_weights}", lang)],
+    ]
+
+
+def _group(column: str, value: str, lang: str) -> str:
+    """A group value in words ('' is the unknown group)."""
+    if value == "":
+        return t("insight.unknown", lang)
+    return label("dimension" if column in ("dimension", "driver") else column, value, lang)
+
+
+def _figures(board: Dashboard, lang: str, survey_names: Mapping[int, str]) -> Iterator[_Figure]:
+    kpis = t("exec.kpis", lang)
     for key in KPI_KEYS:
         kpi = board.kpis[key]
         for period in ("current", "previous", "last_year"):
             result = getattr(kpi, period)
             if result is not None:
-                rows.append(_row("kpi", key, period, key, result.estimate, result.ci_low, result.ci_high,
-                                 sum(result.n) if isinstance(result.n, tuple) else result.n, note=result.method))
+                yield _Figure(kpis, t(f"metric.{key}", lang), t(f"report.csv.{period}", lang), key, result.estimate,
+                              (result.ci_low, result.ci_high), sum(result.n) if isinstance(result.n, tuple) else result.n,
+                              note=result.summary(lang))
         for which in ("previous", "last_year"):
             test = getattr(kpi, f"vs_{which}")
             if test is not None:
-                rows.append(_row("kpi_change", key, f"vs_{which}", key, difference=test.estimate,
-                                 diff_ci=(test.ci_low, test.ci_high), p=test.p_value,
-                                 p_adjusted=getattr(kpi, f"p_holm_{which}"), note=f"{test.method}; Holm"))
+                yield _Figure(kpis, t(f"metric.{key}", lang), t(f"exec.which.{which}", lang), key,
+                              difference=test.estimate, diff_ci=(test.ci_low, test.ci_high), p=test.p_value,
+                              p_adjusted=getattr(kpi, f"p_holm_{which}"),
+                              note=f"{test.summary(lang)} {t('report.csv.holm', lang)}")
     n = board.kpis["n"]
-    rows.append(_row("kpi", "n", "current", "n", n=n.n))
+    yield _Figure(kpis, t("metric.n", lang), t("report.csv.current", lang), "n", n=n.n)
     metric = board.request.metric
+    trend = t("exec.trend", lang)
     for record in board.trend.table.to_dict("records"):
-        rows.append(_row("trend", metric, record["period"].date().isoformat(), metric, record["estimate"],
-                         record["ci_low"], record["ci_high"], record["n"],
-                         note=("partial; " if record["partial"] else "") + ("out of control" if record.get("signal") else "")))
+        notes = [t("chart.partial", lang)] * bool(record["partial"]) + [t("report.csv.signal", lang)] * bool(
+            record.get("signal"))
+        yield _Figure(trend, t(f"metric.{metric}", lang), date_text(record["period"], lang), metric,
+                      record["estimate"], (record["ci_low"], record["ci_high"]), record["n"], note="; ".join(notes))
     for column in BREAKDOWNS:
         shown = "index" if column == "dimension" else metric
+        section = f"{t('exec.breakdown', lang)}: {t(f'breakdown.{column}', lang)}"
         for record in board.breakdowns[column].to_dict("records"):
-            rows.append(_row(f"breakdown_{column}", record["group"], "current", shown, record["value"],
-                             record["ci_low"], record["ci_high"], record["n"], difference=record.get("difference"),
-                             diff_ci=(record.get("diff_ci_low"), record.get("diff_ci_high")),
-                             p=record.get("p_value"), p_adjusted=record.get("p_holm"),
-                             note="small" if record["small"] else ""))
-    for part in ("by_tier", "by_region", "dimensions"):
+            yield _Figure(section, _group(column, record["group"], lang), t("report.csv.current", lang), shown,
+                          record["value"], (record["ci_low"], record["ci_high"]), record["n"],
+                          record.get("difference"), (record.get("diff_ci_low"), record.get("diff_ci_high")),
+                          record.get("p_value"), record.get("p_holm"), t("chart.small", lang) if record["small"] else "")
+    for part, column in (("by_tier", "tier"), ("by_region", "region"), ("dimensions", "dimension")):
         for record in board.vip[part].to_dict("records"):
-            rows.append(_row(f"vip_{part}", record["group"], "current", "index", record["value"], record["ci_low"],
-                             record["ci_high"], record["n"], difference=record.get("difference"),
-                             p=record.get("p_value"), p_adjusted=record.get("p_holm")))
+            yield _Figure(t(f"vip.{part}", lang), _group(column, record["group"], lang), t("report.csv.current", lang),
+                          "index", record["value"], (record["ci_low"], record["ci_high"]), record["n"],
+                          record.get("difference"), p=record.get("p_value"), p_adjusted=record.get("p_holm"))
     for record in board.vip["movers"].to_dict("records"):
-        rows.append(_row("vip_movers", record["group"], "vs_previous", "index", record["value"],
-                         difference=record["change"], diff_ci=(record["ci_low"], record["ci_high"]),
-                         p=record["p_value"], p_adjusted=record["p_holm"], n=record["n"]))
+        yield _Figure(t("vip.movers", lang), _group("dimension", record["group"], lang), t("exec.which.previous", lang),
+                      "index", record["value"], n=record["n"], difference=record["change"],
+                      diff_ci=(record["ci_low"], record["ci_high"]), p=record["p_value"], p_adjusted=record["p_holm"])
     if board.drivers is not None:
-        for record in board.drivers.table.to_dict("records"):
-            rows.append(_row("drivers", record["driver"], "last_12_months", "index", record["performance"],
-                             record["performance_ci_low"], record["performance_ci_high"], board.drivers.n,
-                             difference=record["importance"], diff_ci=(record["ci_low"], record["ci_high"]),
-                             note=f"importance = share of R² {record['share']:.3f}; {record['quadrant']}"))
-    frame = pd.DataFrame(rows, columns=["section", "item", "period", "value", "ci_low", "ci_high", "n", "difference",
-                                        "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted", "note"])
-    return dataframe_csv(frame)
+        drivers, r2 = board.drivers, board.drivers.r2
+        survey = survey_names.get(board.drivers_survey, "")
+        for record in drivers.table.to_dict("records"):
+            importance = t("report.csv.importance", lang, share=_percent(record["share"]),
+                           low=_percent(record["ci_low"] / r2), high=_percent(record["ci_high"] / r2))
+            yield _Figure(f"{t('exec.drivers', lang)}: {survey}", _group("driver", record["driver"], lang),
+                          t("exec.preset.last_12_months", lang), "index", record["performance"],
+                          (record["performance_ci_low"], record["performance_ci_high"]), drivers.n,
+                          note=f"{importance}; {t('quadrant.' + record['quadrant'], lang)}")
 
 
-def _row(section, item, period, metric, value=None, ci_low=None, ci_high=None, n=None, *, difference=None,
-         diff_ci=(None, None), p=None, p_adjusted=None, note="") -> dict:
-    def scaled(v):
-        return None if v is None or pd.isna(v) else float(metrics.shown(metric, v))
-    return {"section": section, "item": item, "period": period, "value": scaled(value), "ci_low": scaled(ci_low),
-            "ci_high": scaled(ci_high), "n": n, "difference": scaled(difference), "diff_ci_low": scaled(diff_ci[0]),
-            "diff_ci_high": scaled(diff_ci[1]), "p_value": p, "p_adjusted": p_adjusted, "note": note}
+def _percent(share: float) -> str:
+    return f"{100 * share:.0f}%"
+
+
+def _csv_cells(figure: _Figure, lang: str) -> list:
+    metric = figure.metric
+
+    def scaled(value) -> float | None:
+        if value is None or pd.isna(value):
+            return None
+        return round(float(metrics.shown(metric, value)), 1 if metric in metrics.PERCENT_METRICS else 2)
+
+    return [figure.section, figure.item, figure.period, t(f"metric.{metric}", lang), scaled(figure.value),
+            scaled(figure.ci[0]), scaled(figure.ci[1]), None if figure.n is None else round(float(figure.n)),
+            scaled(figure.difference), scaled(figure.diff_ci[0]), scaled(figure.diff_ci[1]), _p(figure.p, ""),
+            _p(figure.p_adjusted, ""), figure.note]
 
 
 # ---------------------------------------------------------------- PDF
@@ -116,22 +204,36 @@ def _register_chart_font(directory: str) -> None:
     vl_convert.register_font_directory(directory)
 
 
-def _chart_png(chart, font: Path | None) -> bytes:
+def chart_image(chart, lang: str, font: Path | None, *, svg: bool = False) -> bytes | str:
+    """A chart as the report prints it (PNG; SVG text when ``svg``): months, weekdays and
+    numbers in ``lang`` as on the page. vl-convert is handed the same d3 locales the spec
+    carries, so every label it formats, wherever it comes from, speaks ``lang``."""
     import vl_convert
 
+    config = {}
     if font is not None:
         _register_chart_font(str(font.parent))
-        chart = chart.configure(font="Noto Sans SC")
-    return vl_convert.vegalite_to_png(chart.properties(width=640).to_dict(), scale=2)
+        config["font"] = "Noto Sans SC"
+    spec = charts.localised(chart.properties(width=640), lang, **config).to_dict()
+    locale = charts.vega_locale(lang)
+    render = vl_convert.vegalite_to_svg if svg else partial(vl_convert.vegalite_to_png, scale=2)
+    return render(spec, format_locale=locale["number"], time_format_locale=locale["time"])
 
 
 class _Report:
-    """A thin layer over fpdf2: headings, paragraphs, tables and images in one font."""
+    """A thin layer over fpdf2: headings, paragraphs, tables and images in one font.
+
+    Every text is printed as written: region, team and survey names come from imports and
+    staff, so nothing is read as markup (fpdf2 reads none without ``markdown=True``, used
+    nowhere here) and the page-count placeholder ``{nb}`` is switched off (the report numbers
+    no pages, and fpdf2 would otherwise replace it in any text).
+    """
 
     def __init__(self, font: Path | None):
         from fpdf import FPDF
 
         self.pdf = FPDF(orientation="P", format="A4")
+        self.pdf.alias_nb_pages(None)
         self.pdf.set_auto_page_break(True, margin=14)
         self.pdf.set_margins(14, 14, 14)
         self.pdf.add_page()
@@ -181,30 +283,25 @@ class _Report:
         return bytes(self.pdf.output())
 
 
-def pdf_bytes(board: Dashboard, lang: str) -> bytes:
-    """The dashboard as a PDF report in ``lang`` (English when no Chinese font is installed)."""
+def pdf_bytes(board: Dashboard, lang: str, *, survey_names: Mapping[int, str] | None = None) -> bytes:
+    """The dashboard as a PDF report in ``lang`` (English when no Chinese font is installed);
+    dates, times and chart axes in that language, times in local time."""
     font = cjk_font_path()
     lang = lang if font is not None else "en"
+    names = survey_names or board.surveys
     report = _Report(font)
     p = board.periods
     report.heading(t("report.title", lang), 16)
-    generated = datetime.now(settings().timezone).strftime("%Y-%m-%d %H:%M")
-    report.paragraph(t("report.generated", lang, at=generated) + " · " + t(
-        "exec.periods", lang, a=p.current.start, b=p.current.end, c=p.previous.start, d=p.previous.end,
-        e=p.last_year.start, f=p.last_year.end))
-    f = board.request.filters
-    everything = t("insight.all", lang)
-    report.paragraph(t("report.filters", lang,
-                       surveys=", ".join(board.surveys.get(s, str(s)) for s in f.surveys) or everything,
-                       regions=", ".join(label("region", r, lang) for r in f.regions) or everything,
-                       touch_points=", ".join(label("touch_point", x, lang) for x in f.touch_points) or everything,
-                       tiers=", ".join(label("tier", x, lang) for x in f.tiers) or everything,
-                       weighted=t("report.yes" if board.request.weighted else "report.no", lang)))
+    report.paragraph(t("report.generated", lang, at=local_datetime_text(utcnow(), lang)) + " · " + t(
+        "exec.periods", lang, a=date_text(p.current.start, lang), b=date_text(p.current.end, lang),
+        c=date_text(p.previous.start, lang), d=date_text(p.previous.end, lang),
+        e=date_text(p.last_year.start, lang), f=date_text(p.last_year.end, lang)))
+    report.paragraph(t("report.filters", lang, **_filter_texts(board, lang, names)))
     _kpi_section(report, board, lang)
     _trend_section(report, board, lang, font)
     _breakdown_section(report, board, lang)
     _vip_section(report, board, lang)
-    _drivers_section(report, board, lang, font)
+    _drivers_section(report, board, lang, font, names)
     report.heading(t("report.methods", lang), 11)
     for key in ("csat", "nps", "vip_index", "response_rate"):
         report.paragraph(f"{t(f'metric.{key}', lang)}: {t(f'metric.{key}.help', lang)}", 7.5)
@@ -220,8 +317,8 @@ def _number(metric: str, value, digits: int = 1, signed: bool = False) -> str:
     return f"{shown:+.{digits}f}{unit}" if signed else f"{shown:.{digits}f}{unit}"
 
 
-def _p(p) -> str:
-    return "-" if p is None or pd.isna(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")
+def _p(p, missing: str = "-") -> str:
+    return missing if p is None or pd.isna(p) else ("<0.001" if p < 0.001 else f"{p:.3f}")
 
 
 def _kpi_section(report: _Report, board: Dashboard, lang: str) -> None:
@@ -252,7 +349,7 @@ def _trend_section(report: _Report, board: Dashboard, lang: str, font: Path | No
         return
     chart = charts.trend_chart(trend.table, trend.changes, metric, charts.texts(lang),
                                board.periods.current.start, board.periods.current.end)
-    report.image(_chart_png(chart, font))
+    report.image(chart_image(chart, lang, font))
     report.paragraph(t("exec.trend_caption", lang, metric=t(f"metric.{metric}", lang),
                        grain=t(f"grain.{board.request.grain}", lang), chart=trend.chart_kind))
     if trend.mann_kendall is not None:
@@ -263,9 +360,7 @@ def _trend_section(report: _Report, board: Dashboard, lang: str, font: Path | No
 def _group_rows(table: pd.DataFrame, metric: str, column: str, lang: str) -> list[list[str]]:
     rows = []
     for record in table.to_dict("records"):
-        group = t("insight.unknown", lang) if record["group"] == "" else label(
-            "dimension" if column == "dimension" else column, record["group"], lang)
-        rows.append([group, _number(metric, record["value"], 2),
+        rows.append([_group(column, record["group"], lang), _number(metric, record["value"], 2),
                      f"{_number(metric, record['ci_low'], 2)} - {_number(metric, record['ci_high'], 2)}",
                      f"{int(record['n']):,}" + (" *" if record.get("small") else ""),
                      _number(metric, record.get("difference"), 2, True), _p(record.get("p_holm"))])
@@ -298,7 +393,8 @@ def _vip_section(report: _Report, board: Dashboard, lang: str) -> None:
         report.table(header, _group_rows(board.vip[part], "index", column, lang))
 
 
-def _drivers_section(report: _Report, board: Dashboard, lang: str, font: Path | None) -> None:
+def _drivers_section(report: _Report, board: Dashboard, lang: str, font: Path | None,
+                     survey_names: Mapping[int, str]) -> None:
     report.heading(t("exec.drivers", lang), 12)
     drivers = board.drivers
     if drivers is None:
@@ -306,10 +402,10 @@ def _drivers_section(report: _Report, board: Dashboard, lang: str, font: Path | 
         return
     table = drivers.table.assign(label=[label("dimension", d, lang) for d in drivers.table["driver"]],
                                  quadrant_label=[t(f"quadrant.{q}", lang) for q in drivers.table["quadrant"]])
-    report.image(_chart_png(charts.quadrant_chart(table, charts.texts(lang)), font))
+    report.image(chart_image(charts.quadrant_chart(table, charts.texts(lang)), lang, font))
     report.table([t("col.rank", lang), t("chart.driver", lang), t("col.importance", lang),
                   t("col.performance", lang), t("col.quadrant", lang)],
                  [[str(r["rank"]), r["label"], f"{100 * r['share']:.0f}%", f"{r['performance']:.1f}", r["quadrant_label"]]
                   for r in table.to_dict("records")])
-    report.paragraph(t("drivers.caption", lang, survey=board.surveys.get(board.drivers_survey, ""),
+    report.paragraph(t("drivers.caption", lang, survey=survey_names.get(board.drivers_survey, ""),
                        n=f"{drivers.n:,}", r2=f"{drivers.r2:.2f}"), 7.5)

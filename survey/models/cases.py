@@ -38,7 +38,8 @@ class FollowUpCase(SQLModel, table=True):
     response_id: int | None = Field(default=None, foreign_key="response.id", index=True)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     rule_code: str = Field(max_length=40)
-    reason: str = Field(max_length=500)
+    reason: str = Field(max_length=500)          # JSON codes, see survey.cases.reasons (older rows: text)
+    category: str | None = Field(default=None, max_length=32)   # root-cause category it was routed by
     priority: str = Field(default="normal", max_length=12)
     status: str = Field(default="open", max_length=12, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)
@@ -94,6 +95,7 @@ class CaseRoute(SQLModel, table=True):
     regions: list = Field(default_factory=list, sa_type=JSON)        # empty = any
     touch_points: list = Field(default_factory=list, sa_type=JSON)   # empty = any
     tiers: list = Field(default_factory=list, sa_type=JSON)          # empty = any
+    categories: list = Field(default_factory=list, sa_type=JSON)     # root-cause categories; empty = any
     team: str = Field(max_length=64)
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")

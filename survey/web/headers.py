@@ -16,7 +16,9 @@ What Streamlit itself needs (checked in a real browser, tests/e2e/test_staff_csp
 - data: and blob: images and media (icons, st.image, downloads), fonts from the app itself;
 - its websocket to this host: 'self' covers it in current browsers, ws: and wss: in those that
   predate CSP level 3 (a script would still need this page's permission to run at all);
-- Vega charts: Streamlit draws them with Vega's expression interpreter, no 'unsafe-eval'.
+- Vega charts: Streamlit draws them with Vega's expression interpreter, no 'unsafe-eval';
+- WebAssembly: its protobuf decoder tries a small wasm module for 64-bit numbers (and falls
+  back to JavaScript); 'wasm-unsafe-eval' lets it compile WebAssembly, never JavaScript text.
 
 The plain routes (/login, /s/, /p/ and their notices) send their own stricter policy: a
 response that already carries one keeps it.
@@ -55,7 +57,7 @@ def staff_policy() -> str:
     hashes = inline_script_hashes(index.read_text(encoding="utf-8")) if index else []
     return "; ".join([
         "default-src 'self'",
-        " ".join(["script-src 'self'", *hashes]),
+        " ".join(["script-src 'self' 'wasm-unsafe-eval'", *hashes]),
         "style-src 'self' 'unsafe-inline'",
         "img-src 'self' data: blob:",
         "media-src 'self' data: blob:",

@@ -109,8 +109,9 @@ def _page(request: Request, lang: str, next_path: str, *, error: str = "", usern
     return response
 
 
-def _notice(request: Request, lang: str, kind: str, *, link_url: str, link_text: str, status: int,
+def _notice(lang: str, kind: str, *, link_url: str, link_text: str, status: int,
             headers: dict[str, str] | None = None) -> HTMLResponse:
+    """A short page: a title, a sentence and one link (the database is down, a refused sign-out)."""
     texts = {"title": t(f"{kind}_title", lang), "body": t(f"{kind}_body", lang), "link": link_text}
     html = ENV.get_template("notice.html").render(lang=lang, texts=texts, link_url=link_url, languages=[])
     return HTMLResponse(html, status_code=status, headers={**HEADERS, **(headers or {})})
@@ -123,14 +124,14 @@ def unavailable(request: Request, exc: Exception) -> HTMLResponse:
     retry = request.url.path if request.method != "GET" or not request.url.query else (
         f"{request.url.path}?{request.url.query}")
     lang = _language(request)
-    return _notice(request, lang, "login.unavailable", link_url=retry, link_text=t("app.retry", lang), status=503,
+    return _notice(lang, "login.unavailable", link_url=retry, link_text=t("app.retry", lang), status=503,
                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
 
 
-async def _politely(request: Request, work, *args) -> Response:
+async def _politely(request: Request, work, *args, **kwargs) -> Response:
     """Run `work` in a worker thread; a polite 503 page when the database cannot be reached."""
     try:
-        return await run_in_threadpool(work, *args)
+        return await run_in_threadpool(work, *args, **kwargs)
     except DATABASE_DOWN as exc:
         return unavailable(request, exc)
 
@@ -166,9 +167,10 @@ def _sign_in(request: Request, posted: dict[str, str], lang: str) -> Response:
     response.set_cookie(staff_sessions.COOKIE_NAME, outcome.token,
                         max_age=int(staff_sessions.MAX_AGE.total_seconds()), httponly=True, samesite="lax",
                         secure=secure, path="/")
-    # The language picked on this page carries into the app (a choice beats the stored preference).
-    response.set_cookie(staff_sessions.LANGUAGE_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax",
-                        secure=secure, path="/")
+    # A language picked on this page (not the browser's own) becomes the user's preference,
+    # which the app opens in.
+    if lang != _language(request):
+        accounts.set_language(outcome.user.id, lang)
     return response
 
 
@@ -185,7 +187,7 @@ def _bound_to_this_browser(request: Request, form_token: str) -> bool:
 async def logout(request: Request) -> Response:
     if not request_from_this_site(request):
         lang = _language(request)
-        return _notice(request, lang, "logout.refused", link_url="/", link_text=t("logout.back", lang), status=403)
+        return _notice(lang, "logout.refused", link_url="/", link_text=t("logout.back", lang), status=403)
     return await _politely(request, _sign_out, request)
 
 

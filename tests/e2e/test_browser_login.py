@@ -83,10 +83,11 @@ def test_english_chosen_on_the_login_page_carries_into_the_app(accounts, live_ap
 
 
 def test_signing_out_in_one_tab_signs_out_the_other_tab(accounts, live_app, browser_page):
-    page = browser_page
+    context = browser_page.context.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    context.set_default_timeout(60_000)
+    page, other = context.new_page(), context.new_page()      # two tabs of one browser: one cookie
     staff_sign_in(page, live_app.base_url, "root", "admin-password")
     page.get_by_text("欢迎，Root").wait_for()
-    other = page.context.new_page()                       # a second tab of the same browser
     other.goto(live_app.base_url + "/")
     other.wait_for_selector(APP_READY)
     other.get_by_text("欢迎，Root").wait_for()
