@@ -205,3 +205,19 @@ def test_the_agent_sees_what_the_ends_of_each_scale_mean(db_url):
     assert nps.options[0] == "0 · 完全不可能" and nps.options[-1] == "10 · 非常可能"
     overall.set_value(1).run()           # the values saved are still the numbers
     assert at.radio(key=f"phone_{invitation_id}__overall").value == 1
+
+
+# ---------------------------------------------------------------- conditions on the design page
+
+def test_a_questions_condition_reads_in_words_on_the_design_page(db_url):
+    from survey.accounts import auth
+    from tests.test_design_page import create_from_template
+
+    with database.session() as db:
+        auth.create_user(db, "qa", "quality", "quality-password")
+    at = create_from_template(apptest_support.signed_in("qa", "quality-password", "pages/design.py"),
+                              "repair-revisit", "repair-words")
+    questions = next(f.value for f in at.dataframe if "显示条件" in f.value.columns)
+    conditions = dict(zip(questions["题目代码"], questions["显示条件"]))
+    assert conditions["what_wrong"] == "总体满意度 ≤ 2"
+    assert conditions["overall"] == ""

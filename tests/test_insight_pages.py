@@ -1,7 +1,9 @@
 """The executive and service-changes pages (AppTest) for each role, and their exports."""
 
+import csv
 import io
-from datetime import date
+import re
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pytest
@@ -9,10 +11,12 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from survey.core import db as database
+from survey.core.dates import date_text
 from survey.core.filters import Filters
 from survey.insight import dashboard as insight
 from survey.insight import metrics
 from survey.insight import report as report_export
+from survey.insight import service as insight_service
 from survey.models import AuditLog, ServiceChange
 from tests import apptest_support
 from tests.apptest_support import DEMO_LOGINS
@@ -107,6 +111,25 @@ def test_changes_page_shows_every_change_with_a_verdict_and_its_tests(demo_url):
     assert not at.get("form")                                   # executives read, they do not record
 
 
+def shown_texts(at: AppTest) -> list[str]:
+    """Every sentence and table cell the page shows."""
+    texts = [element.value for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning")
+             for element in getattr(at, kind)]
+    for frame in at.dataframe:
+        texts += [*map(str, frame.value.columns), *map(str, frame.value.to_numpy().ravel())]
+    return texts
+
+
+@pytest.mark.parametrize("language", ["en", "zh-CN"])
+def test_every_service_change_is_explained_in_words_not_identifiers(demo_url, language):
+    at = opened(signed_in("executive", language), CHANGES)
+    for change in insight_service.recorded_changes():
+        at.selectbox(key="changes_choose").set_value(change.id).run()
+        assert not at.exception
+        identifiers = [text for text in shown_texts(at) if IDENTIFIER.search(text)]
+        assert not identifiers, (change.title_en, identifiers)
+
+
 def test_quality_records_a_change_that_is_then_analysed(db_url_with_demo):
     at = opened(signed_in("quality", "en"), CHANGES)
     at.selectbox(key="change_survey").select("hall-visit").run()
@@ -142,14 +165,38 @@ def db_url_with_demo(db_url):
     return db_url
 
 
-def test_csv_export_holds_the_page_figures(demo_url):
-    board = insight.dashboard(database.get_engine(), insight.Request(Filters(*_quarter_to_date())))
-    frame = pd.read_csv(io.BytesIO(report_export.csv_bytes(board)), encoding="utf-8-sig")
-    csat = frame[(frame["section"] == "kpi") & (frame["item"] == "csat") & (frame["period"] == "current")].iloc[0]
-    assert csat["value"] == pytest.approx(100 * board.kpis["csat"].current.estimate)
-    assert {"trend", "breakdown_region", "breakdown_dimension", "vip_by_tier", "drivers"} <= set(frame["section"])
-    change = frame[(frame["section"] == "kpi_change") & (frame["item"] == "csat")]
-    assert change["p_adjusted"].notna().all()                   # Holm-adjusted p travels with the figures
+def read_dashboard_csv(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
+    """The dashboard CSV's leading rows (what its figures are of) and its table of figures."""
+    lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
+    blank = lines.index([])
+    context = {line[0]: (line[1] if len(line) > 1 else "") for line in lines[:blank]}
+    return context, pd.DataFrame(lines[blank + 2:], columns=lines[blank + 1])
+
+
+IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")      # difference_in_differences, last_year, vip_index
+
+
+def test_csv_export_holds_the_page_figures_rounded_in_words_with_the_filters_in_effect(demo_url):
+    start, end = _quarter_to_date()
+    board = insight.dashboard(database.get_engine(),
+                              insight.Request(Filters(start, end, regions=("Hangzhou",)), weighted=True))
+    generated = datetime(2026, 3, 4, 17, 30, tzinfo=timezone.utc)
+    context, table = read_dashboard_csv(report_export.csv_bytes(board, "zh-CN", generated_at=generated))
+    assert context["生成时间"] == "2026年3月5日 01:30"                          # local time, no "+00:00"
+    assert context["本期"] == f"{date_text(start, 'zh-CN')} – {date_text(end, 'zh-CN')}"
+    assert (context["地区"], context["服务触点"], context["按邀请人群加权"]) == ("杭州", "全部", "是")
+    assert context["趋势与分组指标"] == "满意度 (CSAT)"
+    csat = table[(table["项目"] == "满意度 (CSAT)") & (table["时期"] == "本期")].iloc[0]
+    assert float(csat["数值"]) == round(100 * board.kpis["csat"].current.estimate, 1)
+    numbers = table[["数值", "95% 区间下限", "95% 区间上限", "差异", "差异 95% 区间下限", "差异 95% 区间上限"]]
+    assert numbers.map(lambda cell: re.fullmatch(r"(-?\d+(\.\d{1,2})?)?", cell) is not None).all().all()
+    assert table["样本量"].map(lambda cell: re.fullmatch(r"(\d+)?", cell) is not None).all()   # whole numbers
+    assert {"核心指标", "趋势", "分组对比: 地区", "分组对比: 服务维度", "按等级的 VIP 指数"} <= set(table["部分"])
+    assert "杭州" in set(table[table["部分"] == "分组对比: 地区"]["项目"])
+    change = table[(table["项目"] == "满意度 (CSAT)") & (table["时期"] == "较上期")]
+    assert (change["校正后 p 值"] != "").all()                    # Holm-adjusted p travels with the figures
+    cells = [cell for column in table for cell in table[column]] + list(context) + list(context.values())
+    assert not [cell for cell in cells if IDENTIFIER.search(cell)]
 
 
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])

@@ -136,9 +136,11 @@ def test_the_dashboard_csv_neutralises_group_names(db_url):
     board = insight.dashboard(
         database.get_engine(), insight.Request(metrics.Filters(today - timedelta(days=365), today))
     )
-    rows = read_csv(report_export.csv_bytes(board))
-    assert "'" + EVIL_NAME in {row["item"] for row in rows}
-    assert not any(starts_a_formula(cell) for row in rows for cell in row.values())
+    data = report_export.csv_bytes(board, "en")
+    assert data.startswith(b"\xef\xbb\xbf")
+    cells = [cell for line in csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")) for cell in line]
+    assert "'" + EVIL_NAME in cells
+    assert not any(starts_a_formula(cell) for cell in cells)
 
 
 def test_the_audit_log_download_neutralises_its_cells(db_url, monkeypatch):

@@ -34,9 +34,10 @@ from survey.accounts import service as accounts
 from survey.accounts import sessions as staff_sessions
 from survey.collect import public_links
 from survey.core import db as database
+from survey.core import signing
 from survey.web.app import middleware, routes
 from survey.web.respondent import DEVICE_COOKIE, MAX_FIELDS, MAX_FORM_BYTES
-from survey.web.staff_auth import LOGIN_NONCE_COOKIE
+from survey.web.staff_auth import LOGIN_NONCE_COOKIE, MAX_LOGIN_BYTES
 from tests.respondent_support import personal_token, published, read_form
 
 SEED = 16
@@ -93,10 +94,10 @@ class Bodies:
     def headers(self) -> dict[str, str]:
         """Same-site or no Origin mostly (so the body is read), sometimes another site's."""
         headers = {}
-        origin = self.rng.choice([None, None, SITE, SITE, "https://evil.example", "null", SITE + ":8501"])
+        origin = self.rng.choice([None, None, None, SITE, SITE, SITE, "https://evil.example", "null", SITE + ":8501"])
         if origin is not None:
             headers["origin"] = origin
-        if self.rng.random() < 0.3:
+        if self.rng.random() < 0.15:
             headers["referer"] = self.rng.choice([SITE + "/s/x", "https://evil.example/", "not a url"])
         if self.rng.random() < 0.2:
             headers["accept-language"] = self.rng.choice(["en", "zh-CN", "xx", self.text(30, printable=True)])
@@ -271,7 +272,8 @@ def world(db_url):
                                         region="Ningbo")
         auth.create_user(db, "qi", "quality", "quality-password")
     assert accounts.sign_in("qi", "quality-password", client="127.0.0.1").user is not None
-    app_client = TestClient(Starlette(routes=routes(), middleware=middleware()), raise_server_exceptions=False)
+    app_client = TestClient(Starlette(routes=routes(), middleware=middleware()), raise_server_exceptions=False,
+                            follow_redirects=False)
     targets = form_targets(app_client, token, "fuzz-hall")
     assert {"/login", "/logout", f"/s/{token}", f"/s/{token}/optout", "/p/fuzz-hall"} <= {t.path for t in targets}
     forms = [t.genuine_form for t in targets if t.path in ("/login", f"/s/{token}", "/p/fuzz-hall")]
@@ -304,3 +306,21 @@ def test_a_thousand_random_posts_get_no_server_error_and_store_nothing(world):
 @pytest.mark.slow
 def test_ten_thousand_random_posts_with_more_huge_bodies(world):
     fuzz(world, 10_000, huge=0.05)
+
+
+# ---------------------------------------------------------------- what the fuzzing found
+
+def test_a_signature_with_other_characters_is_refused_not_an_error():
+    key = b"k" * 32
+    genuine = signing.sign_form(key, "s:x", 1)
+    issued, _, mac = genuine.partition(".")
+    for forged in (f"{issued}.{mac[:-1]}é", f"²{issued[1:]}.{mac}", f"{issued}.名字"):
+        assert signing.form_is_genuine(key, forged, "s:x", 1) is False
+    assert signing.form_is_genuine(key, genuine, "s:x", 1)
+
+
+def test_a_sign_in_post_too_large_is_refused_politely(world):
+    _url, app_client, _targets = world
+    response = app_client.post("/login", content=b"a" * (MAX_LOGIN_BYTES + 1),
+                               headers={"content-type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 413 and "<form" in response.text

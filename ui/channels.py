@@ -6,7 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from survey.core.i18n import label
-from survey.distribution.channels import ChannelStatus
+from survey.distribution.service import ChannelStatus
 from ui.session import lang, tr
 
 

@@ -6,8 +6,9 @@ The survey (code ``recontact``) is created from its definition on first use, wit
 with a personal link and queues its message in the durable send queue (survey.sending) by SMS
 when the customer has a phone, else by email (a configured channel first); the customer answers
 on the usual /s/<token> page. When neither channel the customer can get is configured, sending
-is refused with the setting to fill in, unless staff choose to queue it until it is. ``record_answers`` (run by `survey cases run`) writes each answer onto its case:
-``recovered`` is "yes, satisfied".
+is refused with the setting to fill in, unless staff choose to queue it until it is.
+``record_answers`` (run by `survey cases run`) writes each answer onto its case: ``recovered``
+is "yes, satisfied".
 """
 
 from __future__ import annotations

@@ -116,8 +116,8 @@ def default_callback_time() -> datetime:
 def next_call_after(agent_id: int, invitation_id: int) -> int | None:
     """The call to take after this one: the head of the queue without it, if anyone is left."""
     with database.session() as db:
-        return next((entry.invitation_id for entry in phone.queue(db, agent_id) if entry.invitation_id != invitation_id),
-                    None)
+        others = (entry.invitation_id for entry in phone.queue(db, agent_id) if entry.invitation_id != invitation_id)
+        return next(others, None)
 
 
 def record_call(agent_id: int, invitation_id: int, outcome: str, *, callback_at: datetime | None = None,

@@ -5,8 +5,8 @@ One candidate per customer, even with several events: the customer's newest qual
 or were erased, customers without the contact the channel needs, customers who have a live
 invitation of this survey about that event or answered it already (one live link per customer,
 survey and event: ``live_links``), and (contact fatigue) customers invited by any survey within
-``fatigue_days`` or by this survey within ``survey_fatigue_days``. Everything is one SQL query, so the live count on the campaign page
-stays fast on a large customer base.
+``fatigue_days`` or by this survey within ``survey_fatigue_days``. Everything is one SQL query,
+so the live count on the campaign page stays fast on a large customer base.
 """
 
 from __future__ import annotations

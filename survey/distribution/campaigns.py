@@ -88,7 +88,8 @@ def launched_with(db: Session, launch_key: str) -> Campaign | None:
 
 def repeated_launch(db: Session, campaign: Campaign) -> CampaignCreated:
     """What a launch key already launched, reported again."""
-    invitations = db.exec(sa.select(sa.func.count(Invitation.id)).where(Invitation.campaign_id == campaign.id)).scalar_one()
+    invitations = db.exec(sa.select(sa.func.count(Invitation.id))
+                          .where(Invitation.campaign_id == campaign.id)).scalar_one()
     return CampaignCreated(campaign, invitations, None, {}, repeated=True)
 
 
