@@ -35,7 +35,7 @@ from survey.models import utcnow
 from ui import feedback
 from ui.channels import channel_name, missing_text, show_statuses, unconfigured
 from ui.format import count, pct, points
-from ui.session import lang, require_page, tr
+from ui.session import action, lang, require_page, tr
 from ui.text import plain
 
 user = require_page(__file__)
@@ -185,14 +185,17 @@ def launch_key() -> str:
     return key
 
 
+@action
 def ask_to_confirm() -> None:
     st.session_state[CONFIRMING] = True
 
 
+@action
 def cancel_launch() -> None:
     st.session_state.pop(CONFIRMING, None)
 
 
+@action
 def start_new_form() -> None:
     """A new launch key: the next launch is a new campaign."""
     st.session_state[LAUNCH_KEY] = uuid.uuid4().hex
@@ -328,6 +331,7 @@ def send_summary(report: SendReport) -> tuple[str, list[str]]:
                skipped=report.skipped), details + list(report.unavailable.values()))
 
 
+@action
 def decide_uncertain(delivery_id: int, delivered: bool) -> None:
     try:
         service.decide_uncertain_message(user.id, delivery_id, delivered=delivered)

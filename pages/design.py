@@ -11,7 +11,7 @@ import streamlit as st
 from survey.collect import service as answering
 from survey.collect.service import PublicLinkRow
 from survey.core.errors import SurveyError
-from survey.core.i18n import LANGUAGES, label, team_label, text_in
+from survey.core.i18n import LANGUAGES, label, question_label, team_label, text_in
 from survey.core.vocab import SurveyStatus, TouchPoint
 from survey.design import service as design
 from survey.design.definitions import DefinitionError
@@ -127,12 +127,22 @@ def question_table(questions: list[dict]) -> None:
         tr("design.q_type"): tr(f"question_type.{q['type']}"), tr("design.q_required"): q.get("required", True),
         tr("design.q_dimension"): label("dimension", q.get("dimension"), lang()),
         tr("design.q_text"): text_in(q["text"], lang()),
-        tr("design.q_condition"): condition_text(q.get("condition")),
+        tr("design.q_condition"): condition_text(q.get("condition"), questions),
     } for i, q in enumerate(questions, start=1)]), hide_index=True, width="stretch")
 
 
-def condition_text(condition: dict | None) -> str:
-    return f"{condition['question']} {condition['op']} {condition['value']}" if condition else ""
+def condition_text(condition: dict | None, questions: list[dict]) -> str:
+    """When a question shows, in words: 总体满意度 ≤ 2, 问题是否解决 = 否, 等候时间 是以下之一：30分钟以上."""
+    if not condition:
+        return ""
+    source = next((q for q in questions if q["code"] == condition["question"]), {})
+    options = {o["value"]: text_in(o, lang()) for o in source.get("options", [])}
+    if source.get("type") == "yes_no":
+        options = {1: tr("words.yes"), 0: tr("words.no")}
+    value = condition["value"]
+    values = value if isinstance(value, list) else [value]
+    shown = tr("words.list_separator").join(str(options.get(v, v)) for v in values)
+    return f"{question_label(condition['question'], lang())} {label('condition.op', condition['op'], lang())} {shown}"
 
 
 def texts_editor(draft_id: int, definition: dict) -> None:

@@ -6,7 +6,7 @@ import streamlit as st
 from survey.jobs import service as jobs
 from ui import feedback
 from ui.format import local_time
-from ui.session import require_page, tr
+from ui.session import action, require_page, tr
 
 PAGE = "jobs"
 
@@ -24,6 +24,7 @@ def outcome_label(outcome) -> str:
     return tr(f"jobs.outcome.{outcome}") if outcome else tr("jobs.outcome.never")
 
 
+@action
 def run_now(name: str) -> None:
     jobs.request_run(name)
     if jobs.scheduler_state().runner:

@@ -6,15 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from survey.collect import phone, service
-from survey.collect.answering import local_day_text
 from survey.collect.visit import LinkState
 from survey.core.config import settings
+from survey.core.dates import long_date_text
 from survey.core.i18n import label, team_label, text_in
 from survey.core.vocab import CallOutcome
 from ui import feedback
 from ui.answer_widgets import draw_questions, posted_fields
 from ui.format import count
-from ui.session import lang, require_page, tr
+from ui.session import action, lang, require_page, tr
 from ui.text import plain
 
 user = require_page(__file__)
@@ -37,6 +37,7 @@ def prefix_of(invitation_id: int) -> str:
     return f"phone_{invitation_id}"
 
 
+@action
 def save_answers(invitation_id: int, questions) -> None:
     fields = posted_fields(questions, prefix_of(invitation_id))
     note = st.session_state.get(f"phone_note_{invitation_id}", "")
@@ -55,6 +56,7 @@ def save_answers(invitation_id: int, questions) -> None:
         feedback.error(PAGE, tr("phone.fix_answers", n=len(result.problems)))
 
 
+@action
 def record_call(invitation_id: int, outcome: str) -> None:
     callback = st.session_state.get(f"phone_callback_{invitation_id}")
     callback_at = callback.replace(tzinfo=settings().timezone) if callback else None
@@ -86,7 +88,7 @@ def customer_card(call: service.PhoneCall) -> None:
                 f"{plain(label('segment', customer.segment, lang()))} · {tr('phone.speaks')} {call.language}")
     if event is not None:
         st.markdown(f"**{tr('phone.event')}:** {label('event_kind', event.kind, lang())} · "
-                    f"{label('touch_point', event.touch_point, lang())} · {local_day_text(event.day, lang())}"
+                    f"{label('touch_point', event.touch_point, lang())} · {long_date_text(event.day, lang())}"
                     + (f" · {plain(team_label(event.team, lang()))}" if event.team else "")
                     + (f" · {tr('phone.repeated_fault')}" if event.repeated_fault else ""))
     if call.history:

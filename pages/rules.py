@@ -14,7 +14,7 @@ from survey.jobs import service as jobs
 from survey.jobs.scheduler import JOB_NAMES
 from ui import feedback
 from ui.channels import missing_text, show_statuses, unconfigured
-from ui.session import lang, require_page, tr
+from ui.session import action, lang, require_page, tr
 from ui.text import plain
 
 user = require_page(__file__)
@@ -25,6 +25,7 @@ DEFAULT_RATES = {"diamond": 100, "gold": 100, "silver": 100, "standard": 30}
 
 
 
+@action
 def run_jobs_now() -> None:
     """Bring every job's next run forward; the scheduler picks them up within seconds."""
     for name in JOB_NAMES:

@@ -28,15 +28,8 @@ def act(action: Callable[[], object], done: str, *, refused: str | None = None) 
     st.rerun()
 
 
-feedback.show(PAGE)
-users = accounts.list_users()
-st.dataframe(pd.DataFrame([{
-    tr("users.username"): u.username, tr("users.display_name"): u.display_name,
-    tr("users.role"): label("role", u.role, lang()), tr("users.team"): team_label(u.team, lang()),
-    tr("users.active"): u.active, tr("users.last_login"): local_time(u.last_login_at, never=tr("words.never")),
-} for u in users]), hide_index=True, width="stretch")
+NEW_USER_FIELDS = ("new_username", "new_display_name", "new_role", "new_team", "new_language", "new_password")
 
-add_tab, manage_tab = st.tabs([tr("users.add"), tr("users.reset_password") + " / " + tr("users.toggle_active")])
 
 def add_user(username: str, role: str | None, password: str, display_name: str, language: str, team: str) -> None:
     """Create the account; a refusal keeps what was typed, success empties the form for the next."""
@@ -54,7 +47,15 @@ def add_user(username: str, role: str | None, password: str, display_name: str, 
         st.session_state.pop(key, None)
 
 
-NEW_USER_FIELDS = ("new_username", "new_display_name", "new_role", "new_team", "new_language", "new_password")
+feedback.show(PAGE)
+users = accounts.list_users()
+st.dataframe(pd.DataFrame([{
+    tr("users.username"): u.username, tr("users.display_name"): u.display_name,
+    tr("users.role"): label("role", u.role, lang()), tr("users.team"): team_label(u.team, lang()),
+    tr("users.active"): u.active, tr("users.last_login"): local_time(u.last_login_at, never=tr("words.never")),
+} for u in users]), hide_index=True, width="stretch")
+
+add_tab, manage_tab = st.tabs([tr("users.add"), tr("users.reset_password") + " / " + tr("users.toggle_active")])
 
 with add_tab, st.form("add_user"):
     username = st.text_input(tr("users.username"), key="new_username")

@@ -10,7 +10,6 @@ from datetime import timedelta
 
 import pytest
 from sqlmodel import select
-from streamlit.testing.v1 import AppTest
 
 from survey.accounts import auth
 from survey.cases import service as case_service

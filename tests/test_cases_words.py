@@ -135,6 +135,21 @@ def test_the_chosen_case_stays_chosen_and_shows_its_new_status(world):
     assert at.subheader[0].value == f"工单 #{case_id}（已联系）"
 
 
+def test_the_case_report_lists_overdue_cases_and_categories_in_words(world):
+    from datetime import timedelta
+
+    with database.session() as db:
+        respond(db, *customer(db, "LATE", "standard"), comment="账单多扣钱")
+    run_rules(now=utcnow() - timedelta(hours=80))          # due after 72 h: overdue now
+    at = signed_in("qa", "pages/case_reports.py")
+    assert not at.exception
+    overdue = next(f.value for f in at.dataframe if "触发原因" in f.value.columns)
+    assert overdue.iloc[0]["触发原因"].startswith("评论提到计费") and overdue.iloc[0]["团队"] == "杭州装维1班"
+    assert overdue.iloc[0]["问题类别"] == "计费"
+    by_category = next(f.value for f in at.dataframe if list(f.value.columns) == ["问题类别", "工单数"])
+    assert by_category.to_dict("records") == [{"问题类别": "计费", "工单数": 1}]
+
+
 # ---------------------------------------------------------------- routing follows the complaint
 
 def test_a_billing_complaint_goes_to_the_billing_team_not_the_repair_crew(world):

@@ -11,7 +11,6 @@ from sqlmodel import func, select
 
 from survey.core import db as database
 from survey.collect import public_links
-from survey.collect.answering import local_day_text
 from survey.design.definitions import create_survey
 from survey.models import Response, Survey
 from survey.overview import local_today

@@ -2,6 +2,7 @@
 ordinary form post answers, polite pages for every state, server-side checks, one response
 per token under concurrency, multi-page resume, opt-out, bounded and signed forms."""
 
+import logging
 import threading
 import time
 from datetime import timedelta
@@ -396,10 +397,15 @@ def test_every_polite_page_and_vocabulary_has_both_languages():
     assert all(f"question_type.{name}" in keys for name in QUESTION_TYPES)
 
 
-def test_an_unreachable_database_gets_a_polite_page(monkeypatch):
+def test_an_unreachable_database_gets_a_polite_page_and_one_log_line(monkeypatch, caplog):
     monkeypatch.setenv("SURVEY_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/none")
+    caplog.set_level(logging.INFO, logger=routes_module.log.name)
     page = client().get("/s/AAAAAAAAAAAAAAAAAAAAAA?lang=en")
     assert page.status_code == 503 and "Temporarily unavailable" in page.text and "Traceback" not in page.text
+    logged = [r for r in caplog.records if r.name == routes_module.log.name]
+    assert len(logged) == 1 and not logged[0].exc_info, "the reason in one line, not a traceback"
+    line = logged[0].getMessage()
+    assert "database unavailable" in line and "127.0.0.1" in line and "\n" not in line
 
 
 def test_broken_data_gets_a_polite_page_not_a_traceback(token):

@@ -2,6 +2,7 @@
 browser session: a session revoked, expired or belonging to a changed account ends an open tab
 at its next click; signing in again replaces the browser's session."""
 
+import ast
 import re
 from datetime import timedelta
 
@@ -14,11 +15,14 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from survey.accounts import auth
+from survey.accounts import service as accounts
 from survey.accounts import sessions as staff_sessions
 from survey.core import db as database
-from survey.models import StaffSession, User
+from survey.jobs.service import scheduler_state
+from survey.models import AuditLog, StaffSession, User
 from survey.web.app import middleware, routes
 from tests.apptest_support import open_app, sign_in
+from tests.support import PROJECT_ROOT
 
 
 @pytest.fixture
@@ -103,3 +107,59 @@ def test_signing_in_again_replaces_the_browsers_session(zhao):
     with database.session() as db:
         assert staff_sessions.resolve(db, first) is None
         assert staff_sessions.resolve(db, second).username == "zhao"
+
+
+def test_a_button_clicked_in_a_tab_whose_session_was_revoked_does_nothing_and_shows_the_sign_in_page(zhao):
+    """Streamlit runs a button's callback before the page script: the callback checks the session too."""
+    at = signed_in_tab()
+    at.switch_page("pages/jobs.py").run()
+    assert not at.exception and not shows_sign_in(at)
+    with database.session() as db:
+        staff_sessions.revoke_user(db, zhao)      # signed out in another tab, while this one shows the page
+    jobs_before = scheduler_state().jobs
+    at.button(key="jobs_run_cases").click().run()
+    assert not at.exception and shows_sign_in(at)
+    assert any("刚才的操作未执行" in warning.value for warning in at.warning), "the sign-in page says why"
+    assert scheduler_state().jobs == jobs_before, "no job was asked to run"
+
+
+# The widget callbacks that need no live session: each checks what it needs itself.
+SESSION_FREE_CALLBACKS = {
+    "_language_chosen",     # the language picker works on the sign-in page; it saves only for a live session
+    "sign_out",             # ending a session that has already ended changes nothing
+}
+
+
+def is_action(function: ast.FunctionDef) -> bool:
+    return any(isinstance(d, ast.Name) and d.id == "action" or isinstance(d, ast.Attribute) and d.attr == "action"
+               for d in function.decorator_list)
+
+
+def widget_callbacks(tree: ast.Module) -> list[tuple[int, str]]:
+    """(line, name) of every function passed as a widget's on_click / on_change / on_submit."""
+    return [(node.lineno, keyword.value.id) for node in ast.walk(tree) if isinstance(node, ast.Call)
+            for keyword in node.keywords
+            if keyword.arg in ("on_click", "on_change", "on_submit") and isinstance(keyword.value, ast.Name)]
+
+
+def test_every_widget_callback_on_a_staff_page_checks_the_session_first():
+    unchecked = []
+    for path in sorted([*(PROJECT_ROOT / "pages").glob("*.py"), *(PROJECT_ROOT / "ui").glob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = {node.name: node for node in ast.walk(tree) if isinstance(node, ast.FunctionDef)}
+        for line, name in widget_callbacks(tree):
+            if name not in SESSION_FREE_CALLBACKS and not (name in functions and is_action(functions[name])):
+                unchecked.append(f"{path.relative_to(PROJECT_ROOT)}:{line} {name}")
+    assert not unchecked, "widget callbacks not wrapped in ui.session.action: " + ", ".join(unchecked)
+
+
+def test_a_disabled_account_can_no_longer_act_through_the_services(zhao):
+    with database.session() as db:
+        root = auth.create_user(db, "root", "admin", "admin-password")
+        auth.set_active(db, db.get(User, zhao), False, actor=root)
+        audited = len(db.exec(select(AuditLog)).all())
+    with pytest.raises(auth.AuthError, match="sign in again"):
+        accounts.set_team(zhao, zhao, "Crew 9")
+    with database.session() as db:
+        assert db.get(User, zhao).team is None
+        assert len(db.exec(select(AuditLog)).all()) == audited

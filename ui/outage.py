@@ -23,7 +23,7 @@ DATABASE_DOWN = (database.DatabaseError, OperationalError)
 
 
 def database_unavailable(exc: Exception, lang: str) -> NoReturn:
-    log.warning("staff app: database unavailable: %s", (str(exc).strip().splitlines() or [""])[0])
+    log.warning("staff app: database unavailable: %s", database.unavailable_reason(exc))
     st.warning(t("app.unavailable", lang), icon=":material/cloud_off:")
     st.button(t("app.retry", lang), key="database_retry", icon=":material/refresh:")
     st.stop()

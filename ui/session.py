@@ -5,12 +5,16 @@ from the cookie the plain /login route set, or from a sign-in in this app sessio
 and ``st.session_state`` keeps only the token. Every rerun checks that token against its session
 row (``current_user``, one indexed lookup), so signing out in another tab, a password reset, a
 disabled account and the idle and absolute limits all end an open tab at its next click.
+Streamlit runs a widget's callback before the script, so before that check: a callback that
+acts is wrapped in ``action``, which checks the session row first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import ParamSpec
 
 import streamlit as st
 
@@ -26,6 +30,9 @@ USER_KEY = "signed_in_user"          # the user the frame checked, only while it
 LANG_KEY = "ui_language"
 LANG_WIDGET_KEY = "language_select"
 LANG_CHOSEN_KEY = "ui_language_chosen"
+ENDED_KEY = "staff_session_ended"    # a click came after the session had ended: say so at sign-in
+
+P = ParamSpec("P")
 
 
 def lang() -> str:
@@ -67,6 +74,29 @@ def current_user() -> SignedInUser | None:
         if not st.session_state.get(LANG_CHOSEN_KEY):
             st.session_state[LANG_KEY] = normalise_language(user.language)
     return user
+
+
+def action(callback: Callable[P, None]) -> Callable[P, None]:
+    """A widget callback that acts, run only while this tab's staff session is live.
+
+    Streamlit runs ``on_click`` / ``on_change`` callbacks before the script, that is before the
+    frame checks the session: a tab whose session has ended meanwhile (signed out in another
+    tab, a password reset, a disabled account, the idle or absolute limit) could otherwise act
+    once more. So the callback checks the session row first, the same lookup as the frame's;
+    when the session has ended it does nothing, and the rerun that follows the click shows the
+    sign-in page, saying why. With the database down it does nothing either: the rerun shows
+    the outage notice."""
+    @functools.wraps(callback)
+    def checked(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            live = current_user() is not None
+        except DATABASE_DOWN:
+            return
+        if not live:
+            st.session_state[ENDED_KEY] = True
+            return
+        callback(*args, **kwargs)
+    return checked
 
 
 @contextmanager
@@ -149,6 +179,8 @@ def language_switch() -> None:
 
 
 def login_form() -> None:
+    if st.session_state.pop(ENDED_KEY, False):
+        st.warning(tr("login.session_ended"))
     with st.form("login"):
         st.subheader(tr("login.title"))
         username = st.text_input(tr("login.username"), key="login_username")

@@ -244,8 +244,13 @@ def list_users(db: Session) -> list[User]:
 
 
 def acting_user(db: Session, user_id: int) -> User:
-    """The signed-in staff member as a row of this session, for the audit trail of an action."""
+    """The signed-in staff member as a row of this session, for the audit trail of an action.
+
+    Refuses an account disabled since its page was drawn: disabling one ends its sessions, and
+    nothing it still has open may act in its name."""
     user = db.get(User, user_id)
     if user is None:
         raise AuthError("this account no longer exists; sign in again")
+    if not user.active:
+        raise AuthError("this account has been disabled; sign in again")
     return user

@@ -19,7 +19,7 @@ import json
 from collections.abc import Mapping, Sequence
 
 from survey.cases.themes import THEMES
-from survey.core.i18n import label, t
+from survey.core.i18n import label, question_label, t
 
 __all__ = ["LIMIT", "THEMES", "comment_theme", "decode", "describe", "encode", "question_name", "repeated_fault",
            "score"]
@@ -84,10 +84,7 @@ def decode(stored: str | None) -> list[dict] | None:
 
 # ---------------------------------------------------------------- reading
 
-def question_name(code: str, lang: str | None) -> str:
-    """A question code in words: its own label, else its service dimension's, else the code."""
-    named = label("question", code, lang)
-    return label("dimension", code, lang) if named == code else named
+question_name = question_label      # a question code in words
 
 
 def _number(value) -> str:

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from survey.core.dates import long_date_text
 from survey.core.i18n import LANGUAGES, label, normalise_language, t
 from survey.models import Answer, Question
 from survey.design.question_types import question_type
@@ -116,15 +117,9 @@ def pipe_values(lang: str, *, name: str | None, event_day: date | None, touch_po
         place = place[:1].lower() + place[1:]   # mid-sentence: "visiting our business hall"
     return {
         "name": (name or "").strip() or t("answer.pipe_name", lang),
-        "event_date": local_day_text(event_day, lang) if event_day else t("answer.pipe_event_date", lang),
+        "event_date": long_date_text(event_day, lang) if event_day else t("answer.pipe_event_date", lang),
         "touch_point": place,
     }
-
-
-def local_day_text(day: date, lang: str) -> str:
-    if normalise_language(lang) == "en":
-        return f"{day.day} {day:%B} {day.year}"
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # ---------------------------------------------------------------- reading and checking

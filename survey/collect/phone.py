@@ -21,9 +21,10 @@ from sqlmodel import Session, func, select
 
 from survey.core import db as database
 from survey.core.audit import record
-from survey.collect.answering import Problem, evaluate, local_day_text
+from survey.collect.answering import Problem, evaluate
 from survey.models import CallAttempt
 from survey.core.config import settings
+from survey.core.dates import long_date_text
 from survey.core.errors import SurveyError
 from survey.core.quiet_hours import outside_quiet_hours
 from survey.core.i18n import label, t
@@ -257,4 +258,4 @@ def local_time_text(moment: datetime | None, lang: str) -> str:
     if moment is None:
         return ""
     local = moment.astimezone(settings().timezone)
-    return f"{local_day_text(local.date(), lang)} {local:%H:%M}"
+    return f"{long_date_text(local.date(), lang)} {local:%H:%M}"

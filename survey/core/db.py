@@ -140,6 +140,12 @@ def check_connection(url: str | None = None) -> None:
         ) from None
 
 
+def unavailable_reason(exc: Exception) -> str:
+    """Why the database could not be reached, as one log line: the driver's message goes on
+    with hints meant for a person at a terminal, and a traceback says nothing more."""
+    return (str(exc).strip().splitlines() or [""])[0]
+
+
 def is_postgres(url: str | None = None) -> bool:
     return get_engine(url).dialect.name == "postgresql"
 

@@ -97,3 +97,10 @@ def team_label(team: str | None, lang: str | None = None) -> str:
             region = label("region", parts.get("region"), lang)
             return t(key, lang, region=region, n=parts["n"])
     return label("team", team, lang)
+
+
+def question_label(code: str, lang: str | None = None) -> str:
+    """A question code in words: its own label (question.nps -> 推荐意愿), else its service
+    dimension's (overall -> 总体满意度), else the code itself."""
+    named = label("question", code, lang)
+    return label("dimension", code, lang) if named == code else named

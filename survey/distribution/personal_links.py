@@ -22,6 +22,7 @@ from survey.core.audit import record
 from survey.core.errors import Refused
 from survey.distribution import live_links
 from survey.distribution.campaigns import CampaignStatus
+from survey.distribution.triggers import lock_row
 from survey.design.definitions import live_version, survey_by_code
 from survey.core.i18n import LANGUAGES
 from survey.core.links import new_token, personal_link
@@ -69,6 +70,7 @@ def personal_link_for(db: Session, survey_code: str, customer_external_id: str, 
     if language is not None and language not in LANGUAGES:
         raise Refused(f"language must be one of {', '.join(LANGUAGES)}")
     event = _event(db, customer, event_ticket)
+    lock_row(db, Customer, customer.id)    # two requests at once for this customer take turns
     now = utcnow()
     event_id = event.id if event else None
     if event_answered(db, survey.id, customer.id, event_id):

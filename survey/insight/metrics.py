@@ -13,7 +13,7 @@ Definitions (the UI states them beside each figure):
   (diamond, gold, silver) who rated every dimension (the VIP survey; a revisit rates one
   or two); weights from SURVEY_VIP_INDEX_WEIGHTS (equal by default) or from key-driver
   importance.  A dimension score is the mean of the rating questions of that dimension.
-- **Response rate**: completed / delivered invitations (sent and not failed), counted by
+- **Response rate**: completed / delivered invitations (sent, not failed, not replaced), counted by
   the local day the invitation was sent.
 
 Every histogram metric is the mean of a per-level value (CSAT: 1 for a top box, else 0;

@@ -231,7 +231,8 @@ def _invitations_sql(name: str) -> str:
     return f"""
 INSERT INTO invitationdaily (day, survey_id, {_keys(GROUP_COLUMNS)}, week, month, delivered, completed)
 SELECT day, survey_id, {_keys(GROUP_COLUMNS)}, {d.week.format(d='day')}, {d.month.format(d='day')},
-       SUM(CASE WHEN status <> 'failed' THEN 1 ELSE 0 END), SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END)
+       SUM(CASE WHEN status NOT IN ('failed', 'superseded') THEN 1 ELSE 0 END),
+       SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END)
 FROM (
   SELECT {d.local_day.format(ts='i.sent_at')} AS day, c.survey_id, i.status,
          COALESCE(cu.region, '') AS region, COALESCE(cu.tier, '') AS tier,

@@ -95,8 +95,8 @@ async def _guarded(request: Request, handler: Callable[[Request, Form | None], H
         return await run_in_threadpool(handler, request, form)
     except FormRejected as exc:
         return _message(request, exc.kind, _language(request, None, None), exc.status)
-    except (database.DatabaseError, OperationalError):
-        log.exception("respondent page: database unavailable")
+    except (database.DatabaseError, OperationalError) as exc:
+        log.warning("respondent page: database unavailable: %s", database.unavailable_reason(exc))
         return _message(request, "unavailable", _language(request, None, None), 503)
     except Exception:
         log.exception("respondent page failed")

@@ -120,7 +120,7 @@ def _notice(lang: str, kind: str, *, link_url: str, link_text: str, status: int,
 def unavailable(request: Request, exc: Exception) -> HTMLResponse:
     """The database cannot be reached: a polite page that offers to try the same page again."""
     log.warning("%s %s: database unavailable: %s", request.method, request.url.path,
-                (str(exc).strip().splitlines() or [""])[0])
+                database.unavailable_reason(exc))
     retry = request.url.path if request.method != "GET" or not request.url.query else (
         f"{request.url.path}?{request.url.query}")
     lang = _language(request)

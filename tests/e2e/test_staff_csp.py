@@ -38,7 +38,7 @@ def planted_app(db_url, tmp_path):
         repair_survey(db)
         for number in range(12):
             person, event = customer(db, f"C{number}", region="Ningbo" if number % 2 else "Hangzhou")
-            respond(db, person, event, overall=1 + number % 5)
+            respond(db, person, event, overall=4 + number % 2)      # happy: the only case is the one below
         person, event = customer(db, "EVIL", name=NAME)
         respond(db, person, event, overall=1, comment=COMMENT)
     run_rules()
