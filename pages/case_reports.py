@@ -16,6 +16,7 @@ from ui import feedback
 from ui.format import count, local_time, pct, points
 from ui.registry import pages_for
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 PAGE = "case_reports"
 user = require_page(__file__)
@@ -119,7 +120,7 @@ for cause in report.recurring:
     scope = ", ".join([*cause.regions, *(label("touch_point", t, lang()) for t in cause.touch_points),
                        *(label("tier", t, lang()) for t in cause.tiers)]) or tr("cases.scope_everywhere")
     row[0].markdown(f"**{label('dimension', cause.root_cause, lang())}** · "
-                    f"{tr('cases.recurring_line', n=cause.cases, months=cause.months)}  \n{scope}")
+                    f"{tr('cases.recurring_line', n=cause.cases, months=cause.months)}  \n{plain(scope)}")
     if cause.change_id:
         row[1].caption(tr("cases.change_drafted", id=cause.change_id))
     if user.role in (Role.QUALITY, Role.ADMIN) and row[2].button(

@@ -13,6 +13,7 @@ from survey.core.vocab import TouchPoint
 from survey.distribution.service import audience_options
 from ui import feedback
 from ui.session import lang, require_page, tr
+from ui.text import plain
 
 PAGE = "case_settings"
 user = require_page(__file__)
@@ -52,7 +53,7 @@ def route_form(routes: list, regions: list[str], teams: list[str]) -> None:
     route = routes[chosen] if chosen != NEW_ROUTE else config.RouteSpec("")
     with st.form(f"case_route_{chosen}"):
         team = st.text_input(tr("cases.team"), route.team, key="case_route_team",
-                             help=", ".join(team_label(t, lang()) for t in teams) or None)
+                             help=plain(", ".join(team_label(t, lang()) for t in teams)) or None)
         categories = st.multiselect(tr("cases.route_categories"), list(config.ROOT_CAUSES), list(route.categories),
                                     key="case_route_categories", placeholder=tr("app.choose"),
                                     format_func=lambda c: label("dimension", c, lang()),

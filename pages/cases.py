@@ -161,7 +161,7 @@ if case.survey_name:
                                   columns=[tr("cases.question"), tr("cases.answer")]),
                      hide_index=True, width="stretch")
         for comment in (a for a in case.answers if a.free_text):      # whole, not cut to a cell
-            st.caption(text_in(comment.question, lang()))
+            st.caption(plain(text_in(comment.question, lang())))
             st.text(text_for(user.role, text_in(comment.value, lang())))
 if case.notes:
     st.text(text_for(user.role, case.notes))

@@ -10,7 +10,7 @@ from ui.session import action, require_page, tr
 
 PAGE = "jobs"
 
-require_page(__file__)
+user = require_page(__file__)
 st.title(tr("page.jobs"))
 st.caption(tr("jobs.intro"))
 feedback.show(PAGE)
@@ -26,7 +26,7 @@ def outcome_label(outcome) -> str:
 
 @action
 def run_now(name: str) -> None:
-    jobs.request_run(name)
+    jobs.request_run(name, user.id)
     if jobs.scheduler_state().runner:
         feedback.success(PAGE, tr("jobs.requested", job=job_label(name)))
     else:

@@ -29,7 +29,7 @@ DEFAULT_RATES = {"diamond": 100, "gold": 100, "silver": 100, "standard": 30}
 def run_jobs_now() -> None:
     """Bring every job's next run forward; the scheduler picks them up within seconds."""
     for name in JOB_NAMES:
-        jobs.request_run(name)
+        jobs.request_run(name, user.id)
     if jobs.scheduler_state().runner:
         feedback.success(PAGE, tr("dist.jobs_requested"))
     else:

@@ -39,6 +39,20 @@ FIXED_DEMO_END = date(2026, 10, 31)
 DEMO_RESPONSES = 30_000
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _quick_password_hashing():
+    """The same argon2id, at a test cost: the production cost (64 MiB, 3 passes) takes 0.1-0.5 s
+    a hash here, and the quick loop signs in a few hundred times. The stored hashes carry their
+    parameters, so everything else (verify, rehash, lock-outs) runs as in production."""
+    from argon2 import PasswordHasher
+
+    from survey.accounts import auth
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auth, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _clear_streamlit_caches():
     """Cached page data must not leak from one test's database into the next."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from survey.core import db as database
+from survey.core.audit import entries
 from survey.jobs.scheduler import JOBS, Job, Scheduler
 from survey.jobs.service import scheduler_state
 from tests.apptest_support import signed_in
@@ -38,4 +39,7 @@ def test_quality_staff_read_each_jobs_outcome_in_local_time_and_can_run_one_now(
 
     app.button(key="jobs_run_cases").click().run()
     assert scheduler_state().jobs[2].next_run_at <= datetime.now(UTC)
+    with database.session() as db:
+        asked = [(e.username, e.entity_id) for e in entries(db, action="jobs.run_now")]
+    assert asked == [("qa", "cases")]
     assert any("几秒内" in w.value or "没有运行中的调度器" in w.value for w in [*app.success, *app.warning])

@@ -131,7 +131,7 @@ SESSION_FREE_CALLBACKS = {
 
 
 def is_action(function: ast.FunctionDef) -> bool:
-    return any(isinstance(d, ast.Name) and d.id == "action" or isinstance(d, ast.Attribute) and d.attr == "action"
+    return any((isinstance(d, ast.Name) and d.id == "action") or (isinstance(d, ast.Attribute) and d.attr == "action")
                for d in function.decorator_list)
 
 
