@@ -34,7 +34,7 @@ def is_empty(url: str | None = None) -> bool:
 def prepare(url: str | None = None, *, auto_demo: bool | None = None) -> None:
     """Make the database ready to serve; idempotent and cheap after the first call per process.
 
-    Raises survey.db.DatabaseError (one readable line) when the URL is bad or the server is down.
+    Raises survey.core.db.DatabaseError (one readable line) when the URL is bad or the server is down.
     """
     config = settings()
     key = url or config.database_url

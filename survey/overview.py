@@ -1,7 +1,7 @@
 """Figures for each role's home page, straight from the database.
 
 Small aggregate queries only (counts, and the metrics rollup for CSAT, NPS and response
-rate, whose definitions survey.metrics owns); the statistics come from ``stats`` so each
+rate, whose definitions survey.insight.metrics owns); the statistics come from ``stats`` so each
 figure carries its interval and sample size. The home page calls the ``*_figures`` functions
 at the end: each reads one role's figures in its own session and returns them as plain values.
 """
@@ -76,7 +76,7 @@ class Share:
 
 
 def _rollup(db: Session):
-    """The metrics rollup, brought up to date first: survey.metrics owns the definitions."""
+    """The metrics rollup, brought up to date first: survey.insight.metrics owns the definitions."""
     rollup.refresh()
     return db.connection()
 
@@ -99,7 +99,7 @@ def _share(successes: int, n: int) -> Share:
 
 
 def _headline(db: Session, key: metrics.MetricKind, period: Period) -> TestResult | None:
-    """One of survey.metrics' histogram metrics over every survey in the period."""
+    """One of survey.insight.metrics' histogram metrics over every survey in the period."""
     metric = metrics.METRICS[key]
     conn = _rollup(db)
     try:
@@ -112,7 +112,7 @@ def _headline(db: Session, key: metrics.MetricKind, period: Period) -> TestResul
 
 
 def csat(db: Session, period: Period) -> Share:
-    """CSAT as survey.metrics defines it (top-2-box share of the 1-5 overall question)."""
+    """CSAT as survey.insight.metrics defines it (top-2-box share of the 1-5 overall question)."""
     result = _headline(db, metrics.MetricKind.CSAT, period)
     if result is None:
         return Share(0, 0, None, None, None)
@@ -157,7 +157,7 @@ def sending_campaigns(db: Session) -> tuple[int, int]:
 
 
 def phone_queue(db: Session, agent_id: int) -> int:
-    """Phone revisits an agent can still call (survey.phone owns the rule)."""
+    """Phone revisits an agent can still call (survey.collect.phone owns the rule)."""
     return phone.queue_count(db, agent_id)
 
 

@@ -1,4 +1,4 @@
-"""The rules of answering (survey.answering) and page flow (survey.respondent.advance): the same
+"""The rules of answering (survey.collect.answering) and page flow (survey.collect.visit.advance): the same
 rules for the link page, the public link and the phone revisits."""
 
 from datetime import date

@@ -1,6 +1,6 @@
 """Streamlit widgets for answering a survey on a customer's behalf (phone revisits).
 
-The widgets only collect form fields; ``survey.answering`` decides which questions show and
+The widgets only collect form fields; ``survey.collect.answering`` decides which questions show and
 whether the answers hold, exactly as for the link page. Question texts are in the customer's
 language (the agent reads them out); problems are in the agent's.
 """

@@ -3,7 +3,7 @@
 
 The survey (code ``recontact``) is created from its definition on first use, with a standing
 "Recontact" campaign that holds every recontact invitation. Sending one writes an invitation
-with a personal link and queues its message in the durable send queue (survey.sending) by SMS
+with a personal link and queues its message in the durable send queue (survey.distribution.sending) by SMS
 when the customer has a phone, else by email (a configured channel first); the customer answers
 on the usual /s/<token> page. When neither channel the customer can get is configured, sending
 is refused with the setting to fill in, unless staff choose to queue it until it is.

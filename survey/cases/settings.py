@@ -4,7 +4,7 @@ how far back the rules look, and which team (and agent) takes a case.
 Rules, settings and routes live in the database and are seeded with defaults on first use:
 
 - rules: a VIP (diamond, gold, silver) rating ``overall`` at most 2 of 5; a diamond or gold
-  detractor (NPS 0-6); a comment that names a complaint category (survey.themes); a repeated
+  detractor (NPS 0-6); a comment that names a complaint category (survey.cases.themes); a repeated
   fault (the service event is flagged, or the customer ticked it under "what went wrong");
 - SLA: diamond and gold 24 h, silver 48 h, standard 72 h to resolve;
 - the rules look at responses answered in the last 30 days (an older response is too late

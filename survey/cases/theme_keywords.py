@@ -1,4 +1,4 @@
-"""The default keyword rules of comment themes (survey.themes), seeded into the
+"""The default keyword rules of comment themes (survey.cases.themes), seeded into the
 ``themekeyword`` table on first use; quality staff edit them in the app from then on.
 
 A phrase is one or more terms separated by spaces; it matches when every term is found in the

@@ -1,7 +1,7 @@
 """Comment themes: free-text answers classified into the root-cause categories, in zh-CN and en.
 
 The classifier is a set of keyword rules that quality staff edit (``themekeyword``, seeded from
-``survey.theme_keywords``): each rule adds its weight to a theme when all its terms appear in
+``survey.cases.theme_keywords``): each rule adds its weight to a theme when all its terms appear in
 one clause of a comment, close together. Chinese comments are cut into words with jieba (loaded
 on first use, quietly); English words are stemmed. A theme with a score of at least 1 is named
 by the comment; a repeated fault supersedes a plain fault repair (it is the more specific

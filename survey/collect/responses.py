@@ -3,7 +3,7 @@ statistics group by (tier, region, touch point, segment, event kind, team), take
 time because a customer's tier or region may change later and the figures must not.
 
 Exactly one response per invitation: callers hold the invitation row (``lock_invitation``
-inside ``survey.db.exclusive_session``), and the unique constraint on
+inside ``survey.core.db.exclusive_session``), and the unique constraint on
 ``response.invitation_id`` stops whatever slips past (the loser's transaction fails with
 IntegrityError, which callers turn into "already answered").
 

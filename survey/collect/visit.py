@@ -1,6 +1,6 @@
 """What a customer can do with a link: open it, answer page by page, finish, or ask not to be
 surveyed again. The web routes (``survey.web.respondent``) only read requests and draw what
-these functions decide; the rules of answering are in ``survey.answering``.
+these functions decide; the rules of answering are in ``survey.collect.answering``.
 
 - Personal link ``/s/<token>``: one invitation, one response. Completed pages are kept in
   ``Invitation.draft``, so a customer who leaves comes back to where they were. Every post

@@ -64,7 +64,7 @@ class Settings:
     smtp_from: str | None = None
     sms_url: str | None = None
     sms_token: str | None = None
-    # Distribution (survey.sending): see README "Configuration".
+    # Distribution (survey.distribution.sending): see README "Configuration".
     quiet_hours: str = "21:00-08:00"
     sms_rate_per_minute: int = 600
     email_rate_per_minute: int = 600
@@ -78,7 +78,7 @@ class Settings:
     public_repeat_hours: int = 24
     # Reverse proxies whose X-Forwarded-For / -Proto we believe (survey.core.clients): addresses or networks.
     trusted_proxies: str = ""
-    # Metrics (survey.metrics): VIP index weights as "dimension=weight,..."; empty = equal weights.
+    # Metrics (survey.insight.metrics): VIP index weights as "dimension=weight,..."; empty = equal weights.
     vip_index_weights: str = ""
     # Scheduler (survey.jobs.scheduler): off where a dedicated `survey worker` runs the jobs.
     scheduler: bool = True

@@ -106,7 +106,7 @@ class VersionStatus(StrEnum):
 
 
 class CallOutcome(StrEnum):
-    """How a phone-revisit call ended (survey.phone keeps every attempt)."""
+    """How a phone-revisit call ended (survey.collect.phone keeps every attempt)."""
 
     ANSWERED = "answered"
     NO_ANSWER = "no_answer"

@@ -1,7 +1,7 @@
 """Survey definitions: validate them, store them as versions, publish, export.
 
 A *definition* is the portable JSON form of one survey version (the templates in
-``survey.templates`` are definitions; JSON import/export uses the same shape)::
+``survey.design.templates`` are definitions; JSON import/export uses the same shape)::
 
     {"code": "repair-revisit",
      "name": {"zh-CN": "..", "en": ".."}, "title": {..}, "intro": {..}, "thanks": {..},

@@ -3,7 +3,7 @@
 Creating a campaign launches it: in one transaction it writes the campaign, its invitations
 (personal 128-bit token, expiry, the customer's language, the channel, the stratum) and, for
 channels we send ourselves (SMS, email), one queued ``Delivery`` per invitation for
-``survey.sending``. Phone campaigns wait for agents; export campaigns wait for the file.
+``survey.distribution.sending``. Phone campaigns wait for agents; export campaigns wait for the file.
 
 Nothing is launched into silence or twice:
 

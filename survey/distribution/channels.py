@@ -6,7 +6,7 @@ Each adapter sends one ``OutgoingMessage`` and either returns the provider's id 
 - ``SendError(permanent=False)``: try again later; ``channel_down`` also stops this run from
   trying the channel again (server unreachable, credentials refused);
 - ``OutcomeUnknown``: the connection broke after the message was handed over, so it may have
-  been delivered. ``survey.sending`` resends only through channels that deduplicate on the
+  been delivered. ``survey.distribution.sending`` resends only through channels that deduplicate on the
   idempotency key (``dedupes = True``) and otherwise asks staff to decide.
 
 Configuration: SURVEY_SMTP_URL (``smtp://user:password@host:port``, ``?starttls=1`` for

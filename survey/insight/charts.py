@@ -1,6 +1,6 @@
 """Altair charts of the insight pages, shared by the pages and the exported report.
 
-Every function takes data already computed (``survey.insight``, ``survey.change_impact``)
+Every function takes data already computed (``survey.insight``, ``survey.insight.impact``)
 and the texts to show (translated by the caller), so the same chart renders in the app and
 in the PDF.  Values are shown on the metric's display scale (``metrics.shown``).
 ``localised`` gives any chart its reader's language for dates and numbers: the pages draw

@@ -18,7 +18,7 @@ Definitions (the UI states them beside each figure):
 
 Every histogram metric is the mean of a per-level value (CSAT: 1 for a top box, else 0;
 NPS: +100 / 0 / -100; index: the level on 0-100), which is how weighted estimates are made.
-Aggregation runs in SQL on the rollup (``survey.rollup``) and returns per-level counts by
+Aggregation runs in SQL on the rollup (``survey.insight.rollup``) and returns per-level counts by
 period (day, week, month, quarter) and group; ``stats`` works from those histograms.
 """
 

@@ -1,6 +1,6 @@
 """The metrics rollup: per-level counts and score moments that every dashboard reads.
 
-``refresh()`` brings the rollup tables (``survey.metrics_models``) up to date and returns
+``refresh()`` brings the rollup tables (``survey.models.insight``) up to date and returns
 the data version (the newest ``rollupbatch`` id), which dashboard caches are keyed on.
 It is cheap when nothing is new (an index probe and a small index scan), so pages call it
 before they read.
@@ -15,7 +15,7 @@ page, an agent, an import, the demo loader) keeps NULL and is claimed by the nex
 so nothing is missed or counted twice, whichever process wrote it.  On PostgreSQL an
 advisory transaction lock serialises refreshers of several app processes; on SQLite the
 claim takes the database's write lock.  A response and its answers must be committed
-together (``survey.responses.record_response`` does); a writer that changes or deletes
+together (``survey.collect.responses.record_response`` does); a writer that changes or deletes
 answers of a counted response must call ``rebuild()``.
 
 Invitations change status after they are sent, so their counts are not added up but

@@ -1,9 +1,11 @@
-"""`survey jobs run`: everything distribution does on a clock, safe to run from cron at any rate.
+"""The scheduled work, also run at once by `survey jobs run`; safe at any rate.
 
 In order: expire invitations past their expiry; apply the event-triggered rules; withdraw
 strata whose quota is met; queue due reminders; send the queue; close campaigns with nothing
-left to happen; then the follow-up case rules (survey.cases.run_rules). Each step only acts on what is due and records what it did, so running the
-jobs twice in a row changes nothing the second time.
+left to happen; then the follow-up case rules (``survey.cases.rules.run_rules``). Each step
+only acts on what is due and records what it did, so running the jobs twice in a row changes
+nothing the second time. The scheduler (``survey.jobs.scheduler``) runs the same steps as three
+jobs every minute.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the engine (or connection) survey.db hands it."""
+"""Alembic environment: runs on the engine (or connection) survey.core.db hands it."""
 
 from alembic import context
 

@@ -4,7 +4,7 @@ Conventions:
 - Times are timezone-aware UTC datetimes (``utcnow()``; SQLModel's UTCDateTime refuses
   naive ones); ``Response.answered_on`` is the answer's
   *local* calendar date (SURVEY_TIMEZONE), because weeks, months and holidays are local.
-- Vocabulary fields (tier, kind, status, ...) hold the string values of ``survey.vocab``.
+- Vocabulary fields (tier, kind, status, ...) hold the string values of ``survey.core.vocab``.
 - Lists and small structures (scopes, options, display conditions) are JSON columns.
 - The schema itself is owned by the Alembic migrations in ``survey/migrations``; a test fails
   when these models and the migrations drift apart.

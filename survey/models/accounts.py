@@ -30,7 +30,7 @@ class User(SQLModel, table=True):
 class StaffSession(SQLModel, table=True):
     """A signed-in browser: the cookie holds a random token, the database only its hash, so a
     session survives reloads and several app processes, and logout or disabling the user
-    revokes it everywhere (see survey.staff_sessions)."""
+    revokes it everywhere (see survey.accounts.sessions)."""
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(max_length=64, unique=True, index=True)

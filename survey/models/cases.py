@@ -11,7 +11,7 @@ recurring root causes. The cases themselves are ``FollowUpCase`` and ``FollowUpC
   matching route wins; no match: the team of the service event).
 - ``ResponseCheck``: one row per response the rules have evaluated, so `survey cases run` is
   idempotent and only looks at new responses, whatever order concurrent writers commit in.
-- ``ThemeKeyword`` / ``CommentTheme``: the editable keyword rules of survey.themes and the
+- ``ThemeKeyword`` / ``CommentTheme``: the editable keyword rules of survey.cases.themes and the
   themes each free-text answer was classified into (with the keyword version that did it).
 - ``CaseChange``: a service change drafted from cases of one root cause (so the report shows
   which causes already have one).

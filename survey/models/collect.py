@@ -1,10 +1,10 @@
 """Tables of collection: phone-call attempts, the shared form-signing secret, rate counters.
 
-- ``CallAttempt`` keeps every call an agent makes for a phone revisit (survey.phone), so the
+- ``CallAttempt`` keeps every call an agent makes for a phone revisit (survey.collect.phone), so the
   queue knows who asked to be called back and when, and who refused.
 - ``ServerSecret`` holds secrets every app process must share (the key that signs respondent
   forms); it lives in the database because several processes may serve one PostgreSQL.
-- ``RateCounter`` counts hits per key per time window (survey.ratelimit), also shared by
+- ``RateCounter`` counts hits per key per time window (survey.core.ratelimit), also shared by
   every process.
 """
 
@@ -68,7 +68,7 @@ class Response(SQLModel, table=True):
     segment: str | None = Field(default=None, max_length=32)
     event_kind: str | None = Field(default=None, max_length=24)
     team: str | None = Field(default=None, max_length=64)
-    # The survey.rollup refresh that counted this response (None: not yet counted).
+    # The survey.insight.rollup refresh that counted this response (None: not yet counted).
     rollup_batch: int | None = Field(default=None, index=True)
 
 
@@ -91,7 +91,7 @@ class CallAttempt(SQLModel, table=True):
     invitation_id: int = Field(foreign_key="invitation.id", index=True)
     agent_id: int | None = Field(default=None, foreign_key="user.id")
     at: datetime = Field(default_factory=utcnow)
-    outcome: str = Field(max_length=16)               # survey.vocab.CallOutcome
+    outcome: str = Field(max_length=16)               # survey.core.vocab.CallOutcome
     callback_at: datetime | None = None
     note: str = Field(default="", max_length=1000)
 

@@ -1,7 +1,7 @@
 """Tables of distribution: the message outbox and the event-triggered revisit rules.
 
 - ``Delivery`` is one message to one customer: an invitation's first message (sequence 0) or
-  its n-th reminder (sequence n). It carries the sending state machine of ``survey.sending``
+  its n-th reminder (sequence n). It carries the sending state machine of ``survey.distribution.sending``
   (claim token, attempts, idempotency key); ``Invitation.status`` mirrors the outcome of
   sequence 0 for the funnel and for the respondent pages.
 - ``TriggerRule`` is "every repair closed -> repair revisit one day later, 100% of VIPs,
@@ -68,7 +68,7 @@ class Campaign(SQLModel, table=True):
     status: str = Field(default="draft", max_length=12)
     audience: dict = json_dict()    # the filters that picked it, for the record
     sampling: dict = json_dict()    # method, n, strata, allocation, quotas
-    # Message templates chosen for this campaign (survey.messages): {"invitation": {lang: text}, ...}
+    # Message templates chosen for this campaign (survey.distribution.messages): {"invitation": {lang: text}, ...}
     messages: dict = Field(default_factory=dict, sa_type=JSON, sa_column_kwargs={"server_default": "{}"})
     expires_days: int = 14
     remind_after_days: int | None = None

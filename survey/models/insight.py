@@ -1,4 +1,4 @@
-"""Tables of the metrics rollup (kept current by ``survey.rollup``).
+"""Tables of the metrics rollup (kept current by ``survey.insight.rollup``).
 
 Dashboards read these instead of raw answers (docs/ARCHITECTURE.md, "The life of a response"): their size
 depends on days x groups, not on the number of responses.  Every row is keyed by a local
@@ -7,7 +7,7 @@ unknown group is stored as '' so keys stay unique on both backends), and carries
 week (Monday) and month (first day) so grouping by period needs no date functions.
 
 - ``answerdaily``: how many answers of each numeric question fell on each level 0..10
-  (every numeric question type's scale lies within 0..10, see ``survey.questions``);
+  (every numeric question type's scale lies within 0..10, see ``survey.design.question_types``);
   ``answerweekly`` holds the same counts by ISO week.
 - ``momentsdaily``: for the 0-100 scores of the overall question and the service
   dimensions (plus the repeated-fault flag) of each response, the count, sums and sums of
@@ -92,7 +92,7 @@ answer_daily = sa.Table(
 )
 
 # The same counts by ISO week: long trends read a fifth of the rows.  A range that cuts
-# weeks reads its whole weeks here and its edge days from answerdaily (survey.metrics).
+# weeks reads its whole weeks here and its edge days from answerdaily (survey.insight.metrics).
 answer_weekly = sa.Table(
     "answerweekly", SQLModel.metadata,
     sa.Column("question_code", sa.String(40), primary_key=True),

@@ -4,7 +4,7 @@ preview is exactly what a customer sees.
 Pages are plain HTML forms with a little inline CSS and no JavaScript. A display condition
 whose source question is on the same page is shown by CSS (``:has``) as soon as the answer
 meets it; browsers without ``:has`` get it from the server after the next post. Either way
-the server decides what counts (survey.answering).
+the server decides what counts (survey.collect.answering).
 """
 
 from __future__ import annotations

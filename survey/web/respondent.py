@@ -6,7 +6,7 @@
 
 The routes read the request (bounded in size), refuse a post whose Origin or Referer names
 another site (one with neither, from an old phone, is read), check the form's signature, call
-``survey.respondent`` and draw the result with ``survey.web.render``. Whatever goes wrong, the
+``survey.collect.visit`` and draw the result with ``survey.web.render``. Whatever goes wrong, the
 customer gets a polite page in their language, never a traceback.
 """
 
