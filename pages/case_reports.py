@@ -14,6 +14,7 @@ from survey.core.vocab import Role
 from survey.overview import local_today
 from ui import feedback
 from ui.format import count, local_time, pct, points
+from ui.insight import chart as draw_chart
 from ui.registry import pages_for
 from ui.session import lang, require_page, tr
 from ui.text import plain
@@ -90,7 +91,7 @@ with left:
         x=alt.X("bin:N", sort=list(cases.CLOSE_BIN_LABELS), title=tr("cases.time_to_close")),
         y=alt.Y("cases:Q", title=tr("cases.case_count")),
         tooltip=[alt.Tooltip("bin:N"), alt.Tooltip("cases:Q", title=tr("cases.case_count"))])
-    st.altair_chart(chart, width="stretch")
+    draw_chart(chart, width="stretch")
 with right:
     st.subheader(tr("cases.root_causes_month"))
     causes = report.root_causes
@@ -105,7 +106,7 @@ with right:
             tooltip=[alt.Tooltip("yearmonth(month):O", title=tr("cases.month")),
                      alt.Tooltip("cause:N", title=tr("cases.root_cause")),
                      alt.Tooltip("cases:Q", title=tr("cases.case_count"))])
-        st.altair_chart(chart, width="stretch")
+        draw_chart(chart, width="stretch")
 
 st.subheader(tr("cases.recurring"))
 st.caption(tr("cases.recurring_help"))

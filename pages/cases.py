@@ -15,7 +15,7 @@ from survey.distribution.service import channel_statuses
 from survey.privacy.service import contact_for, text_for
 from ui import feedback
 from ui.channels import missing_text
-from ui.format import count, local_time
+from ui.format import count, day, local_time
 from ui.session import lang, require_page, tr
 from ui.text import plain
 
@@ -153,7 +153,7 @@ info[3].markdown(f"**{tr('cases.root_cause')}**  \n{label('dimension', case.root
 st.caption(f"{tr('cases.reason')}: {plain(reason(case.reason))}"    # it may quote the comment
            + (f" · {tr('cases.category')}: {label('dimension', case.category, lang())}" if case.category else ""))
 if case.survey_name:
-    with st.expander(tr("cases.answers", survey=plain(text_in(case.survey_name, lang())), day=case.answered_on),
+    with st.expander(tr("cases.answers", survey=plain(text_in(case.survey_name, lang())), day=day(case.answered_on)),
                      expanded=True):
         st.dataframe(pd.DataFrame([{tr("cases.question"): text_in(a.question, lang()),
                                     tr("cases.answer"): text_for(user.role, text_in(a.value, lang()))}

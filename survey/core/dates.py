@@ -125,6 +125,7 @@ def d3_number_locale(lang: str) -> dict:
     """d3's number-format locale (decimal mark, grouping, minus, currency) from CLDR."""
     locale = Locale.parse(babel_locale(lang))
     symbols = locale.number_symbols["latn"]
+    assert locale.territory is not None   # every locale in _BABEL_LOCALE names its country
     currency = get_territory_currencies(locale.territory)[0]
     symbol = get_currency_symbol(currency, locale=locale)
     prefix = locale.currency_formats["standard"].pattern.startswith("¤")
