@@ -281,7 +281,7 @@ def qr_panel(links: list[PublicLinkRow]) -> None:
     link = by_slug[slug]
     png = answering.public_link_qr_code(link, "png")
     left, right = st.columns([1, 2])
-    left.image(png, width=220, caption=plain(link.address))
+    left.image(png, width=220, caption=link.address)   # our own address; its slug is [a-z0-9-]
     right.download_button(tr("design.qr_png"), png, file_name=f"qr-{slug}.png", mime="image/png", key="design_qr_png")
     right.download_button(tr("design.qr_svg"), answering.public_link_qr_code(link, "svg"), file_name=f"qr-{slug}.svg",
                           mime="image/svg+xml", key="design_qr_svg")

@@ -6,6 +6,7 @@ a function counts too."""
 from __future__ import annotations
 
 import ast
+import gc
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -40,7 +41,15 @@ def absolute_module(importer: str, path: Path, node: ast.ImportFrom) -> str:
 
 @cache
 def syntax_tree(path: Path) -> ast.Module:
-    return ast.parse(path.read_text(encoding="utf-8"))
+    """Parsed once. The collector waits meanwhile: each batch of new nodes would otherwise start
+    a pass over the whole test session's heap (seconds, late in a full run)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.parse(path.read_text(encoding="utf-8"))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def imports_of(importer: str, path: Path, modules: dict[str, Path]) -> Iterator[tuple[int, str, str | None]]:

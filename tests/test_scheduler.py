@@ -101,6 +101,7 @@ def test_run_now_brings_the_next_run_forward(db_url):
         request_run("no-such-job")
 
 
+@pytest.mark.slow   # a real `survey worker` process
 def test_the_worker_stops_gracefully_on_sigterm_and_releases_its_lease(db_url, tmp_path):
     env = server_env(db_url, tmp_path)
     worker = subprocess.Popen([sys.executable, "-m", "survey.cli", "worker", "--interval", "1"], cwd=PROJECT_ROOT,
