@@ -27,13 +27,10 @@ def main() -> None:
     os.environ.update({"SURVEY_DATABASE_URL": url, "SURVEY_DATA_DIR": str(folder), "SURVEY_AUTO_DEMO": "0"})
 
     from survey import demo
-
-    from survey.cases import workflow as cases
-
     from survey.cases.rules import run_rules
     from survey.core import db as database
-    from survey.privacy.export import write_export
     from survey.core.filters import Filters
+    from survey.privacy.export import write_export
 
     database.upgrade(url)
     demo.generate(url, responses=args.responses, truth_path=folder / "truth.json")

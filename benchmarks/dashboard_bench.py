@@ -35,12 +35,11 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from stats import compare
-from survey.insight import impact as change_impact
-from survey.insight import dashboard as insight
-from survey.insight import metrics
-from survey.insight import rollup
 from survey.core import db as database
 from survey.core.filters import Filters
+from survey.insight import dashboard as insight
+from survey.insight import impact as change_impact
+from survey.insight import rollup
 from survey.models import (
     answer_daily,
     answer_weekly,

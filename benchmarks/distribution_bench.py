@@ -20,10 +20,9 @@ import tempfile
 import time
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scratch import scratch_database  # noqa: E402
+from scratch import scratch_database
 
 CUSTOMERS = 100_000
 EMAILS = 3_000
@@ -99,9 +98,9 @@ def main() -> None:
         os.environ.update({"SURVEY_DATABASE_URL": url, "SURVEY_DATA_DIR": str(workdir), "SURVEY_AUTO_DEMO": "0"})
         try:
             from survey.core import db as database
-            from survey.distribution.audience import Audience
             from survey.design.definitions import create_survey
             from survey.design.templates import template
+            from survey.distribution.audience import Audience
 
             database.upgrade()
             with database.session() as db:

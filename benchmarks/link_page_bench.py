@@ -24,15 +24,14 @@ import sys
 import time
 from pathlib import Path
 
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from survey.core import db as database  # noqa: E402
-from survey.design.definitions import create_survey  # noqa: E402
-from survey.distribution.personal_links import create_personal_link  # noqa: E402
-from scratch import scratch_database  # noqa: E402
-from tests.respondent_support import TEN_ANSWERS, answer, client, customer, ten_question_definition  # noqa: E402
+from scratch import scratch_database
 
+from survey.core import db as database
+from survey.design.definitions import create_survey
+from survey.distribution.personal_links import create_personal_link
+from tests.respondent_support import TEN_ANSWERS, answer, client, customer, ten_question_definition
 
 SUBRESOURCE = re.compile(r"<(?:script|img|iframe|video|audio)\b|<link\b(?![^>]*data:)|url\(", re.I)
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from stats import compare, drivers, impact, power, reliability, trend, weighting  # noqa: E402
+from stats import compare, drivers, impact, power, reliability, trend, weighting
 
 RATINGS = 10**7  # total ratings held as histograms
 

@@ -34,7 +34,7 @@ from survey.distribution.sending import SendReport
 from survey.models import utcnow
 from ui import feedback
 from ui.channels import channel_name, missing_text, show_statuses, unconfigured
-from ui.format import count, pct, points
+from ui.format import count, local_time, pct, points
 from ui.session import action, lang, require_page, tr
 from ui.text import plain
 
@@ -164,6 +164,12 @@ def message_form(channel: str, survey: service.SurveyChoice) -> dict:
         st.caption(tr("dist.sms_length", characters=len(text), encoding=length.encoding, units=length.units,
                       segments=length.segments, per_segment=length.per_segment))
     return messages
+
+
+def default_name(survey: service.SurveyChoice) -> str:
+    """The name of a campaign launched without one, in the launcher's words (the domain's own
+    default is for the CLI): the survey and the local time, "装移维服务回访 2026年12月4日 02:28"."""
+    return f"{text_in(survey.names, lang())} {local_time(utcnow())}"
 
 
 def sample_message(messages: dict, kind: str, language: str, survey: service.SurveyChoice) -> tuple[str, str]:
@@ -302,7 +308,7 @@ def new_campaign() -> None:
               on_click=ask_to_confirm)
     if st.session_state.get(CONFIRMING) and size:
         confirm_launch(key, size, by_code[code], channels, survey_code=code, audience=audience, plan=plan,
-                       channel=channel, name=name or None, expires_days=int(expires),
+                       channel=channel, name=name.strip() or default_name(by_code[code]), expires_days=int(expires),
                        remind_after_days=int(remind_after) or None,
                        max_reminders=int(max_reminders) if remind_after else 0, messages=messages)
 

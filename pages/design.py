@@ -23,7 +23,6 @@ from ui import feedback
 from ui.format import count, local_time
 from ui.question_editor import bilingual_input, question_editor
 from ui.session import lang, require_page, tr
-from ui.text import plain
 
 user = require_page(__file__)
 st.title(tr("page.design"))

@@ -85,7 +85,8 @@ def customer_card(call: service.PhoneCall) -> None:
     st.subheader(plain(customer.name))
     st.markdown(f"📞 **{plain(customer.phone or '—')}**  \n"
                 f"{label('tier', customer.tier, lang())} · {plain(label('region', customer.region, lang()))} · "
-                f"{plain(label('segment', customer.segment, lang()))} · {tr('phone.speaks')} {call.language}")
+                f"{plain(label('segment', customer.segment, lang()))} · "
+                f"{tr('phone.speaks')} {label('language', call.language, lang())}")
     if event is not None:
         st.markdown(f"**{tr('phone.event')}:** {label('event_kind', event.kind, lang())} · "
                     f"{label('touch_point', event.touch_point, lang())} · {long_date_text(event.day, lang())}"

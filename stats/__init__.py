@@ -18,8 +18,8 @@ with an interval, a p-value where a test is made, the sample size, plain-languag
 ``warnings`` about what it cannot claim, and ``summary(lang="en" | "zh-CN")``.
 """
 
-from .result import LANGS, Caveat, TestResult, caveat, caveat_text, fmt_conf, fmt_num, fmt_p, frame_records, plain
 from . import compare, drivers, impact, moments, power, reliability, result, trend, weighting
+from .result import LANGS, Caveat, TestResult, caveat, caveat_text, fmt_conf, fmt_num, fmt_p, frame_records, plain
 
 __all__ = [
     "TestResult",

@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from . import _checks
-from .result import TestResult, caveat, caveat_text, fmt_num, frame_records
 from .compare import mean_interval, mean_interval_from_moments
 from .moments import Moments
+from .result import TestResult, caveat, caveat_text, fmt_num, frame_records
 
 __all__ = ["key_drivers", "key_drivers_from_moments", "KeyDrivers", "lmg"]
 

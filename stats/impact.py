@@ -17,8 +17,8 @@ from statsmodels.stats.diagnostic import acorr_ljungbox
 from statsmodels.stats.stattools import durbin_watson
 
 from . import _checks, compare
-from .result import TestResult, caveat, caveat_text, frame_records
 from ._time import time_axis
+from .result import TestResult, caveat, caveat_text, frame_records
 from .trend import newey_west_lags
 
 __all__ = [

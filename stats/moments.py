@@ -19,8 +19,8 @@ import pandas as pd
 from scipy import stats as sps
 
 from . import _checks
-from .result import TestResult, caveat
 from .compare import adjust
+from .result import TestResult, caveat
 
 __all__ = ["Moments", "composite_index", "paired_versus_rest"]
 

@@ -13,8 +13,8 @@ import statsmodels.api as sm
 from scipy import stats as sps
 
 from . import _checks
-from .result import TestResult, plain, caveat, caveat_text, frame_records
 from ._time import time_axis
+from .result import TestResult, caveat, caveat_text, frame_records, plain
 
 __all__ = [
     "mann_kendall",

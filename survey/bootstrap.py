@@ -13,8 +13,8 @@ import threading
 
 from sqlmodel import select
 
-from survey.core import db as database
 from survey.accounts.auth import ensure_first_admin
+from survey.core import db as database
 from survey.core.config import settings
 from survey.core.i18n import t
 from survey.models import Customer, Survey

@@ -8,10 +8,10 @@ from datetime import timedelta
 from sqlmodel import select
 
 from survey.accounts import auth
-from survey.design.definitions import create_survey, live_version, survey_by_code
-from survey.models import Customer, ServiceEvent, utcnow
 from survey.collect.responses import Snapshot, record_response
+from survey.design.definitions import create_survey, live_version, survey_by_code
 from survey.design.templates import template
+from survey.models import Customer, ServiceEvent, utcnow
 
 HAPPY = {"overall": 5, "fault_repair": 5, "staff_attitude": 5, "resolved": 1, "nps": 10}
 

@@ -17,8 +17,8 @@ from sqlmodel import select
 
 from survey.core import db as database
 from survey.design.definitions import create_survey, survey_by_code
-from survey.models import Customer, ServiceEvent, utcnow
 from survey.design.templates import template
+from survey.models import Customer, ServiceEvent, utcnow
 from tests.support import free_port
 
 GATEWAY_TOKEN = "gateway-secret"

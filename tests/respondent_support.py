@@ -11,9 +11,9 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from survey.design.definitions import create_survey, survey_by_code
-from survey.models import Customer, ServiceEvent
-from survey.distribution.personal_links import create_personal_link
 from survey.design.templates import template
+from survey.distribution.personal_links import create_personal_link
+from survey.models import Customer, ServiceEvent
 from survey.web.app import routes
 
 EVENT_TIME = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)    # 10:00 on 4 March in Shanghai

@@ -42,7 +42,7 @@ class LiveApp:
         data_dir = Path(env["SURVEY_DATA_DIR"])
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = data_dir / "server.log"
-        self._log = open(self.log_path, "w")
+        self._log = open(self.log_path, "w")  # noqa: SIM115 (open while the server runs; closed in stop)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
              "--server.headless", "true", "--server.port", str(port), *flags],

@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from survey.collect.answering import Problem, answer_rows, condition_holds, evaluate, fields_of, pipe, pipe_values
-from survey.design.definitions import question_row
 from survey.collect.visit import advance, visible_pages
+from survey.design.definitions import question_row
 from survey.design.templates import template
 
 

@@ -6,7 +6,6 @@ import pytest
 from sqlmodel import select
 
 from survey import bootstrap
-
 from survey.accounts import auth
 from survey.accounts import service as accounts
 from survey.core import db as database

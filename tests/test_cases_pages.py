@@ -4,21 +4,17 @@ cause and read comment themes, exports are audited, an admin erases a customer."
 
 from __future__ import annotations
 
-
 import pytest
 from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from survey.cases import workflow as cases
-
+from survey.cases.recontact import resolve
 from survey.cases.rules import run_rules
 from survey.core import db as database
-from survey.models import CaseChange
-from survey.models import AuditLog, Customer, FollowUpCase, ServiceChange
-from survey.cases.recontact import resolve
-from tests.cases_support import customer, repair_survey, respond, staff, user
+from survey.models import AuditLog, CaseChange, Customer, FollowUpCase, ServiceChange
 from tests import apptest_support
-
+from tests.cases_support import customer, repair_survey, respond, staff, user
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from survey.cases import workflow as cases
-
-from survey.cases.rules import run_rules
-from survey.core import db as database
-from survey.cli import main
-from survey.models import AuditLog, FollowUpCase, Invitation
 from survey.cases.recontact import resolve
+from survey.cases.rules import run_rules
+from survey.cli import main
+from survey.core import db as database
 from survey.distribution.sending import run_queue
+from survey.models import AuditLog, FollowUpCase, Invitation
 from tests.cases_support import customer, repair_survey, respond, staff, user
 from tests.distribution_support import SmsGatewayServer, SmtpSink, configure_channels
 from tests.respondent_support import answer, client

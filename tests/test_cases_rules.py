@@ -10,10 +10,9 @@ from click.testing import CliRunner
 from sqlmodel import func, select
 
 from survey.cases import workflow as cases
-
 from survey.cases.reasons import describe
+from survey.cases.recontact import resolve
 from survey.cases.rules import run_rules
-from survey.core import db as database
 from survey.cases.settings import (
     LoopSettings,
     RouteSpec,
@@ -24,8 +23,8 @@ from survey.cases.settings import (
 )
 from survey.cases.workflow import CaseError, change_status
 from survey.cli import main
+from survey.core import db as database
 from survey.models import AuditLog, FollowUpCase, FollowUpCaseEvent, utcnow
-from survey.cases.recontact import resolve
 from tests.cases_support import customer, repair_survey, respond, staff, user
 
 

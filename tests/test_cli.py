@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-from survey.core import db as database
 from survey.cli import main
+from survey.core import db as database
 from survey.models import User
 
 

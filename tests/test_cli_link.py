@@ -7,8 +7,8 @@ import sys
 from click.testing import CliRunner
 from sqlmodel import select
 
-from survey.core import db as database
 from survey.cli import main
+from survey.core import db as database
 from survey.models import Campaign, Invitation
 from tests.respondent_support import answer, client, customer, published
 

@@ -12,12 +12,21 @@ import statsmodels.formula.api as smf
 from click.testing import CliRunner
 from sqlmodel import func, select
 
-from survey.core import db as database
 from survey import demo
 from survey.cli import main
+from survey.core import db as database
 from survey.models import (
-    Answer, Campaign, Customer, FollowUpCase, FollowUpCaseEvent, Invitation, Response, ServiceChange,
-    ServiceEvent, Survey, User,
+    Answer,
+    Campaign,
+    Customer,
+    FollowUpCase,
+    FollowUpCaseEvent,
+    Invitation,
+    Response,
+    ServiceChange,
+    ServiceEvent,
+    Survey,
+    User,
 )
 
 

@@ -11,11 +11,10 @@ from survey.accounts import auth
 from survey.core import db as database
 from survey.design import drafts
 from survey.design.definitions import definition_of, live_version, survey_by_code
-from survey.models import Invitation, PublicLink
 from survey.design.templates import template
-from tests.respondent_support import customer
+from survey.models import Invitation, PublicLink
 from tests.apptest_support import signed_in
-
+from tests.respondent_support import customer
 
 
 @pytest.fixture

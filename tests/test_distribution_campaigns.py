@@ -13,19 +13,18 @@ from sqlmodel import select
 from statsmodels.stats.proportion import proportion_confint
 
 from stats import power
-from survey.distribution import audience as audiences
+from survey.cli import main
 from survey.core import db as database
+from survey.core.links import personal_link
+from survey.distribution import audience as audiences
 from survey.distribution import planner
 from survey.distribution.audience import Audience
 from survey.distribution.campaigns import create_campaign
-from survey.cli import main
-from survey.models import Delivery
-from survey.distribution.operator_csv import export_campaign
 from survey.distribution.funnel import funnel, nonresponse, response_rates
-from survey.core.links import personal_link
 from survey.distribution.messages import TemplateError, check_messages, default_messages, sms_length
-from survey.models import Customer, Invitation, ServiceEvent, utcnow
+from survey.distribution.operator_csv import export_campaign
 from survey.distribution.sampling import SamplingPlan, draw, proportional_allocation
+from survey.models import Customer, Delivery, Invitation, ServiceEvent, utcnow
 from tests.distribution_support import add_customers, published_survey
 
 
@@ -276,5 +275,5 @@ def test_templates_need_the_link_in_both_languages():
     with pytest.raises(TemplateError, match=r"invitation \(en\): the message must contain \{link\}"):
         check_messages(messages)
     messages["invitation"]["en"] = "Hello {nmae} {link}"
-    with pytest.raises(TemplateError, match="unknown field {nmae}"):
+    with pytest.raises(TemplateError, match=r"unknown field \{nmae\}"):
         check_messages(messages)

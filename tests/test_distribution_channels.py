@@ -9,6 +9,7 @@ import subprocess
 
 import pytest
 
+from survey.core.config import load_settings
 from survey.distribution.channels import (
     ChannelNotConfigured,
     OutgoingMessage,
@@ -18,7 +19,6 @@ from survey.distribution.channels import (
     adapter_for,
     parse_smtp_url,
 )
-from survey.core.config import load_settings
 from tests.distribution_support import GATEWAY_TOKEN, SmsGatewayServer, SmtpSink
 
 MESSAGE = OutgoingMessage(idempotency_key="0f" * 16, to="wang@example.cn", text="王伟您好：https://x.cn/s/abc",

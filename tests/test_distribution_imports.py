@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlmodel import func, select
 
-from survey.core import db as database
 from survey.cli import main
+from survey.core import db as database
 from survey.distribution.imports import ImportFileError, decode, normalise_phone, read_table, validate
 from survey.models import Customer, ServiceEvent
 

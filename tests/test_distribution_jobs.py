@@ -8,15 +8,14 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import func, select
 
-from survey.core import db as database
 from survey import jobs
+from survey.cli import main
+from survey.core import db as database
 from survey.distribution.audience import Audience
 from survey.distribution.campaigns import create_campaign
-from survey.cli import main
-from survey.models import Delivery, RuleDecision, TriggerRule
-from survey.models import Campaign, Customer, Invitation, utcnow
 from survey.distribution.sampling import SamplingPlan
 from survey.distribution.triggers import RuleSpec, save_rule
+from survey.models import Campaign, Customer, Delivery, Invitation, RuleDecision, TriggerRule, utcnow
 from tests.distribution_support import (
     SmsGatewayServer,
     SmtpSink,

@@ -10,13 +10,11 @@ from streamlit.testing.v1 import AppTest
 
 from survey.accounts import auth
 from survey.core import db as database
-from survey.models import TriggerRule
 from survey.jobs.scheduler import JOB_NAMES, Job, Scheduler
 from survey.jobs.service import scheduler_state
-from survey.models import Campaign, Customer, Invitation, utcnow
-from tests.distribution_support import SmsGatewayServer, add_customers, configure_channels, published_survey
+from survey.models import Campaign, Customer, Invitation, TriggerRule, utcnow
 from tests.apptest_support import signed_in
-
+from tests.distribution_support import SmsGatewayServer, add_customers, configure_channels, published_survey
 
 
 @pytest.fixture

@@ -16,13 +16,12 @@ import pytest
 from sqlmodel import select
 
 from survey.core import db as database
+from survey.core.links import personal_link
 from survey.distribution.audience import Audience
 from survey.distribution.campaigns import create_campaign
-from survey.models import Delivery, DeliveryStatus
-from survey.core.links import personal_link
-from survey.models import Customer, Invitation, utcnow
 from survey.distribution.sampling import SamplingPlan
 from survey.distribution.sending import run_queue
+from survey.models import Customer, Delivery, DeliveryStatus, Invitation, utcnow
 from tests.distribution_support import (
     GATEWAY_TOKEN,
     FakeTimer,

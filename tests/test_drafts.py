@@ -11,11 +11,17 @@ from sqlmodel import select
 from survey.core import db as database
 from survey.design import drafts
 from survey.design.definitions import (
-    DefinitionError, FrozenVersionError, create_survey, definition_of, live_version, questions_of, survey_by_code,
+    DefinitionError,
+    FrozenVersionError,
+    create_survey,
+    definition_of,
+    live_version,
+    questions_of,
+    survey_by_code,
     validate_definition,
 )
-from survey.models import Question, Survey, SurveyVersion
 from survey.design.templates import TEMPLATES, template
+from survey.models import Question, Survey, SurveyVersion
 
 COMMENT = {"code": "extra", "type": "text", "required": False, "max_length": 200,
            "text": {"zh-CN": "还有什么建议？", "en": "Any suggestions?"}}
@@ -39,7 +45,7 @@ def test_every_template_is_valid_in_both_languages():
 
 def test_a_draft_takes_new_questions_edits_moves_and_deletions(db_url):
     with database.session() as db:
-        survey, draft = new_draft(db)
+        _survey, draft = new_draft(db)
         drafts.add_question(db, draft, COMMENT, position=2)
         assert codes(db, draft)[:3] == ["overall", "extra", "business_handling"]
         edited = {**COMMENT, "text": {"zh-CN": "您的建议", "en": "Your suggestions"}, "max_length": 50}
@@ -57,7 +63,7 @@ def test_a_draft_takes_new_questions_edits_moves_and_deletions(db_url):
 
 def test_an_edit_that_would_break_the_survey_is_refused_and_nothing_changes(db_url):
     with database.session() as db:
-        survey, draft = new_draft(db)
+        _survey, draft = new_draft(db)
         before = codes(db, draft)
         with pytest.raises(DefinitionError, match="which is not an earlier question"):
             drafts.delete_question(db, draft, "overall")      # what_wrong depends on it
@@ -147,7 +153,7 @@ def test_the_survey_list_counts_versions_and_responses(demo_url):
 
 def test_export_and_import_round_trip_into_a_new_survey(db_url):
     with database.session() as db:
-        survey, draft = new_draft(db)
+        _survey, draft = new_draft(db)
         drafts.add_question(db, draft, COMMENT)
         exported = drafts.export_json(db, draft)
     definition = json.loads(exported)
@@ -169,7 +175,7 @@ def test_importing_an_existing_code_becomes_its_draft_never_its_live_version(db_
         imported, version = drafts.import_json(db, json.dumps(definition))
         assert version.number == 2 and version.status == "draft"
         assert "extra" in codes(db, version) and "extra" not in codes(db, live_version(db, imported))
-        again, same = drafts.import_json(db, json.dumps(definition))
+        _again, same = drafts.import_json(db, json.dumps(definition))
         assert same.id == version.id
 
 

@@ -5,9 +5,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from survey.insight import impact as change_impact
-from survey.core import db as database
 from survey.cli import main
+from survey.core import db as database
+from survey.insight import impact as change_impact
 
 
 @pytest.fixture(scope="module")

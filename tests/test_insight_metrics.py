@@ -11,10 +11,10 @@ from sqlmodel import select
 
 from survey.core import db as database
 from survey.core.filters import Filters
-from survey.insight import dashboard as insight
-from survey.insight import metrics
-from survey.insight import rollup
 from survey.design.definitions import create_survey, live_version
+from survey.design.templates import template
+from survey.insight import dashboard as insight
+from survey.insight import metrics, rollup
 from survey.insight.metrics import LEVEL_COLUMNS, METRICS
 from survey.models import (
     Answer,
@@ -25,7 +25,6 @@ from survey.models import (
     ServiceEvent,
     Survey,
 )
-from survey.design.templates import template
 
 OCTOBER = Filters(date(2026, 10, 1), date(2026, 10, 31))
 DAY = date(2026, 10, 14)

@@ -3,7 +3,7 @@
 import csv
 import io
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -180,7 +180,7 @@ def test_csv_export_holds_the_page_figures_rounded_in_words_with_the_filters_in_
     start, end = _quarter_to_date()
     board = insight.dashboard(database.get_engine(),
                               insight.Request(Filters(start, end, regions=("Hangzhou",)), weighted=True))
-    generated = datetime(2026, 3, 4, 17, 30, tzinfo=timezone.utc)
+    generated = datetime(2026, 3, 4, 17, 30, tzinfo=UTC)
     context, table = read_dashboard_csv(report_export.csv_bytes(board, "zh-CN", generated_at=generated))
     assert context["生成时间"] == "2026年3月5日 01:30"                          # local time, no "+00:00"
     assert context["本期"] == f"{date_text(start, 'zh-CN')} – {date_text(end, 'zh-CN')}"

@@ -8,17 +8,14 @@ from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
 from survey import overview
-
 from survey.accounts import auth
-
 from survey.collect import phone, service
-from survey.core import db as database
-from survey.models import CallAttempt
-from survey.design.definitions import live_version
-from survey.models import Answer, Campaign, Customer, Invitation, Response, ServiceEvent, User, utcnow
 from survey.collect.visit import LinkState
-from tests.respondent_support import REPAIR_ANSWERS, customer, published
+from survey.core import db as database
+from survey.design.definitions import live_version
+from survey.models import Answer, CallAttempt, Campaign, Customer, Invitation, Response, ServiceEvent, User, utcnow
 from tests.apptest_support import signed_in
+from tests.respondent_support import REPAIR_ANSWERS, customer, published
 
 PHONE_FIELDS = {code: [value] for code, value in REPAIR_ANSWERS.items()}
 

@@ -13,12 +13,10 @@ from sqlmodel import SQLModel, func, select
 import survey.models  # noqa: F401  (every table)
 from survey.cases import workflow as cases
 from survey.cases.rules import run_rules
-from survey.core import db as database
 from survey.cli import main
-from survey.models import CallAttempt
-from survey.models import Delivery
-from survey.models import Answer, AuditLog, Customer, Invitation, Response
+from survey.core import db as database
 from survey.distribution.personal_links import create_personal_link
+from survey.models import Answer, AuditLog, CallAttempt, Customer, Delivery, Invitation, Response
 from survey.privacy import service as privacy
 from survey.privacy.erasure import contact_for, erase_customer, mask_phone, mask_phones_in_text
 from tests.cases_support import customer, repair_survey, respond, staff, user

@@ -9,13 +9,13 @@ import pytest
 from PIL import Image
 from sqlmodel import func, select
 
-from survey.core import db as database
 from survey.collect import public_links
+from survey.core import db as database
+from survey.core.ratelimit import allow
 from survey.design.definitions import create_survey
+from survey.design.templates import template
 from survey.models import Response, Survey
 from survey.overview import local_today
-from survey.core.ratelimit import allow
-from survey.design.templates import template
 from survey.web.respondent import DEVICE_COOKIE
 from tests.respondent_support import answer, client, published, read_form
 

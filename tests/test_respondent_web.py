@@ -11,15 +11,22 @@ import pytest
 from sqlmodel import func, select
 
 from survey.core import db as database
-from survey.design import drafts
 from survey.core.audit import entries
+from survey.design import drafts
 from survey.design.definitions import create_survey, live_version
+from survey.distribution.personal_links import create_personal_link
 from survey.models import Answer, Customer, FollowUpCase, Invitation, Response, Survey, utcnow
 from survey.overview import local_today
-from survey.distribution.personal_links import create_personal_link
 from survey.web import respondent as routes_module
 from tests.respondent_support import (
-    REPAIR_ANSWERS, TEN_ANSWERS, answer, client, customer, fieldset, personal_token, read_form,
+    REPAIR_ANSWERS,
+    TEN_ANSWERS,
+    answer,
+    client,
+    customer,
+    fieldset,
+    personal_token,
+    read_form,
     ten_question_definition,
 )
 
@@ -380,10 +387,10 @@ def test_a_ten_question_page_weighs_well_under_sixty_kilobytes(db_url):
 # ---------------------------------------------------------------- when things go wrong
 
 def test_every_polite_page_and_vocabulary_has_both_languages():
-    from survey.core.i18n import catalog
-    from survey.design.question_types import QUESTION_TYPES
     from survey.collect.visit import LinkState
+    from survey.core.i18n import catalog
     from survey.core.vocab import CallOutcome
+    from survey.design.question_types import QUESTION_TYPES
     from survey.web.render import MESSAGE_KINDS, message_page
 
     keys = catalog()

@@ -12,13 +12,13 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from survey.core import db as database
 from survey.cli import main
-from survey.models import AuditLog
+from survey.core import db as database
+from survey.core.filters import Filters
 from survey.core.tabular import neutralise
+from survey.models import AuditLog
 from survey.privacy.export import write_export
 from survey.privacy.service import export_responses
-from survey.core.filters import Filters
 from tests.cases_support import customer, repair_survey, respond, staff, user
 
 NASTY = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTAB", "\rCR"]

@@ -11,7 +11,6 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from survey.accounts import auth
-
 from survey.accounts import sessions as staff_sessions
 from survey.core import db as database
 from survey.models import StaffSession, User
@@ -56,7 +55,7 @@ def test_assets_health_and_respondent_links_are_not_gated(client):
 def test_signing_in_sets_an_httponly_cookie_and_returns_to_the_page(client):
     response = login(client, next_path="/executive")
     assert response.status_code == 303 and response.headers["location"] == "/executive"
-    cookie = [c for c in response.headers.get_list("set-cookie") if c.startswith("survey_session=")][0]
+    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith("survey_session="))
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
     assert client.get("/executive", headers=BROWSER).text == "staff app"
     with database.session() as db:

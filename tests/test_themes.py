@@ -9,12 +9,12 @@ from datetime import date
 import pytest
 from sqlmodel import select
 
-from survey.core import db as database
 from survey.cases import service, themes
 from survey.cases.workflow import CaseError
+from survey.core import db as database
 from survey.core.errors import SurveyError
-from survey.models import CommentTheme
 from survey.core.filters import Filters
+from survey.models import CommentTheme
 from tests.cases_support import customer, repair_survey, respond, staff, user
 from tests.theme_labelled_set import LABELLED
 

@@ -13,8 +13,8 @@ import streamlit as st
 
 from survey.collect.answering import Problem, evaluate, matrix_field, pipe
 from survey.core.i18n import t, text_in
-from survey.models import Question
 from survey.design.question_types import question_type
+from survey.models import Question
 from ui.session import lang as ui_lang
 from ui.text import plain
 

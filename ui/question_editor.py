@@ -7,8 +7,8 @@ from __future__ import annotations
 import streamlit as st
 
 from survey.core.i18n import label
-from survey.design.question_types import CONDITION_OPERATORS, DEFAULT_TEXT_LIMIT, QUESTION_TYPES, question_type
 from survey.core.vocab import Dimension
+from survey.design.question_types import CONDITION_OPERATORS, DEFAULT_TEXT_LIMIT, QUESTION_TYPES, question_type
 from ui.session import lang, tr
 
 NEW_QUESTION = {"code": "", "type": "rating", "required": True, "page": 1, "dimension": None,

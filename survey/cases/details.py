@@ -11,6 +11,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from survey.cases.recontact import recontact_state
 from survey.cases.workflow import OPEN_STATUSES, CaseError, history
 from survey.core.i18n import LANGUAGES, t, text_in
 from survey.design.question_types import question_type
@@ -25,7 +26,6 @@ from survey.models import (
     User,
     utcnow,
 )
-from survey.cases.recontact import recontact_state
 
 
 @dataclass(frozen=True)

@@ -18,19 +18,20 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from survey.core.audit import record
-from survey.core.config import settings
-from survey.distribution.channels import ChannelNotConfigured, channel_status
-from survey.distribution.campaigns import CampaignStatus, queue_deliveries
 from survey.cases.workflow import (
     RECONTACT_SURVEY,
     CaseError,
-    record_event,
     change_status,
+    record_event,
     set_recovered,
 )
-from survey.design.definitions import create_survey, live_version, survey_by_code
+from survey.core.audit import record
+from survey.core.config import settings
 from survey.core.links import new_token
+from survey.core.vocab import CaseStatus, Channel, InvitationStatus
+from survey.design.definitions import create_survey, live_version, survey_by_code
+from survey.distribution.campaigns import CampaignStatus, queue_deliveries
+from survey.distribution.channels import ChannelNotConfigured, channel_status
 from survey.models import (
     Answer,
     Campaign,
@@ -40,7 +41,6 @@ from survey.models import (
     Response,
     utcnow,
 )
-from survey.core.vocab import CaseStatus, Channel, InvitationStatus
 
 CAMPAIGN_NAME = "Recontact"
 QUESTION = "handling_satisfied"

@@ -19,13 +19,12 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from stats import TestResult, compare
-from survey.core.audit import record
 from survey.cases.workflow import OPEN_STATUSES
-from survey.models import CaseChange
+from survey.core.audit import record
 from survey.core.config import settings
 from survey.core.i18n import LANGUAGES, t
-from survey.models import FollowUpCase, Response, ServiceChange, utcnow
 from survey.core.vocab import CaseStatus
+from survey.models import CaseChange, FollowUpCase, Response, ServiceChange, utcnow
 
 CLOSED = (CaseStatus.RESOLVED, CaseStatus.UNREACHABLE)
 CLOSE_BINS = (0, 24, 48, 72, 24 * 7, np.inf)            # hours

@@ -41,7 +41,16 @@ from survey.core.audit import record
 from survey.core.config import settings
 from survey.core.vocab import CaseStatus, Dimension, Role
 from survey.models import (
-    Answer, CommentTheme, Customer, FollowUpCase, Question, Response, ResponseCheck, ServiceEvent, Survey, User,
+    Answer,
+    CommentTheme,
+    Customer,
+    FollowUpCase,
+    Question,
+    Response,
+    ResponseCheck,
+    ServiceEvent,
+    Survey,
+    User,
     utcnow,
 )
 

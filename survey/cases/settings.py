@@ -19,12 +19,11 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from survey.cases.themes import CATEGORIES, THEMES
 from survey.core.audit import record
 from survey.core.errors import Refused
-from survey.models import CaseRoute, CaseRule, CaseSetting
-from survey.models import utcnow
-from survey.cases.themes import CATEGORIES, THEMES
 from survey.core.vocab import Tier, TouchPoint
+from survey.models import CaseRoute, CaseRule, CaseSetting, utcnow
 
 TIERS = tuple(t.value for t in Tier)
 DEFAULT_SLA_HOURS = {"diamond": 24, "gold": 24, "silver": 48, "standard": 72}

@@ -27,13 +27,12 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from survey.cases.theme_keywords import DEFAULT_KEYWORDS
 from survey.core import db as database
 from survey.core.audit import record
 from survey.core.errors import Refused
-from survey.models import CaseSetting, CommentTheme, ThemeKeyword
-from survey.models import Answer, Question, Response, utcnow
 from survey.core.filters import conditions
-from survey.cases.theme_keywords import DEFAULT_KEYWORDS
+from survey.models import Answer, CaseSetting, CommentTheme, Question, Response, ThemeKeyword, utcnow
 
 THEMES = ("network_quality", "billing", "business_handling", "fault_repair", "repeated_fault", "staff_attitude")
 OTHER = "other"

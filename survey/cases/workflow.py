@@ -10,40 +10,24 @@ only read.
 
 from __future__ import annotations
 
-import zlib
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from survey.core import db as database
-from survey.cases import themes
 from survey.core.audit import record
-from survey.core.errors import SurveyError
-from survey.cases.settings import (
-    PRIORITY_ORDER,
-    Fallback,
-    LoopSettings,
-    RuleKind,
-    loop_settings,
-    routes,
-    rules,
-)
-from survey.models import CommentTheme, ResponseCheck
 from survey.core.config import settings
+from survey.core.errors import SurveyError
+from survey.core.vocab import CaseStatus, Dimension, Role
 from survey.models import (
-    Answer,
     Customer,
     FollowUpCase,
     FollowUpCaseEvent,
     Response,
-    ServiceEvent,
-    Survey,
     User,
     utcnow,
 )
-from survey.core.vocab import CaseStatus, Dimension, Role
 
 ROOT_CAUSES = ("network_quality", "billing", "business_handling", "fault_repair", "repeated_fault",
                "staff_attitude", Dimension.OTHER.value)

@@ -15,6 +15,7 @@ import click
 
 from survey.cli import admin, cases, distribution, jobs, links, report
 
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 def main(verbose: bool) -> None:

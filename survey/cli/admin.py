@@ -12,7 +12,6 @@ from survey.core import db as database
 from survey.core.config import settings
 from survey.core.vocab import Role
 
-
 # ---------------------------------------------------------------- db
 
 @click.group()

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+from survey.cli.common import UserError, flatten, friendly_errors, schema_ready
 from survey.core import db as database
 from survey.core.dates import local_datetime_text
 from survey.core.i18n import LANGUAGES, label, t, team_label
-from survey.cli.common import flatten, UserError, friendly_errors, schema_ready
 from survey.core.vocab import CaseStatus
 
 
@@ -84,8 +84,8 @@ def _date(value: str | None, option: str) -> date | None:
 def export_responses(fmt: str, out: Path, surveys, start, end, regions, touch_points, tiers, segments,
                      with_contact: bool) -> None:
     """Responses as CSV (UTF-8 with BOM) or Excel, one column per question code."""
-    from survey.privacy.export import write_export
     from survey.core.filters import Filters, survey_ids
+    from survey.privacy.export import write_export
 
     schema_ready()
     with database.session() as db:

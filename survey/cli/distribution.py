@@ -10,10 +10,9 @@ from pathlib import Path
 
 import click
 
+from survey.cli.common import UserError, flatten, friendly_errors, schema_ready
 from survey.core import db as database
-from survey.cli.common import flatten, UserError, friendly_errors, schema_ready
 from survey.core.vocab import Channel
-
 
 # ---------------------------------------------------------------- import
 

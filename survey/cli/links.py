@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from survey.core import db as database
 from survey.cli.common import friendly_errors, schema_ready
+from survey.core import db as database
 from survey.core.i18n import LANGUAGES
 
 

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from survey.core import db as database
 from survey.cli.common import friendly_errors, schema_ready
+from survey.core import db as database
 
 TABLE_ESTIMATES = (("before_after", "before/after"), ("its_level", "ITS level"), ("its_slope", "ITS slope"),
                    ("window", "event window"), ("did", "DiD"))

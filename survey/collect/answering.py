@@ -24,8 +24,8 @@ from datetime import date
 
 from survey.core.dates import long_date_text
 from survey.core.i18n import LANGUAGES, label, normalise_language, t
-from survey.models import Answer, Question
 from survey.design.question_types import question_type
+from survey.models import Answer, Question
 
 Value = int | str | list[str] | dict[str, int]
 Fields = Mapping[str, Sequence[str]]

@@ -19,19 +19,18 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, func, select
 
+from survey.collect.answering import Problem, evaluate
+from survey.collect.responses import AlreadyAnswered, complete_invitation, lock_invitation
+from survey.collect.visit import LinkState, Questionnaire, invitation_state
 from survey.core import db as database
 from survey.core.audit import record
-from survey.collect.answering import Problem, evaluate
-from survey.models import CallAttempt
 from survey.core.config import settings
 from survey.core.dates import long_date_text
 from survey.core.errors import SurveyError
-from survey.core.quiet_hours import outside_quiet_hours
 from survey.core.i18n import label, t
-from survey.models import Campaign, Customer, Invitation, ServiceEvent, Survey, User, utcnow
-from survey.collect.visit import LinkState, Questionnaire, invitation_state
-from survey.collect.responses import AlreadyAnswered, complete_invitation, lock_invitation
+from survey.core.quiet_hours import outside_quiet_hours
 from survey.core.vocab import CallOutcome, Channel, InvitationStatus, ResponseChannel
+from survey.models import CallAttempt, Campaign, Customer, Invitation, ServiceEvent, Survey, User, utcnow
 
 QUEUE_STATUSES = (InvitationStatus.QUEUED, InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.STARTED)
 CLOSING_OUTCOMES = (CallOutcome.REFUSED, CallOutcome.WRONG_NUMBER)   # the invitation leaves the queue

@@ -8,12 +8,12 @@ import io
 import segno
 from sqlmodel import Session, select
 
+from survey.collect.visit import SLUG_PATTERN
 from survey.core.audit import record
 from survey.core.errors import Refused
 from survey.core.links import public_link
-from survey.models import PublicLink, Survey
-from survey.collect.visit import SLUG_PATTERN
 from survey.core.vocab import TouchPoint
+from survey.models import PublicLink, Survey
 
 QR_SCALE = 12       # pixels per module: about 4 cm wide at 300 dpi for a short link
 QR_BORDER = 4       # the quiet zone the QR standard asks for

@@ -15,19 +15,18 @@ on PostgreSQL), so they cannot both get in.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
-
-import hashlib
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from survey.collect.answering import Value, answer_rows
 from survey.core.config import settings
-from survey.models import Customer, Invitation, PublicLink, Response, ServiceEvent, SurveyVersion, utcnow
 from survey.core.vocab import EventKind, InvitationStatus, TouchPoint
+from survey.models import Customer, Invitation, PublicLink, Response, ServiceEvent, SurveyVersion, utcnow
 
 # What a visitor at a public link's touch point has just done (the demo tags hall answers so).
 PUBLIC_EVENT_KINDS = {

@@ -24,20 +24,34 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from survey.collect.answering import Problem, Value, answer_fields, evaluate, pipe, pipe_values, question_of_field
+from survey.collect.responses import (
+    AlreadyAnswered,
+    complete_invitation,
+    event_answered,
+    lock_invitation,
+    public_snapshot,
+    record_response,
+)
 from survey.core import db as database
 from survey.core import ratelimit
-from survey.collect.answering import Problem, Value, answer_fields, evaluate, pipe, pipe_values, question_of_field
 from survey.core.audit import record
 from survey.core.config import settings
-from survey.design.definitions import live_version, questions_of
 from survey.core.i18n import text_in
-from survey.models import (
-    Campaign, Customer, Invitation, PublicLink, Question, Response, ServiceEvent, Survey, SurveyVersion, utcnow,
-)
-from survey.collect.responses import (
-    AlreadyAnswered, complete_invitation, event_answered, lock_invitation, public_snapshot, record_response,
-)
 from survey.core.vocab import InvitationStatus, ResponseChannel, SurveyStatus
+from survey.design.definitions import live_version, questions_of
+from survey.models import (
+    Campaign,
+    Customer,
+    Invitation,
+    PublicLink,
+    Question,
+    Response,
+    ServiceEvent,
+    Survey,
+    SurveyVersion,
+    utcnow,
+)
 
 TOKEN_PATTERN = re.compile(r"[A-Za-z0-9_-]{16,48}")
 SLUG_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{1,39}")

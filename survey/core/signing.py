@@ -20,10 +20,9 @@ import time
 
 from sqlmodel import Session, select
 
-from survey.models import ServerSecret
 from survey.core.config import settings
 from survey.core.db import upsert_insert
-from survey.models import utcnow
+from survey.models import ServerSecret, utcnow
 
 FORM_KEY_NAME = "form"
 FORM_MAX_AGE = 24 * 3600

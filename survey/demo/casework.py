@@ -18,11 +18,10 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.cases import workflow as cases
-
 from survey.cases.rules import run_rules
 from survey.core import db as database
-from survey.models import Answer, FollowUpCase, FollowUpCaseEvent, Response, User
 from survey.core.vocab import CaseStatus
+from survey.models import Answer, FollowUpCase, FollowUpCaseEvent, Response, User
 
 ROOT_CAUSE_CODES = [c for c in cases.ROOT_CAUSES if c != "other"]
 

@@ -25,18 +25,18 @@ import numpy as np
 from sqlmodel import Session, SQLModel, select
 
 import survey.models  # noqa: F401  (every table registered, for the wipe in `replace`)
-from survey.core import db as database
-from survey.insight import rollup
 from survey.accounts.auth import create_user, has_password
+from survey.core import db as database
 from survey.core.bulk import BulkWriter, datetime_text, nullable_datetime_text
 from survey.core.config import settings
 from survey.core.errors import Refused, SurveyError
 from survey.demo import world
-from survey.demo.casework import work_cases
 from survey.demo.answers import DRIVER_WEIGHTS, SCALES, latent_scores, uniform
+from survey.demo.casework import work_cases
 from survey.design.definitions import create_survey, live_version, questions_of
-from survey.models import Customer, PublicLink, Response, ServiceChange, User
 from survey.design.templates import TEMPLATES
+from survey.insight import rollup
+from survey.models import Customer, PublicLink, Response, ServiceChange, User
 
 log = logging.getLogger(__name__)
 
@@ -522,7 +522,7 @@ class _Generator:
         abandoned = ~failed & ~opted_out & ~completes & (rng.random(n) < ABANDON_RATE / (1 - rate.clip(0, 0.9)))
         expires = sent + np.timedelta64(EXPIRY_DAYS, "D")
         expired = ~failed & ~opted_out & ~completes & (expires < self.end64)
-        status = np.select([failed, opted_out, completes, abandoned & ~expired, expired], 
+        status = np.select([failed, opted_out, completes, abandoned & ~expired, expired],
                            ["failed", "opted_out", "completed", "opened", "expired"], "sent")
         invitation_ids = self._ids(writer, "invitation", n)
         campaign = self._campaigns(writer, survey_code, sent, channel)

@@ -23,9 +23,9 @@ from sqlmodel import Session, select
 
 from survey.core.audit import record
 from survey.core.errors import SurveyError
-from survey.models import Question, Survey, SurveyVersion, utcnow
-from survey.design.question_types import CONDITION_OPERATORS, DEFAULT_TEXT_LIMIT, QUESTION_TYPES, question_type
 from survey.core.vocab import Dimension, SurveyStatus, VersionStatus
+from survey.design.question_types import CONDITION_OPERATORS, DEFAULT_TEXT_LIMIT, QUESTION_TYPES, question_type
+from survey.models import Question, Survey, SurveyVersion, utcnow
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{1,39}$")
 QUESTION_CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,39}$")

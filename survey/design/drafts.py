@@ -19,12 +19,21 @@ from typing import Any
 from sqlmodel import Session, func, select
 
 from survey.core.audit import record
+from survey.core.vocab import SurveyStatus, VersionStatus
 from survey.design.definitions import (
-    DefinitionError, FrozenVersionError, create_survey, definition_of, fill_version_texts, live_version,
-    publish_version, question_row, questions_of, survey_by_code, validate_definition,
+    DefinitionError,
+    FrozenVersionError,
+    create_survey,
+    definition_of,
+    fill_version_texts,
+    live_version,
+    publish_version,
+    question_row,
+    questions_of,
+    survey_by_code,
+    validate_definition,
 )
 from survey.models import Question, Response, Survey, SurveyVersion, utcnow
-from survey.core.vocab import SurveyStatus, VersionStatus
 
 MAX_IMPORT_BYTES = 1_000_000
 TEXT_FIELDS = ("title", "intro", "thanks")

@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from sqlmodel import Session
 
 from survey.core.config import settings
+from survey.core.vocab import Channel, InvitationStatus
 from survey.distribution import live_links
 from survey.models import Campaign, Customer, Invitation, ServiceEvent, Survey, utcnow
-from survey.core.vocab import Channel, InvitationStatus
 
 CONTACT_COLUMN = {Channel.SMS: Customer.phone, Channel.EXPORT: Customer.phone, Channel.PHONE: Customer.phone,
                   Channel.EMAIL: Customer.email}

@@ -26,19 +26,18 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from survey.distribution import audience as audiences
 from survey.core.audit import record
-from survey.core.errors import Refused
 from survey.core.bulk import stored_datetime, write_rows
 from survey.core.config import settings
-from survey.distribution.channels import ChannelNotConfigured, require_configured
-from survey.design.definitions import live_version, survey_by_code
-from survey.models import DeliveryStatus
+from survey.core.errors import Refused
 from survey.core.links import new_token
-from survey.distribution.messages import check_messages, default_messages
-from survey.models import Campaign, Invitation, Survey, SurveyVersion, utcnow
-from survey.distribution.sampling import SamplingPlan, draw
 from survey.core.vocab import Channel, InvitationStatus, VersionStatus
+from survey.design.definitions import live_version, survey_by_code
+from survey.distribution import audience as audiences
+from survey.distribution.channels import ChannelNotConfigured, require_configured
+from survey.distribution.messages import check_messages, default_messages
+from survey.distribution.sampling import SamplingPlan, draw
+from survey.models import Campaign, DeliveryStatus, Invitation, Survey, SurveyVersion, utcnow
 
 SENT_BY_US = (Channel.SMS, Channel.EMAIL)
 

@@ -16,6 +16,7 @@ relay certificate), SURVEY_SMTP_FROM, SURVEY_SMS_URL and SURVEY_SMS_TOKEN.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import smtplib
 import ssl
@@ -29,8 +30,8 @@ import requests
 from survey.core.config import Settings
 from survey.core.errors import SurveyError
 from survey.core.i18n import normalise_language
-from survey.distribution.messages import EMAIL_BUTTON
 from survey.core.vocab import Channel
+from survey.distribution.messages import EMAIL_BUTTON
 
 SMTP_TIMEOUT_SECONDS = 30
 SMS_TIMEOUT_SECONDS = 15
@@ -191,10 +192,8 @@ class SmtpChannel:
 
     def close(self) -> None:
         if self._smtp is not None:
-            try:
+            with contextlib.suppress(OSError, smtplib.SMTPException):   # closing anyway
                 self._smtp.quit()
-            except (OSError, smtplib.SMTPException):
-                pass
             self._smtp = None
 
 

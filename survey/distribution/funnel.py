@@ -18,8 +18,8 @@ from sqlmodel import Session
 
 from stats import compare
 from survey.core.errors import Refused
-from survey.models import Campaign, Customer, Invitation, Survey
 from survey.core.vocab import InvitationStatus
+from survey.models import Campaign, Customer, Invitation, Survey
 
 STAGES = ("invited", "sent", "failed", "opened", "started", "completed", "expired", "opted_out")
 GROUP_COLUMNS = {"stratum": Invitation.stratum, "tier": Customer.tier, "region": Customer.region,

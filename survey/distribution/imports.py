@@ -38,8 +38,8 @@ from survey.core.config import settings
 from survey.core.errors import SurveyError
 from survey.core.i18n import catalog
 from survey.core.tabular import csv_text
-from survey.models import Customer, ServiceEvent, utcnow
 from survey.core.vocab import EventKind, Tier, TouchPoint
+from survey.models import Customer, ServiceEvent, utcnow
 
 ENCODINGS = ("auto", "utf-8", "gbk")
 CHUNK = 2000

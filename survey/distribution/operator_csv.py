@@ -16,9 +16,9 @@ from survey.core.audit import record
 from survey.core.errors import Refused
 from survey.core.links import personal_link
 from survey.core.tabular import csv_text
+from survey.core.vocab import Channel, InvitationStatus
 from survey.distribution.messages import compose
 from survey.models import Campaign, Customer, Invitation, Survey, utcnow
-from survey.core.vocab import Channel, InvitationStatus
 
 COLUMNS = ("external_id", "name", "phone", "language", "link", "message")
 

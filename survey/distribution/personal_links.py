@@ -20,14 +20,14 @@ from sqlmodel import Session, select
 from survey.collect.responses import event_answered
 from survey.core.audit import record
 from survey.core.errors import Refused
+from survey.core.i18n import LANGUAGES
+from survey.core.links import new_token, personal_link
+from survey.core.vocab import Channel, InvitationStatus
+from survey.design.definitions import live_version, survey_by_code
 from survey.distribution import live_links
 from survey.distribution.campaigns import CampaignStatus
 from survey.distribution.triggers import lock_row
-from survey.design.definitions import live_version, survey_by_code
-from survey.core.i18n import LANGUAGES
-from survey.core.links import new_token, personal_link
 from survey.models import Campaign, Customer, Invitation, ServiceEvent, Survey, utcnow
-from survey.core.vocab import Channel, InvitationStatus
 
 ADHOC_CAMPAIGN = "Ad-hoc links"
 ADHOC_EXPIRES_DAYS = 14

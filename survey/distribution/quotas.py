@@ -13,10 +13,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from survey.distribution.campaigns import CampaignStatus
-from survey.models import Delivery, DeliveryStatus
-from survey.models import Campaign, Invitation
 from survey.core.vocab import InvitationStatus
+from survey.distribution.campaigns import CampaignStatus
+from survey.models import Campaign, Delivery, DeliveryStatus, Invitation
 
 QUOTA_MET = "quota met for this stratum"
 

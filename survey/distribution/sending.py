@@ -54,7 +54,12 @@ from sqlmodel import Session
 
 from survey.core import db as database
 from survey.core.audit import record
+from survey.core.config import Settings, settings
 from survey.core.errors import Refused
+from survey.core.i18n import normalise_language
+from survey.core.links import personal_link
+from survey.core.quiet_hours import QuietHours
+from survey.core.vocab import Channel, InvitationStatus
 from survey.distribution.channels import (
     DEDUPING_CHANNELS,
     ChannelNotConfigured,
@@ -65,15 +70,9 @@ from survey.distribution.channels import (
     SmtpChannel,
     adapter_for,
 )
-from survey.core.config import Settings, settings
-from survey.core.quiet_hours import QuietHours
-from survey.models import Delivery, DeliveryStatus
-from survey.core.i18n import normalise_language
-from survey.core.links import personal_link
 from survey.distribution.messages import compose
-from survey.models import Campaign, Customer, Invitation, Survey, utcnow
 from survey.distribution.quotas import withdraw_full_strata
-from survey.core.vocab import Channel, InvitationStatus
+from survey.models import Campaign, Customer, Delivery, DeliveryStatus, Invitation, Survey, utcnow
 
 BATCH_SIZE = 50
 REMINDABLE = (InvitationStatus.SENT, InvitationStatus.OPENED)

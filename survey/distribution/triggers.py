@@ -26,13 +26,18 @@ from sqlmodel import Session
 
 from survey.core.audit import record
 from survey.core.errors import Refused
-from survey.distribution import live_links
-from survey.distribution.campaigns import CampaignStatus, InvitationSeed, check_channel, launchable_survey, queue_invitations
-from survey.design.definitions import live_version
-from survey.models import RuleDecision, TriggerRule
-from survey.distribution.messages import check_messages, default_messages
-from survey.models import Campaign, Customer, Invitation, ServiceEvent, Survey, utcnow
 from survey.core.vocab import Channel, EventKind, Tier
+from survey.design.definitions import live_version
+from survey.distribution import live_links
+from survey.distribution.campaigns import (
+    CampaignStatus,
+    InvitationSeed,
+    check_channel,
+    launchable_survey,
+    queue_invitations,
+)
+from survey.distribution.messages import check_messages, default_messages
+from survey.models import Campaign, Customer, Invitation, RuleDecision, ServiceEvent, Survey, TriggerRule, utcnow
 
 CODE_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789-_")
 

@@ -33,8 +33,8 @@ from sqlalchemy.engine import Connection
 from stats import TestResult, compare, trend
 from stats.drivers import KeyDrivers, key_drivers_from_moments
 from stats.moments import composite_index, paired_versus_rest
-from survey.insight import metrics
 from survey.core.filters import Filters
+from survey.insight import metrics
 from survey.insight.metrics import DIMENSIONS, LEVEL_COLUMNS, METRICS, OVERALL, MetricKind
 from survey.models import Question, ServiceChange, Survey, SurveyVersion
 

@@ -41,12 +41,11 @@ from scipy import stats as sps
 from sqlalchemy.engine import Connection
 
 from stats import TestResult, compare, fmt_num, fmt_p, impact, power
-from survey.insight import metrics
-from survey.core.i18n import label, t
 from survey.core.filters import Filters
+from survey.core.i18n import label, t
+from survey.insight import metrics
 from survey.insight.metrics import LEVEL_COLUMNS
-from survey.models import answer_daily
-from survey.models import Question, ServiceChange, Survey, SurveyVersion
+from survey.models import Question, ServiceChange, Survey, SurveyVersion, answer_daily
 
 BEFORE_AFTER_DAYS = 91
 MIN_PERIODS = 3          # points each side for a time series (stats.impact.MIN_SEGMENT)

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from datetime import date, timedelta
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -36,9 +36,10 @@ from sqlalchemy.engine import Connection
 
 from stats import TestResult, compare, weighting
 from stats.moments import Moments, composite_index
-from survey.core.errors import Refused
 from survey.core.config import settings
+from survey.core.errors import Refused
 from survey.core.filters import Filters
+from survey.core.vocab import VIP_TIERS
 from survey.models import (
     CROSS_COLUMNS,
     CROSS_PAIRS,
@@ -46,14 +47,14 @@ from survey.models import (
     LEVEL_COLUMNS,
     MOMENT_VARIABLES,
     SUM_COLUMNS,
+    Question,
+    SurveyVersion,
     answer_daily,
     answer_weekly,
     invitation_daily,
     invitation_weekly,
     moments_daily,
 )
-from survey.models import Question, SurveyVersion
-from survey.core.vocab import VIP_TIERS
 
 OVERALL, NPS_CODE, CES_CODE = "overall", "nps", "ces"
 DIMENSIONS = ("network_quality", "billing", "business_handling", "fault_repair", "staff_attitude")

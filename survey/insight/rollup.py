@@ -61,8 +61,8 @@ from survey.models import (
     invitation_weekly,
     moments_daily,
     rollup_batch,
+    utcnow,
 )
-from survey.models import utcnow
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 
 from survey.core.audit import record
 from survey.core.errors import SurveyError
-from survey.models import Question, ServiceChange, Survey, SurveyVersion
 from survey.core.vocab import ChangeKind, Dimension, Tier, TouchPoint
+from survey.models import Question, ServiceChange, Survey, SurveyVersion
 
 
 class ChangeError(SurveyError, ValueError):

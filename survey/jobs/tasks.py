@@ -16,15 +16,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from survey.core import db as database
-from survey.distribution.campaigns import SENT_BY_US, CampaignStatus, queue_deliveries
 from survey.cases.rules import RunReport, run_rules
-from survey.models import Delivery, DeliveryStatus, TriggerRule
-from survey.models import Campaign, Customer, Invitation, utcnow
+from survey.core import db as database
+from survey.core.vocab import InvitationStatus
+from survey.distribution.campaigns import SENT_BY_US, CampaignStatus, queue_deliveries
 from survey.distribution.quotas import withdraw_full_strata
 from survey.distribution.sending import REMINDABLE, SendReport, run_queue
 from survey.distribution.triggers import RuleRun, apply_rules, lock_row
-from survey.core.vocab import InvitationStatus
+from survey.models import Campaign, Customer, Delivery, DeliveryStatus, Invitation, TriggerRule, utcnow
 
 # Invitations still waiting for something: a send, an answer, or their expiry.
 OPEN_STATUSES = (InvitationStatus.QUEUED, InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.STARTED)

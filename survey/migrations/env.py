@@ -1,9 +1,9 @@
 """Alembic environment: runs on the engine (or connection) survey.core.db hands it."""
 
 from alembic import context
+from sqlmodel import SQLModel
 
 import survey.models  # noqa: F401  (registers every table on SQLModel.metadata)
-from sqlmodel import SQLModel
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -12,7 +12,7 @@ Conventions:
 
 # One import per capability module registers its tables on SQLModel.metadata.
 from survey.models.accounts import *  # noqa: F403
-from survey.models.base import utcnow
+from survey.models.base import utcnow as utcnow  # the clock every module stamps rows with
 from survey.models.cases import *  # noqa: F403
 from survey.models.collect import *  # noqa: F403
 from survey.models.design import *  # noqa: F403

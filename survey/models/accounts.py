@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+from datetime import datetime
 
-import sqlalchemy as sa
-from sqlmodel import JSON, Field, SQLModel
+from sqlmodel import Field, SQLModel
 
-from survey.models.base import json_dict, json_list, json_optional, utcnow
-
+from survey.models.base import json_dict, utcnow
 
 
 class User(SQLModel, table=True):

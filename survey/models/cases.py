@@ -19,16 +19,12 @@ recurring root causes. The cases themselves are ``FollowUpCase`` and ``FollowUpC
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
-
-import sqlalchemy as sa
-from sqlmodel import JSON, Field, SQLModel
-
-from survey.models.base import json_dict, json_list, json_optional, utcnow
 from datetime import date, datetime
+
 import sqlalchemy as sa
 from sqlmodel import JSON, Field, SQLModel
+
+from survey.models.base import utcnow
 
 
 class FollowUpCase(SQLModel, table=True):

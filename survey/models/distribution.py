@@ -12,17 +12,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
-
-import sqlalchemy as sa
-from sqlmodel import JSON, Field, SQLModel
-
-from survey.models.base import json_dict, json_list, json_optional, utcnow
 from datetime import datetime
 from enum import StrEnum
+
 import sqlalchemy as sa
 from sqlmodel import JSON, Field, SQLModel
+
+from survey.models.base import json_dict, utcnow
 
 
 class Customer(SQLModel, table=True):

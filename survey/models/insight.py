@@ -25,15 +25,13 @@ columns are generated from ``MOMENT_VARIABLES``.
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from itertools import combinations_with_replacement
-from datetime import UTC, date, datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import JSON, Field, SQLModel
+from sqlmodel import Field, SQLModel
 
-from survey.models.base import json_dict, json_list, json_optional, utcnow
-from survey.models.collect import Response
+from survey.models.base import json_list, utcnow
 from survey.models.distribution import Invitation
 
 

@@ -24,19 +24,20 @@ from sqlmodel import Session
 
 from survey.core.audit import record
 from survey.core.errors import Refused
-from survey.models import CallAttempt
-from survey.models import Delivery, DeliveryStatus
+from survey.core.vocab import Role
 from survey.models import (
     Answer,
     AuditLog,
+    CallAttempt,
     Customer,
+    Delivery,
+    DeliveryStatus,
     FollowUpCase,
     FollowUpCaseEvent,
     Invitation,
     Response,
     utcnow,
 )
-from survey.core.vocab import Role
 
 REDACTED = "[erased]"
 CN_MOBILE = re.compile(r"^(\+?86[- ]?)?(1\d{2})[- ]?(\d{4})[- ]?(\d{4})$")

@@ -31,12 +31,12 @@ from sqlmodel import Session
 
 from survey.core.audit import record
 from survey.core.errors import Refused
-from survey.models import Answer, Customer, Question, Response, Survey, SurveyVersion
-from survey.privacy.erasure import contact_for, text_for
-from survey.design.question_types import question_type
 from survey.core.filters import conditions
 from survey.core.tabular import write_csv, write_xlsx
 from survey.core.vocab import Role
+from survey.design.question_types import question_type
+from survey.models import Answer, Customer, Question, Response, Survey, SurveyVersion
+from survey.privacy.erasure import contact_for, text_for
 
 FORMATS = ("csv", "xlsx")
 META_COLUMNS = ("response_id", "answered_on", "survey", "version", "channel", "language", "tier", "region",

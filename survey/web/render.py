@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from survey.collect.answering import Problem, condition_holds, evaluate, matrix_field, pipe
-from survey.core.i18n import LANGUAGES, t, text_in
-from survey.models import Question
-from survey.design.question_types import question_type
 from survey.collect.visit import Questionnaire, visible_pages
+from survey.core.i18n import LANGUAGES, t, text_in
+from survey.design.question_types import question_type
+from survey.models import Question
 
 ENV = Environment(loader=PackageLoader("survey.web", "templates"), autoescape=True, trim_blocks=True,
                   lstrip_blocks=True, undefined=StrictUndefined)

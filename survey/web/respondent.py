@@ -29,13 +29,13 @@ from starlette.responses import HTMLResponse
 from starlette.routing import BaseRoute, Route
 
 from survey.cases.rules import follow_up_hours
-from survey.core import db as database
 from survey.collect import visit as respondent
+from survey.collect.answering import answer_fields
+from survey.collect.visit import LinkState, Visit
+from survey.core import db as database
 from survey.core import signing
 from survey.core.clients import request_client, request_from_this_site
-from survey.collect.answering import answer_fields
 from survey.core.i18n import normalise_language, t
-from survey.collect.visit import LinkState, Visit
 from survey.web import render
 
 log = logging.getLogger(__name__)

@@ -59,7 +59,7 @@ def test_its_change_date_outside_the_series():
 
 
 def test_its_too_few_points():
-    with pytest.raises(ValueError, match="too few points.*2 before"):
+    with pytest.raises(ValueError, match=r"too few points.*2 before"):
         impact.interrupted_time_series([1.0, 2.0, 3.0, 2.0, 5.0, 6.0, 7.0], None, 2)
     with pytest.raises(ValueError, match="too few points"):
         impact.interrupted_time_series(np.arange(8.0) ** 1.5, None, 4, seasonal_period=4)
