@@ -66,9 +66,10 @@ def prepare(url: str, responses: int) -> None:
         existing = conn.execute(sa.text("SELECT COUNT(*) FROM response")).scalar()
     if existing:
         return
-    truth = Path(tempfile.gettempdir()) / "dashboard_bench_truth.json"     # not beside the app's data
-    seconds, _ = timed(lambda: demo.generate(url, seed=11, responses=responses, truth_path=truth,
-                                             progress=lambda m: None))
+    truth = Path(tempfile.gettempdir()) / "dashboard_bench_truth.json"  # not beside the app's data
+    seconds, _ = timed(
+        lambda: demo.generate(url, seed=11, responses=responses, truth_path=truth, progress=lambda m: None)
+    )
     say("demo_load_with_rollup", seconds)
 
 
@@ -80,11 +81,15 @@ def latest_day(url: str) -> date:
 def requests(end: date) -> dict[str, insight.Request]:
     quarter = end.replace(month=(end.month - 1) // 3 * 3 + 1, day=1)
     default = Filters(quarter, end)
-    return {"default": insight.Request(default),
-            "weighted": insight.Request(default, weighted=True),
-            "filtered_monthly": insight.Request(Filters(end.replace(day=1), end, regions=("Hangzhou", "Ningbo"),
-                                                        tiers=("gold", "diamond")), metric="nps",
-                                                grain="month")}
+    return {
+        "default": insight.Request(default),
+        "weighted": insight.Request(default, weighted=True),
+        "filtered_monthly": insight.Request(
+            Filters(end.replace(day=1), end, regions=("Hangzhou", "Ningbo"), tiers=("gold", "diamond")),
+            metric="nps",
+            grain="month",
+        ),
+    }
 
 
 def cold(url: str, request: insight.Request) -> float:
@@ -113,29 +118,40 @@ def warm(url: str, request: insight.Request, repeats: int = 5) -> float:
 
 def naive(url: str, request: insight.Request) -> float:
     """The headline figures from every answer row loaded into pandas (what the rollup avoids)."""
+
     def compute():
         with database.get_engine(url).connect() as conn:
-            rows = pd.read_sql_query(sa.text(
-                "SELECT r.id, r.answered_on, r.survey_id, r.region, r.tier, r.touch_point, a.question_code, "
-                "a.value_num FROM response r JOIN answer a ON a.response_id = r.id WHERE a.value_num IS NOT NULL"),
-                conn)
+            rows = pd.read_sql_query(
+                sa.text(
+                    "SELECT r.id, r.answered_on, r.survey_id, r.region, r.tier, r.touch_point, a.question_code, "
+                    "a.value_num FROM response r JOIN answer a ON a.response_id = r.id WHERE a.value_num IS NOT NULL"
+                ),
+                conn,
+            )
         rows["answered_on"] = pd.to_datetime(rows["answered_on"])
         periods = insight.Periods.of(request.filters)
         overall = rows[rows["question_code"] == "overall"]
         for period in (periods.current, periods.previous, periods.last_year):
             inside = overall[overall["answered_on"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))]
             compare.proportion_interval(int((inside["value_num"] >= 4).sum()), len(inside))
-            nps = rows[(rows["question_code"] == "nps")
-                       & rows["answered_on"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))]
+            nps = rows[
+                (rows["question_code"] == "nps")
+                & rows["answered_on"].between(pd.Timestamp(period.start), pd.Timestamp(period.end))
+            ]
             compare.nps_interval(nps["value_num"].to_numpy())
         weekly = overall.groupby(overall["answered_on"].dt.to_period("W"))["value_num"].agg(["mean", "count"])
         current = overall[overall["answered_on"] >= pd.Timestamp(periods.current.start)]
         for column in ("region", "tier", "touch_point"):
             groups = current.groupby(current[column].fillna(""))["value_num"]
-            compare.versus_rest_from_counts({g: np.bincount(v.astype(int), minlength=6)[1:] for g, v in groups},
-                                            [1, 2, 3, 4, 5], metric="top_box", top_levels=[4, 5])
+            compare.versus_rest_from_counts(
+                {g: np.bincount(v.astype(int), minlength=6)[1:] for g, v in groups},
+                [1, 2, 3, 4, 5],
+                metric="top_box",
+                top_levels=[4, 5],
+            )
         wide = rows[rows["tier"].isin(["diamond", "gold", "silver"])].pivot_table(
-            index="id", columns="question_code", values="value_num", aggfunc="mean")
+            index="id", columns="question_code", values="value_num", aggfunc="mean"
+        )
         return weekly, wide.mean()
 
     seconds, _ = timed(compute)
@@ -146,8 +162,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--responses", type=int, default=100_000)
     parser.add_argument("--database", help="SQLAlchemy URL (default: a new SQLite file)")
-    parser.add_argument("--naive", action=argparse.BooleanOptionalAction, default=True,
-                        help="also time the naive way (loads every answer row: slow at 10^7)")
+    parser.add_argument(
+        "--naive",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also time the naive way (loads every answer row: slow at 10^7)",
+    )
     args = parser.parse_args()
     folder = tempfile.TemporaryDirectory() if args.database is None else None
     url = args.database or f"sqlite:///{Path(folder.name) / 'bench.db'}"
@@ -164,7 +184,7 @@ def main() -> None:
     end = latest_day(url)
     views = requests(end - timedelta(days=0))
     colds = {name: cold(url, request) for name, request in views.items()}
-    colds = {name: min(seconds, cold(url, views[name])) for name, seconds in colds.items()}   # best of two
+    colds = {name: min(seconds, cold(url, views[name])) for name, seconds in colds.items()}  # best of two
     for name, seconds in colds.items():
         say(f"cold_{name}", seconds)
     database.dispose_engines()

@@ -39,11 +39,42 @@ def load_customers(n: int) -> None:
     from survey.core.bulk import BulkWriter
 
     now = "2026-01-01 00:00:00" + ("+00" if database.is_postgres() else "")
-    rows = ((i, f"B{i:07d}", f"客户{i}", f"133{i:08d}", f"b{i}@example.cn", ("gold", "standard")[i % 2],
-             ("Hangzhou", "Ningbo", "Wenzhou")[i % 3], "consumer", "zh-CN", False, now, now) for i in range(1, n + 1))
+    rows = (
+        (
+            i,
+            f"B{i:07d}",
+            f"客户{i}",
+            f"133{i:08d}",
+            f"b{i}@example.cn",
+            ("gold", "standard")[i % 2],
+            ("Hangzhou", "Ningbo", "Wenzhou")[i % 3],
+            "consumer",
+            "zh-CN",
+            False,
+            now,
+            now,
+        )
+        for i in range(1, n + 1)
+    )
     with BulkWriter(database.get_engine()) as writer:
-        writer.insert("customer", ("id", "external_id", "name", "phone", "email", "tier", "region", "segment",
-                                   "language", "opted_out", "created_at", "updated_at"), rows)
+        writer.insert(
+            "customer",
+            (
+                "id",
+                "external_id",
+                "name",
+                "phone",
+                "email",
+                "tier",
+                "region",
+                "segment",
+                "language",
+                "opted_out",
+                "created_at",
+                "updated_at",
+            ),
+            rows,
+        )
 
 
 def time_campaign(channel: str, audience) -> tuple[float, int]:
@@ -63,8 +94,11 @@ def smtp_throughput(workdir: Path) -> float:
     from survey.distribution.sending import run_queue
 
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-                               "-c", "aiosmtpd.handlers.Sink"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}", "-c", "aiosmtpd.handlers.Sink"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(100):
             try:
@@ -72,10 +106,17 @@ def smtp_throughput(workdir: Path) -> float:
                 break
             except OSError:
                 time.sleep(0.1)
-        os.environ.update({"SURVEY_SMTP_URL": f"smtp://127.0.0.1:{port}", "SURVEY_SMTP_FROM": "survey@example.cn",
-                           "SURVEY_EMAIL_RATE_PER_MINUTE": "100000000", "SURVEY_QUIET_HOURS": "off"})
-        _, queued = time_campaign("email", Audience(tiers=("gold",), regions=("Ningbo",), events=False,
-                                                    fatigue_days=0, survey_fatigue_days=0))
+        os.environ.update(
+            {
+                "SURVEY_SMTP_URL": f"smtp://127.0.0.1:{port}",
+                "SURVEY_SMTP_FROM": "survey@example.cn",
+                "SURVEY_EMAIL_RATE_PER_MINUTE": "100000000",
+                "SURVEY_QUIET_HOURS": "off",
+            }
+        )
+        _, queued = time_campaign(
+            "email", Audience(tiers=("gold",), regions=("Ningbo",), events=False, fatigue_days=0, survey_fatigue_days=0)
+        )
         queued = min(queued, EMAILS)
         began = time.perf_counter()
         report = run_queue(max_messages=queued)
@@ -94,7 +135,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
-        url, drop = scratch_database(args.postgres) if args.postgres else (f"sqlite:///{workdir / 'bench.db'}", lambda: None)
+        url, drop = (
+            scratch_database(args.postgres) if args.postgres else (f"sqlite:///{workdir / 'bench.db'}", lambda: None)
+        )
         os.environ.update({"SURVEY_DATABASE_URL": url, "SURVEY_DATA_DIR": str(workdir), "SURVEY_AUTO_DEMO": "0"})
         try:
             from survey.core import db as database

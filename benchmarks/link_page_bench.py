@@ -68,10 +68,12 @@ def main() -> None:
         database.upgrade(url)
         tokens = personal_links(args.links)
         browser = client()
-        browser.get(f"/s/{tokens[0]}")               # warm up imports, templates and the pool
+        browser.get(f"/s/{tokens[0]}")  # warm up imports, templates and the pool
         views, pages = zip(*(timed(lambda t=t: browser.get(f"/s/{t}")) for t in tokens[1:]), strict=True)
-        submissions = [timed(lambda t=t, p=p: answer(browser, f"/s/{t}", p.text, TEN_ANSWERS))[0]
-                       for t, p in zip(tokens[1:], pages, strict=True)]
+        submissions = [
+            timed(lambda t=t, p=p: answer(browser, f"/s/{t}", p.text, TEN_ANSWERS))[0]
+            for t, p in zip(tokens[1:], pages, strict=True)
+        ]
         html = pages[0].content
         assert all(p.status_code == 200 for p in pages)
         backend = database.get_engine(url).dialect.name

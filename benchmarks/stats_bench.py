@@ -54,8 +54,9 @@ def main() -> None:
 
     unit = np.repeat(np.arange(40), 8)
     period = np.tile(np.arange(8), 40)
-    panel = pd.DataFrame({"unit": unit, "period": period, "treated": (unit < 20).astype(int),
-                          "post": (period >= 4).astype(int)})
+    panel = pd.DataFrame(
+        {"unit": unit, "period": period, "treated": (unit < 20).astype(int), "post": (period >= 4).astype(int)}
+    )
     panel["y"] = rng.normal(size=len(panel)) + panel["treated"] * panel["post"]
     rows = pd.DataFrame({"treated": rng.integers(0, 2, 10_000), "post": rng.integers(0, 2, 10_000)})
     rows["y"] = rng.normal(size=len(rows))
@@ -66,22 +67,32 @@ def main() -> None:
     kd["overall"] = X @ np.linspace(0.1, 0.8, p) + rng.normal(size=n)
 
     items = np.clip(np.round(rng.normal(size=(5_000, 1)) + rng.normal(size=(5_000, 10)) + 3), 1, 5)
-    sample = pd.DataFrame({"region": rng.choice(["n", "s", "e", "w"], n), "age": rng.choice(["a", "b", "c"], n),
-                           "sex": rng.choice(["f", "m"], n)})
-    margins = {"region": {"n": .2, "s": .3, "e": .25, "w": .25}, "age": {"a": .3, "b": .4, "c": .3},
-               "sex": {"f": .5, "m": .5}}
+    sample = pd.DataFrame(
+        {
+            "region": rng.choice(["n", "s", "e", "w"], n),
+            "age": rng.choice(["a", "b", "c"], n),
+            "sex": rng.choice(["f", "m"], n),
+        }
+    )
+    margins = {
+        "region": {"n": 0.2, "s": 0.3, "e": 0.25, "w": 0.25},
+        "age": {"a": 0.3, "b": 0.4, "c": 0.3},
+        "sex": {"f": 0.5, "m": 0.5},
+    }
     raked = weighting.rake(sample, margins).weights.to_numpy()
     satisfaction = rng.normal(3.8, 1, n)
 
     cases = [
         ("means_from_counts_1e7_ratings_ms", lambda: compare.means_from_counts(hist_a, hist_b, levels), 20),
         ("ordinal_from_counts_1e7_ratings_ms", lambda: compare.ordinal_from_counts(hist_a, hist_b, levels), 20),
-        ("top_box_from_counts_1e7_ratings_ms",
-         lambda: compare.proportions_from_counts(hist_a, hist_b, levels, success=[5]), 20),
+        (
+            "top_box_from_counts_1e7_ratings_ms",
+            lambda: compare.proportions_from_counts(hist_a, hist_b, levels, success=[5]),
+            20,
+        ),
         ("nps_from_counts_1e7_ratings_ms", lambda: compare.nps_from_counts(nps_a, nps_b), 20),
         ("nps_interval_from_counts_1e7_ratings_ms", lambda: compare.nps_interval_from_counts(nps_a), 20),
-        ("versus_rest_20_groups_1e7_ratings_ms",
-         lambda: compare.versus_rest_from_counts(groups20, levels), 10),
+        ("versus_rest_20_groups_1e7_ratings_ms", lambda: compare.versus_rest_from_counts(groups20, levels), 10),
         ("means_raw_2x10000_ms", lambda: compare.means(raw_a, raw_b), 20),
         ("ordinal_raw_2x10000_ms", lambda: compare.ordinal(raw_a, raw_b), 20),
         ("groups_5x2000_ms", lambda: compare.groups(group_values, group_labels), 5),
@@ -93,15 +104,29 @@ def main() -> None:
         ("change_points_pelt_104_weeks_ms", lambda: trend.change_points(weekly), 10),
         ("its_104_weeks_ms", lambda: impact.interrupted_time_series(weekly, weeks, weeks[52]), 10),
         ("its_104_weeks_hac_ms", lambda: impact.interrupted_time_series(weekly, weeks, weeks[52], errors="hac"), 10),
-        ("its_104_weeks_seasonal_weighted_ms",
-         lambda: impact.interrupted_time_series(weekly, weeks, weeks[52], seasonal_period=52, weights=weekly_n), 10),
+        (
+            "its_104_weeks_seasonal_weighted_ms",
+            lambda: impact.interrupted_time_series(weekly, weeks, weeks[52], seasonal_period=52, weights=weekly_n),
+            10,
+        ),
         ("did_10000_rows_ms", lambda: impact.difference_in_differences(rows, "y", "treated", "post"), 10),
-        ("did_40_units_8_periods_event_study_ms",
-         lambda: impact.difference_in_differences(panel, "y", "treated", "post", cluster="unit", time="period"), 10),
+        (
+            "did_40_units_8_periods_event_study_ms",
+            lambda: impact.difference_in_differences(panel, "y", "treated", "post", cluster="unit", time="period"),
+            10,
+        ),
         ("key_drivers_8x50000_200_boot_ms", lambda: drivers.key_drivers(kd, "overall", list(kd.columns[:p])), 3),
-        ("power_all_functions_ms", lambda: (power.n_means(0.2), power.n_proportions(0.3, 0.35),
-                                            power.n_nps(0.4, 0.2, 0.35, 0.25), power.mde_nps(500, 0.4, 0.2),
-                                            power.invitations_needed(400, 0.15, assurance=0.9)), 10),
+        (
+            "power_all_functions_ms",
+            lambda: (
+                power.n_means(0.2),
+                power.n_proportions(0.3, 0.35),
+                power.n_nps(0.4, 0.2, 0.35, 0.25),
+                power.mde_nps(500, 0.4, 0.2),
+                power.invitations_needed(400, 0.15, assurance=0.9),
+            ),
+            10,
+        ),
         ("cronbach_alpha_10_items_5000_ms", lambda: reliability.cronbach_alpha(items), 10),
         ("rake_50000_rows_3_margins_ms", lambda: weighting.rake(sample, margins), 5),
         ("weighted_mean_50000_ms", lambda: weighting.weighted_mean(satisfaction, raked), 10),

@@ -42,10 +42,10 @@ user = require_page(__file__)
 st.title(tr("dist.page.campaigns"))
 PAGE = "campaigns"
 LANGS = ("zh-CN", "en")
-SEND_SECONDS = 60   # one click of "run the queue" works this long, then reports
-RECENT_DAYS = 7     # the default event window: events closed in the last week, not every event ever
+SEND_SECONDS = 60  # one click of "run the queue" works this long, then reports
+RECENT_DAYS = 7  # the default event window: events closed in the last week, not every event ever
 LAUNCH_KEY = "camp_launch_key"
-LAUNCH_PARAM = "launch"          # the same key in the page address, so a reload keeps it
+LAUNCH_PARAM = "launch"  # the same key in the page address, so a reload keeps it
 CONFIRMING = "camp_confirming"
 KEY_PATTERN = re.compile(r"[0-9a-f]{32}")
 
@@ -59,86 +59,173 @@ def audience_form(survey_code: str, channel: str) -> Audience:
     explicit choice, every customer whatever their events."""
     options = service.audience_options()
     st.subheader(tr("dist.audience"))
-    scope = st.radio(tr("dist.scope"), ("events", "everyone"), key="camp_scope", horizontal=True,
-                     format_func=lambda s: tr(f"dist.scope.{s}"))
+    scope = st.radio(
+        tr("dist.scope"),
+        ("events", "everyone"),
+        key="camp_scope",
+        horizontal=True,
+        format_func=lambda s: tr(f"dist.scope.{s}"),
+    )
     by_event = scope == "events"
     left, middle, right = st.columns(3)
     kinds, since, until, touch_points, teams = [], None, None, [], []
     if by_event:
         today = datetime.now(settings().timezone).date()
-        kinds = left.multiselect(tr("dist.event_kinds"), placeholder=tr("app.choose_filter"), key="camp_kinds", **vocabulary("event_kind", EventKind))
+        kinds = left.multiselect(
+            tr("dist.event_kinds"),
+            placeholder=tr("app.choose_filter"),
+            key="camp_kinds",
+            **vocabulary("event_kind", EventKind),
+        )
         since = left.date_input(tr("dist.closed_since"), value=today - timedelta(days=RECENT_DAYS), key="camp_since")
         until = left.date_input(tr("dist.closed_until"), value=today, key="camp_until")
     else:
         left.caption(tr("dist.scope.everyone_help"))
-    tiers = middle.multiselect(tr("dist.tiers"), placeholder=tr("app.choose_filter"), key="camp_tiers", **vocabulary("tier", Tier))
-    regions = middle.multiselect(tr("dist.regions"), options["regions"], placeholder=tr("app.choose_filter"), key="camp_regions",
-                                 format_func=lambda v: label("region", v, lang()))
-    segments = middle.multiselect(tr("dist.segments"), options["segments"], placeholder=tr("app.choose_filter"), key="camp_segments",
-                                  format_func=lambda v: label("segment", v, lang()))
+    tiers = middle.multiselect(
+        tr("dist.tiers"), placeholder=tr("app.choose_filter"), key="camp_tiers", **vocabulary("tier", Tier)
+    )
+    regions = middle.multiselect(
+        tr("dist.regions"),
+        options["regions"],
+        placeholder=tr("app.choose_filter"),
+        key="camp_regions",
+        format_func=lambda v: label("region", v, lang()),
+    )
+    segments = middle.multiselect(
+        tr("dist.segments"),
+        options["segments"],
+        placeholder=tr("app.choose_filter"),
+        key="camp_segments",
+        format_func=lambda v: label("segment", v, lang()),
+    )
     if by_event:
-        touch_points = right.multiselect(tr("dist.touch_points"), placeholder=tr("app.choose_filter"), key="camp_touch", **vocabulary("touch_point", TouchPoint))
-        teams = right.multiselect(tr("dist.teams"), options["teams"], placeholder=tr("app.choose_filter"), key="camp_teams")
-    fatigue = right.number_input(tr("dist.fatigue_days"), 0, 365, 30, key="camp_fatigue",
-                                 help=tr("dist.fatigue_help"))
+        touch_points = right.multiselect(
+            tr("dist.touch_points"),
+            placeholder=tr("app.choose_filter"),
+            key="camp_touch",
+            **vocabulary("touch_point", TouchPoint),
+        )
+        teams = right.multiselect(
+            tr("dist.teams"), options["teams"], placeholder=tr("app.choose_filter"), key="camp_teams"
+        )
+    fatigue = right.number_input(tr("dist.fatigue_days"), 0, 365, 30, key="camp_fatigue", help=tr("dist.fatigue_help"))
     survey_fatigue = right.number_input(tr("dist.survey_fatigue_days"), 0, 730, 90, key="camp_survey_fatigue")
-    return Audience(survey_code=survey_code, event_kinds=tuple(kinds), closed_since=since, closed_until=until,
-                    regions=tuple(regions), touch_points=tuple(touch_points), teams=tuple(teams), tiers=tuple(tiers),
-                    segments=tuple(segments), channel=channel, fatigue_days=int(fatigue),
-                    survey_fatigue_days=int(survey_fatigue), events=by_event)
+    return Audience(
+        survey_code=survey_code,
+        event_kinds=tuple(kinds),
+        closed_since=since,
+        closed_until=until,
+        regions=tuple(regions),
+        touch_points=tuple(touch_points),
+        teams=tuple(teams),
+        tiers=tuple(tiers),
+        segments=tuple(segments),
+        channel=channel,
+        fatigue_days=int(fatigue),
+        survey_fatigue_days=int(survey_fatigue),
+        events=by_event,
+    )
 
 
 def sampling_form(audience_size: int) -> SamplingPlan:
     st.subheader(tr("dist.sampling"))
-    method = st.radio(tr("dist.method"), ("everyone", "random", "stratified"), horizontal=True, key="camp_method",
-                      format_func=lambda m: tr(f"dist.method.{m}"))
+    method = st.radio(
+        tr("dist.method"),
+        ("everyone", "random", "stratified"),
+        horizontal=True,
+        key="camp_method",
+        format_func=lambda m: tr(f"dist.method.{m}"),
+    )
     left, right = st.columns(2)
     if method == "everyone":
         return SamplingPlan()
     if method == "random":
-        n = left.number_input(tr("dist.sample_size"), 1, max(audience_size, 1), min(500, max(audience_size, 1)),
-                              key="camp_n")
+        n = left.number_input(
+            tr("dist.sample_size"), 1, max(audience_size, 1), min(500, max(audience_size, 1)), key="camp_n"
+        )
         return SamplingPlan("random", n=int(n))
-    strata = left.multiselect(tr("dist.strata"), ("tier", "region", "segment"), default=["tier"],
-                              placeholder=tr("app.choose"), key="camp_strata",
-                              format_func=lambda s: tr(f"dist.stratum_key.{s}"))
-    allocation = left.radio(tr("dist.allocation"), ("proportional", "fixed"), key="camp_allocation",
-                            format_func=lambda a: tr(f"dist.allocation.{a}"), horizontal=True)
-    size = right.number_input(tr("dist.sample_size") if allocation == "proportional" else tr("dist.per_stratum"),
-                              1, max(audience_size, 1), min(200, max(audience_size, 1)), key="camp_n")
+    strata = left.multiselect(
+        tr("dist.strata"),
+        ("tier", "region", "segment"),
+        default=["tier"],
+        placeholder=tr("app.choose"),
+        key="camp_strata",
+        format_func=lambda s: tr(f"dist.stratum_key.{s}"),
+    )
+    allocation = left.radio(
+        tr("dist.allocation"),
+        ("proportional", "fixed"),
+        key="camp_allocation",
+        format_func=lambda a: tr(f"dist.allocation.{a}"),
+        horizontal=True,
+    )
+    size = right.number_input(
+        tr("dist.sample_size") if allocation == "proportional" else tr("dist.per_stratum"),
+        1,
+        max(audience_size, 1),
+        min(200, max(audience_size, 1)),
+        key="camp_n",
+    )
     quotas = parse_quotas(right.text_input(tr("dist.quotas"), key="camp_quotas", help=tr("dist.quotas_help")))
-    return SamplingPlan("stratified", n=int(size) if allocation == "proportional" else None,
-                        strata=tuple(strata) or ("tier",), allocation=allocation,
-                        per_stratum=int(size) if allocation == "fixed" else None, quotas=quotas)
+    return SamplingPlan(
+        "stratified",
+        n=int(size) if allocation == "proportional" else None,
+        strata=tuple(strata) or ("tier",),
+        allocation=allocation,
+        per_stratum=int(size) if allocation == "fixed" else None,
+        quotas=quotas,
+    )
 
 
 def planner_panel(audience: Audience, audience_size: int) -> None:
     with st.expander(tr("dist.planner"), expanded=True):
         historic = service.historic_rate(audience)
         left, middle, right = st.columns(3)
-        metric = left.radio(tr("dist.plan_metric"), ("csat", "nps"), key="plan_metric", horizontal=True,
-                            format_func=lambda m: tr(f"dist.plan_metric.{m}"))
-        change = left.number_input(tr("dist.plan_change"), 0.5, 50.0, 3.0 if metric == "csat" else 5.0, 0.5,
-                                   key="plan_change")
+        metric = left.radio(
+            tr("dist.plan_metric"),
+            ("csat", "nps"),
+            key="plan_metric",
+            horizontal=True,
+            format_func=lambda m: tr(f"dist.plan_metric.{m}"),
+        )
+        change = left.number_input(
+            tr("dist.plan_change"), 0.5, 50.0, 3.0 if metric == "csat" else 5.0, 0.5, key="plan_change"
+        )
         rate = historic.rate or middle.slider(tr("dist.assumed_rate"), 0.05, 0.9, 0.3, 0.05, key="plan_rate")
         if historic.rate is not None:
-            middle.metric(tr("dist.historic_rate"), pct(historic.rate),
-                          help=tr("dist.historic_rate_help", n=historic.delivered, low=pct(historic.ci_low),
-                                  high=pct(historic.ci_high), scope=tr(f"dist.scope.{historic.scope}")))
+            middle.metric(
+                tr("dist.historic_rate"),
+                pct(historic.rate),
+                help=tr(
+                    "dist.historic_rate_help",
+                    n=historic.delivered,
+                    low=pct(historic.ci_low),
+                    high=pct(historic.ci_high),
+                    scope=tr(f"dist.scope.{historic.scope}"),
+                ),
+            )
         else:
             middle.caption(tr("dist.no_history"))
         plan = service.plan_sample(audience.survey_code, metric, change, rate, audience_size)
         baseline = pct(plan.baseline) if metric == "csat" else points(plan.baseline)
-        right.metric(tr("dist.invitations_needed"), count(plan.invitations_per_group),
-                     help=tr("dist.invitations_needed_help", responses=count(plan.responses_per_group),
-                             baseline=baseline, change=points(change)))
+        right.metric(
+            tr("dist.invitations_needed"),
+            count(plan.invitations_per_group),
+            help=tr(
+                "dist.invitations_needed_help",
+                responses=count(plan.responses_per_group),
+                baseline=baseline,
+                change=points(change),
+            ),
+        )
         if plan.audience_is_enough:
             st.success(tr("dist.plan_enough", audience=count(audience_size)))
         elif plan.detectable_with_audience is None:
             st.warning(tr("dist.plan_nothing", audience=count(audience_size)))
         else:
-            st.warning(tr("dist.plan_short", audience=count(audience_size),
-                          detectable=points(plan.detectable_with_audience)))
+            st.warning(
+                tr("dist.plan_short", audience=count(audience_size), detectable=points(plan.detectable_with_audience))
+            )
 
 
 def message_form(channel: str, survey: service.SurveyChoice) -> dict:
@@ -149,8 +236,11 @@ def message_form(channel: str, survey: service.SurveyChoice) -> dict:
         columns = st.columns(2)
         for column, language in zip(columns, LANGS):
             messages[kind][language] = column.text_area(
-                f"{tr(f'dist.message.{kind}')} · {language}", messages[kind][language],
-                key=f"msg_{kind}_{language}", height=90 if kind != "subject" else 68)
+                f"{tr(f'dist.message.{kind}')} · {language}",
+                messages[kind][language],
+                key=f"msg_{kind}_{language}",
+                height=90 if kind != "subject" else 68,
+            )
     preview_language = st.radio(tr("dist.preview_language"), LANGS, horizontal=True, key="msg_preview_lang")
     for kind in ("invitation", "reminder"):
         problems = template_problems(messages[kind][preview_language], kind=kind)
@@ -161,8 +251,16 @@ def message_form(channel: str, survey: service.SurveyChoice) -> dict:
         st.markdown(f"**{tr(f'dist.message.{kind}')}**" + (f" — {plain(subject)}" if channel == Channel.EMAIL else ""))
         st.code(text, language=None, wrap_lines=True)
         length = sms_length(text)
-        st.caption(tr("dist.sms_length", characters=len(text), encoding=length.encoding, units=length.units,
-                      segments=length.segments, per_segment=length.per_segment))
+        st.caption(
+            tr(
+                "dist.sms_length",
+                characters=len(text),
+                encoding=length.encoding,
+                units=length.units,
+                segments=length.segments,
+                per_segment=length.per_segment,
+            )
+        )
     return messages
 
 
@@ -174,8 +272,15 @@ def default_name(survey: service.SurveyChoice) -> str:
 
 def sample_message(messages: dict, kind: str, language: str, survey: service.SurveyChoice) -> tuple[str, str]:
     """(text, subject) of a message as a sample customer would get it."""
-    return compose(messages, kind, lang=language, name="王伟" if language == "zh-CN" else "Emma Smith",
-                   survey_names=survey.names, link=sample_link(), expires=utcnow())
+    return compose(
+        messages,
+        kind,
+        lang=language,
+        name="王伟" if language == "zh-CN" else "Emma Smith",
+        survey_names=survey.names,
+        link=sample_link(),
+        expires=utcnow(),
+    )
 
 
 def launch_key() -> str:
@@ -220,48 +325,63 @@ def invited_text(plan: SamplingPlan, size: int) -> str:
 def launch(key: str, queue_until_configured: bool, **campaign) -> None:
     """Launch (once per key) and say what happened: launched, queued for a channel, or launched before."""
     try:
-        launched = service.launch_campaign(user.id, launch_key=key, queue_until_configured=queue_until_configured,
-                                           **campaign)
+        launched = service.launch_campaign(
+            user.id, launch_key=key, queue_until_configured=queue_until_configured, **campaign
+        )
     except ChannelNotConfigured as exc:
         feedback.error(PAGE, missing_text(exc.channel, exc.settings) + " " + tr("dist.nothing_launched"))
     except SurveyError as exc:
         feedback.error(PAGE, str(exc))
     else:
-        st.session_state["camp_select"] = launched.campaign_id   # the campaigns tab opens on it
+        st.session_state["camp_select"] = launched.campaign_id  # the campaigns tab opens on it
         n = count(launched.invitations)
         if launched.repeated:
             feedback.info(PAGE, tr("dist.already_launched", id=launched.campaign_id, n=n))
         elif launched.waits_for_channel:
-            feedback.warning(PAGE, tr("dist.launched_waiting", id=launched.campaign_id, n=n,
-                                      channel=channel_name(campaign["channel"])))
+            feedback.warning(
+                PAGE,
+                tr("dist.launched_waiting", id=launched.campaign_id, n=n, channel=channel_name(campaign["channel"])),
+            )
         else:
             feedback.success(PAGE, tr("dist.launched", id=launched.campaign_id, n=n))
         start_new_form()
     st.rerun()
 
 
-def confirm_launch(key: str, size: int, survey: service.SurveyChoice, channels: list[ChannelStatus],
-                   **campaign) -> None:
+def confirm_launch(
+    key: str, size: int, survey: service.SurveyChoice, channels: list[ChannelStatus], **campaign
+) -> None:
     """What will happen, before it happens: how many, by which channel, with which message."""
     channel, messages = campaign["channel"], campaign["messages"]
     with st.container(border=True):
         st.markdown(f"**{tr('dist.confirm_title')}**")
-        st.markdown(tr("dist.confirm_summary", audience=count(size), invited=invited_text(campaign["plan"], size),
-                       channel=channel_name(channel), survey=plain(text_in(survey.names, lang()))))
+        st.markdown(
+            tr(
+                "dist.confirm_summary",
+                audience=count(size),
+                invited=invited_text(campaign["plan"], size),
+                channel=channel_name(channel),
+                survey=plain(text_in(survey.names, lang())),
+            )
+        )
         preview_language = st.session_state.get("msg_preview_lang", LANGS[0])
         if not template_problems(messages["invitation"][preview_language], kind="invitation"):
-            st.code(sample_message(messages, "invitation", preview_language, survey)[0], language=None,
-                    wrap_lines=True)
+            st.code(sample_message(messages, "invitation", preview_language, survey)[0], language=None, wrap_lines=True)
         waiting = unconfigured(channels, channel)
         queue = False
         if waiting is not None:
-            st.error(missing_text(waiting.channel, waiting.missing or waiting.settings) + " "
-                     + tr("dist.launch_refused_until"))
-            queue = st.checkbox(tr("dist.queue_until_configured", channel=channel_name(channel)),
-                                key="camp_queue_unconfigured")
+            st.error(
+                missing_text(waiting.channel, waiting.missing or waiting.settings)
+                + " "
+                + tr("dist.launch_refused_until")
+            )
+            queue = st.checkbox(
+                tr("dist.queue_until_configured", channel=channel_name(channel)), key="camp_queue_unconfigured"
+            )
         left, right = st.columns(2)
-        if left.button(tr("dist.confirm_launch"), key="camp_confirm", type="primary",
-                       disabled=waiting is not None and not queue):
+        if left.button(
+            tr("dist.confirm_launch"), key="camp_confirm", type="primary", disabled=waiting is not None and not queue
+        ):
             launch(key, queue, **campaign)
         right.button(tr("dist.cancel_launch"), key="camp_cancel", on_click=cancel_launch)
 
@@ -273,7 +393,7 @@ def new_campaign() -> None:
         return
     key = launch_key()
     earlier = service.campaign_launched_with(key)
-    if earlier is not None:     # a reload after the launch, or a second session of the same form
+    if earlier is not None:  # a reload after the launch, or a second session of the same form
         st.info(tr("dist.already_launched", id=earlier.campaign_id, n=count(earlier.invitations)))
         st.button(tr("dist.start_new"), key="camp_start_new", on_click=start_new_form)
         return
@@ -281,10 +401,15 @@ def new_campaign() -> None:
     show_statuses(channels)
     by_code = {s.code: s for s in surveys}
     top = st.columns(3)
-    code = top[0].selectbox(tr("dist.survey"), list(by_code), key="camp_survey",
-                            format_func=lambda c: text_in(by_code[c].names, lang()))
-    channel = top[1].selectbox(tr("dist.channel"), [c.value for c in Channel], key="camp_channel",
-                               format_func=lambda c: label("channel", c, lang()))
+    code = top[0].selectbox(
+        tr("dist.survey"), list(by_code), key="camp_survey", format_func=lambda c: text_in(by_code[c].names, lang())
+    )
+    channel = top[1].selectbox(
+        tr("dist.channel"),
+        [c.value for c in Channel],
+        key="camp_channel",
+        format_func=lambda c: label("channel", c, lang()),
+    )
     name = top[2].text_input(tr("dist.campaign_name"), key="camp_name")
     if (waiting := unconfigured(channels, channel)) is not None:
         st.warning(missing_text(waiting.channel, waiting.missing or waiting.settings))
@@ -300,41 +425,68 @@ def new_campaign() -> None:
     st.subheader(tr("dist.timing"))
     timing = st.columns(3)
     expires = timing[0].number_input(tr("dist.expires_days"), 1, 90, 14, key="camp_expires")
-    remind_after = timing[1].number_input(tr("dist.remind_after"), 0, 30, 3, key="camp_remind_after",
-                                          help=tr("dist.remind_help"))
+    remind_after = timing[1].number_input(
+        tr("dist.remind_after"), 0, 30, 3, key="camp_remind_after", help=tr("dist.remind_help")
+    )
     max_reminders = timing[2].number_input(tr("dist.max_reminders"), 0, 5, 1, key="camp_max_reminders")
     messages = message_form(channel, by_code[code])
-    st.button(tr("dist.launch"), key="camp_launch", type="primary", disabled=size == 0,
-              on_click=ask_to_confirm)
+    st.button(tr("dist.launch"), key="camp_launch", type="primary", disabled=size == 0, on_click=ask_to_confirm)
     if st.session_state.get(CONFIRMING) and size:
-        confirm_launch(key, size, by_code[code], channels, survey_code=code, audience=audience, plan=plan,
-                       channel=channel, name=name.strip() or default_name(by_code[code]), expires_days=int(expires),
-                       remind_after_days=int(remind_after) or None,
-                       max_reminders=int(max_reminders) if remind_after else 0, messages=messages)
+        confirm_launch(
+            key,
+            size,
+            by_code[code],
+            channels,
+            survey_code=code,
+            audience=audience,
+            plan=plan,
+            channel=channel,
+            name=name.strip() or default_name(by_code[code]),
+            expires_days=int(expires),
+            remind_after_days=int(remind_after) or None,
+            max_reminders=int(max_reminders) if remind_after else 0,
+            messages=messages,
+        )
 
 
 def funnel_chart(counts: dict) -> None:
     data = pd.DataFrame([{"stage": tr(f"dist.stage.{s}"), "n": counts[s], "order": i} for i, s in enumerate(STAGES)])
-    chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("n:Q", title=tr("home.count")), y=alt.Y("stage:N", sort=alt.SortField("order"), title=None),
-        tooltip=[alt.Tooltip("stage:N", title=tr("dist.stage")), alt.Tooltip("n:Q", title=tr("home.count"))],
+    chart = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("n:Q", title=tr("home.count")),
+            y=alt.Y("stage:N", sort=alt.SortField("order"), title=None),
+            tooltip=[alt.Tooltip("stage:N", title=tr("dist.stage")), alt.Tooltip("n:Q", title=tr("home.count"))],
+        )
     )
     st.altair_chart(chart, width="stretch")
 
 
 def rate_table(rates, keys) -> pd.DataFrame:
-    return pd.DataFrame([{
-        **{tr(f"dist.stratum_key.{k}"): (rate.group[k] or "—") for k in keys},
-        tr("dist.delivered"): rate.delivered, tr("dist.completed"): rate.completed,
-        tr("dist.response_rate"): pct(rate.rate), tr("dist.interval"): f"{pct(rate.ci_low)} – {pct(rate.ci_high)}",
-    } for rate in rates])
+    return pd.DataFrame(
+        [
+            {
+                **{tr(f"dist.stratum_key.{k}"): (rate.group[k] or "—") for k in keys},
+                tr("dist.delivered"): rate.delivered,
+                tr("dist.completed"): rate.completed,
+                tr("dist.response_rate"): pct(rate.rate),
+                tr("dist.interval"): f"{pct(rate.ci_low)} – {pct(rate.ci_high)}",
+            }
+            for rate in rates
+        ]
+    )
 
 
 def send_summary(report: SendReport) -> tuple[str, list[str]]:
     """What one run of the queue did, and why anything was held back."""
     details = [tr("dist.send_quiet", n=report.deferred_quiet)] if report.deferred_quiet else []
-    return (tr("dist.send_report", sent=report.sent, failed=report.failed, retrying=report.retrying,
-               skipped=report.skipped), details + list(report.unavailable.values()))
+    return (
+        tr(
+            "dist.send_report", sent=report.sent, failed=report.failed, retrying=report.retrying, skipped=report.skipped
+        ),
+        details + list(report.unavailable.values()),
+    )
 
 
 @action
@@ -352,12 +504,19 @@ def send_panel(campaign: service.CampaignSummary) -> None:
     progress, total, done = status.progress, status.total, status.done
     waiting = unconfigured(service.channel_statuses(), campaign.channel)
     if waiting is not None and status.waiting:
-        st.warning(tr("dist.waiting_for_channel", n=count(status.waiting),
-                      missing=missing_text(waiting.channel, waiting.missing or waiting.settings)))
-    bar = st.progress(done / total if total else 0.0,
-                      text=tr("dist.progress", sent=progress["sent"], failed=progress["failed"],
-                              pending=status.waiting, total=total))
+        st.warning(
+            tr(
+                "dist.waiting_for_channel",
+                n=count(status.waiting),
+                missing=missing_text(waiting.channel, waiting.missing or waiting.settings),
+            )
+        )
+    bar = st.progress(
+        done / total if total else 0.0,
+        text=tr("dist.progress", sent=progress["sent"], failed=progress["failed"], pending=status.waiting, total=total),
+    )
     if st.button(tr("dist.run_queue"), key="camp_send", disabled=not status.sendable):
+
         def show(sent_now: int, due: int) -> None:
             bar.progress(min((done + sent_now) / total, 1.0), text=tr("dist.sending", n=sent_now, due=due))
 
@@ -369,10 +528,14 @@ def send_panel(campaign: service.CampaignSummary) -> None:
         st.warning(tr("dist.uncertain", n=len(status.uncertain)))
         for message in status.uncertain:
             cols = st.columns([3, 1, 1])
-            cols[0].caption(f"#{message.delivery_id} · {plain(message.last_error)}")    # the gateway's words
+            cols[0].caption(f"#{message.delivery_id} · {plain(message.last_error)}")  # the gateway's words
             for column, delivered, key in ((cols[1], True, "mark"), (cols[2], False, "resend")):
-                column.button(tr(f"dist.uncertain_{key}"), key=f"uncertain_{key}_{message.delivery_id}",
-                              on_click=decide_uncertain, args=(message.delivery_id, delivered))
+                column.button(
+                    tr(f"dist.uncertain_{key}"),
+                    key=f"uncertain_{key}_{message.delivery_id}",
+                    on_click=decide_uncertain,
+                    args=(message.delivery_id, delivered),
+                )
 
 
 def export_panel(campaign: service.CampaignSummary) -> None:
@@ -384,12 +547,19 @@ def export_panel(campaign: service.CampaignSummary) -> None:
             feedback.error(PAGE, str(exc))
         else:
             st.session_state["camp_export_file"] = (campaign.id, exported.text, exported.rows)
-            feedback.success(PAGE, tr("dist.exported", rows=count(exported.rows), handed_over=count(exported.handed_over)))
+            feedback.success(
+                PAGE, tr("dist.exported", rows=count(exported.rows), handed_over=count(exported.handed_over))
+            )
         st.rerun()
     prepared = st.session_state.get("camp_export_file")
     if prepared and prepared[0] == campaign.id:
-        st.download_button(tr("dist.export_download", n=prepared[2]), prepared[1].encode("utf-8"),
-                           file_name=f"campaign-{campaign.id}.csv", mime="text/csv", key="camp_export")
+        st.download_button(
+            tr("dist.export_download", n=prepared[2]),
+            prepared[1].encode("utf-8"),
+            file_name=f"campaign-{campaign.id}.csv",
+            mime="text/csv",
+            key="camp_export",
+        )
 
 
 def campaign_view() -> None:
@@ -398,8 +568,12 @@ def campaign_view() -> None:
         st.info(tr("dist.no_campaigns"))
         return
     by_id = {c.id: c for c in existing}
-    chosen = st.selectbox(tr("dist.campaign"), list(by_id), key="camp_select", format_func=lambda i: (
-        f"#{i} · {by_id[i].name} · {label('channel', by_id[i].channel, lang())}"))
+    chosen = st.selectbox(
+        tr("dist.campaign"),
+        list(by_id),
+        key="camp_select",
+        format_func=lambda i: f"#{i} · {by_id[i].name} · {label('channel', by_id[i].channel, lang())}",
+    )
     campaign = by_id[chosen]
     figures = service.campaign_figures(campaign.id)
     counts, cells = figures.funnel, figures.nonresponse
@@ -417,12 +591,23 @@ def campaign_view() -> None:
     st.subheader(tr("dist.nonresponse"))
     st.caption(tr("dist.nonresponse_help"))
     if not cells.empty and cells["delivered"].sum():
-        heat = alt.Chart(cells.dropna(subset=["nonresponse_rate"])).mark_rect().encode(
-            x=alt.X("region:N", title=tr("dist.stratum_key.region")),
-            y=alt.Y("tier:N", title=tr("dist.stratum_key.tier")),
-            color=alt.Color("nonresponse_rate:Q", title=tr("dist.nonresponse_rate"), scale=alt.Scale(domain=[0, 1])),
-            tooltip=["tier", "region", "delivered", "completed",
-                     alt.Tooltip("nonresponse_rate:Q", format=".1%", title=tr("dist.nonresponse_rate"))],
+        heat = (
+            alt.Chart(cells.dropna(subset=["nonresponse_rate"]))
+            .mark_rect()
+            .encode(
+                x=alt.X("region:N", title=tr("dist.stratum_key.region")),
+                y=alt.Y("tier:N", title=tr("dist.stratum_key.tier")),
+                color=alt.Color(
+                    "nonresponse_rate:Q", title=tr("dist.nonresponse_rate"), scale=alt.Scale(domain=[0, 1])
+                ),
+                tooltip=[
+                    "tier",
+                    "region",
+                    "delivered",
+                    "completed",
+                    alt.Tooltip("nonresponse_rate:Q", format=".1%", title=tr("dist.nonresponse_rate")),
+                ],
+            )
         )
         st.altair_chart(heat, width="stretch")
 

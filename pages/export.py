@@ -24,11 +24,19 @@ today = local_today()
 with st.form("export_form"):
     top = st.columns(2)
     period = period_input(tr("cases.period"), (today - timedelta(days=29), today), "export_period", container=top[0])
-    file_format = top[1].radio(tr("export.format"), EXPORT_FORMATS, key="export_format", horizontal=True,
-                               format_func=lambda f: tr(f"export.format_{f}"))
+    file_format = top[1].radio(
+        tr("export.format"),
+        EXPORT_FORMATS,
+        key="export_format",
+        horizontal=True,
+        format_func=lambda f: tr(f"export.format_{f}"),
+    )
     filters = filter_row("export", choices, period)
-    with_contact = st.checkbox(tr("export.with_contact"), key="export_contact",
-                               help=tr("export.masked_help") if user.role == Role.EXECUTIVE else None)
+    with_contact = st.checkbox(
+        tr("export.with_contact"),
+        key="export_contact",
+        help=tr("export.masked_help") if user.role == Role.EXECUTIVE else None,
+    )
     prepare = st.form_submit_button(tr("export.prepare"), key="export_prepare", type="primary")
 
 if prepare:
@@ -38,12 +46,17 @@ if prepare:
     try:
         with st.spinner(tr("export.working")):
             st.session_state[READY_KEY] = export_responses(user.id, filters, file_format, with_contact=with_contact)
-    except SurveyError as exc:      # e.g. more rows than Excel holds: the message says what to do
+    except SurveyError as exc:  # e.g. more rows than Excel holds: the message says what to do
         st.session_state.pop(READY_KEY, None)
         st.error(plain(exc))
 
 if READY_KEY in st.session_state:
     ready = st.session_state[READY_KEY]
     st.success(tr("export.ready", rows=ready.rows))
-    st.download_button(tr("export.download", name=ready.name), ready.data, file_name=ready.name,
-                       mime=MIME[ready.file_format], key="export_download")
+    st.download_button(
+        tr("export.download", name=ready.name),
+        ready.data,
+        file_name=ready.name,
+        mime=MIME[ready.file_format],
+        key="export_download",
+    )

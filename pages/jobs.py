@@ -40,21 +40,34 @@ else:
     st.warning(tr("jobs.no_runner"))
 
 never = tr("jobs.never")
-st.dataframe(pd.DataFrame([{
-    tr("jobs.col.job"): job_label(job.name),
-    tr("jobs.col.last_run"): local_time(job.last_started_at, never=never),
-    tr("jobs.col.outcome"): outcome_label(job.last_outcome),
-    tr("jobs.col.next_run"): local_time(job.next_run_at, never=never),
-    tr("jobs.col.runs"): job.runs,
-    tr("jobs.col.failures"): job.failures,
-    tr("jobs.col.last_error"): (tr("jobs.error_at", when=local_time(job.last_error_at), error=job.last_error)
-                                if job.last_error else ""),
-} for job in state.jobs]), hide_index=True, width="stretch")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {
+                tr("jobs.col.job"): job_label(job.name),
+                tr("jobs.col.last_run"): local_time(job.last_started_at, never=never),
+                tr("jobs.col.outcome"): outcome_label(job.last_outcome),
+                tr("jobs.col.next_run"): local_time(job.next_run_at, never=never),
+                tr("jobs.col.runs"): job.runs,
+                tr("jobs.col.failures"): job.failures,
+                tr("jobs.col.last_error"): (
+                    tr("jobs.error_at", when=local_time(job.last_error_at), error=job.last_error)
+                    if job.last_error
+                    else ""
+                ),
+            }
+            for job in state.jobs
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
 
 for job in state.jobs:
     left, right = st.columns([4, 1])
     with left.expander(tr("jobs.details", job=job_label(job.name))):
         st.text(job.last_summary or outcome_label(job.last_outcome))
-    right.button(tr("jobs.run_now"), key=f"jobs_run_{job.name}", help=tr("jobs.run_now_help"),
-                 on_click=run_now, args=(job.name,))
+    right.button(
+        tr("jobs.run_now"), key=f"jobs_run_{job.name}", help=tr("jobs.run_now_help"), on_click=run_now, args=(job.name,)
+    )
 st.button(tr("jobs.refresh"), key="jobs_refresh")

@@ -19,11 +19,12 @@ st.caption(tr("privacy.intro"))
 def erase(external_id: str) -> None:
     try:
         done = privacy.erase_customer(user.id, external_id)
-    except ValueError as exc:     # erasure refuses an unknown or already erased customer
+    except ValueError as exc:  # erasure refuses an unknown or already erased customer
         feedback.error(PAGE, str(exc))
     else:
-        feedback.success(PAGE, tr("privacy.erased", responses=done.responses, answers=done.answers_redacted,
-                                  cases=done.cases))
+        feedback.success(
+            PAGE, tr("privacy.erased", responses=done.responses, answers=done.answers_redacted, cases=done.cases)
+        )
     st.rerun()
 
 
@@ -34,13 +35,29 @@ if query and not found:
     st.info(tr("privacy.none"))
 for customer in found:
     with st.container(border=True):
-        st.markdown(f"**{plain(customer.external_id)}** · " + " · ".join(plain(value or "—") for value in (
-            customer.name, customer.phone, customer.email, label("tier", customer.tier, lang()), customer.region)))
+        st.markdown(
+            f"**{plain(customer.external_id)}** · "
+            + " · ".join(
+                plain(value or "—")
+                for value in (
+                    customer.name,
+                    customer.phone,
+                    customer.email,
+                    label("tier", customer.tier, lang()),
+                    customer.region,
+                )
+            )
+        )
         if customer.erased_at is not None:
             st.caption(tr("privacy.already", day=local_day(customer.erased_at)))
             continue
-        confirm = st.text_input(tr("privacy.confirm", id=plain(customer.external_id)),
-                                key=f"privacy_confirm_{customer.id}")
-        if st.button(tr("privacy.erase"), key=f"privacy_erase_{customer.id}", type="primary",
-                     disabled=confirm.strip() != customer.external_id):
+        confirm = st.text_input(
+            tr("privacy.confirm", id=plain(customer.external_id)), key=f"privacy_confirm_{customer.id}"
+        )
+        if st.button(
+            tr("privacy.erase"),
+            key=f"privacy_erase_{customer.id}",
+            type="primary",
+            disabled=confirm.strip() != customer.external_id,
+        ):
             erase(customer.external_id)

@@ -83,7 +83,7 @@ def time_axis(times: Any, n: int, name: str = "times") -> TimeAxis:
         _check_increasing(np.asarray(idx.asi8, dtype=float), name)
         gaps = np.asarray((idx[1:] - idx[:-1]) / pd.Timedelta(days=1), dtype=float)
         typical = float(np.median(gaps)) if gaps.size else 1.0
-        step: float | None   # days per step; None for months, quarters, years
+        step: float | None  # days per step; None for months, quarters, years
         unit, step = "period", typical
         for label, low, high in _CALENDAR_UNITS:
             if low - 0.5 <= typical <= high + 0.5:

@@ -119,8 +119,14 @@ def _welch(
         warnings=tuple(warnings),
         quantity="mean_difference",
         labels=tuple(labels),
-        details={"df": df, "mean_a": m1, "mean_b": m2, "sd_a": np.sqrt(v1), "sd_b": np.sqrt(v2),
-                 "effect_size_name": "Cohen's d (pooled SD)"},
+        details={
+            "df": df,
+            "mean_a": m1,
+            "mean_b": m2,
+            "sd_a": np.sqrt(v1),
+            "sd_b": np.sqrt(v2),
+            "effect_size_name": "Cohen's d (pooled SD)",
+        },
     )
 
 
@@ -390,8 +396,7 @@ def proportions(
     xb, nb = _checks.count_pair(x_b, n_b, "group b")
     confidence = _checks.confidence(confidence)
     pa, pb = xa / na, xb / nb
-    low, high = confint_proportions_2indep(xa, na, xb, nb, method="newcomb", compare="diff",
-                                           alpha=1 - confidence)
+    low, high = confint_proportions_2indep(xa, na, xb, nb, method="newcomb", compare="diff", alpha=1 - confidence)
     pooled = (xa + xb) / (na + nb)
     warnings: list[str] = []
     details = {"p_a": pa, "p_b": pb, "x_a": xa, "x_b": xb, "effect_size_name": "Cohen's h"}
@@ -622,12 +627,14 @@ def nps(scores_a: Any, scores_b: Any, *, confidence: float = 0.95, labels: Seque
     >>> print(result.summary())
     NPS is 66.7 points higher in VIP than in standard (95% CI 4.1 to 129.2; NPS z-test (trinomial variance), p = 0.037; n = 12 vs 12).
     """
-    return _nps_diff(_nps_counts_from_scores(scores_a, "scores_a"),
-                     _nps_counts_from_scores(scores_b, "scores_b"), confidence, labels)
+    return _nps_diff(
+        _nps_counts_from_scores(scores_a, "scores_a"), _nps_counts_from_scores(scores_b, "scores_b"), confidence, labels
+    )
 
 
-def nps_from_counts(counts_a: Any, counts_b: Any, *, confidence: float = 0.95,
-                    labels: Sequence[str] = ("A", "B")) -> TestResult:
+def nps_from_counts(
+    counts_a: Any, counts_b: Any, *, confidence: float = 0.95, labels: Sequence[str] = ("A", "B")
+) -> TestResult:
     """:func:`nps` from 11-entry histograms of the scores 0..10.
 
     Parameters
@@ -735,8 +742,9 @@ def nps_interval_from_counts(counts: Any, *, confidence: float = 0.95) -> TestRe
 # ---------------------------------------------------------------------------
 # Ordinal ratings: Mann-Whitney U
 # ---------------------------------------------------------------------------
-def _mann_whitney(levels: np.ndarray, ca: np.ndarray, cb: np.ndarray, confidence: float,
-                  labels: Sequence[str]) -> TestResult:
+def _mann_whitney(
+    levels: np.ndarray, ca: np.ndarray, cb: np.ndarray, confidence: float, labels: Sequence[str]
+) -> TestResult:
     """Mann-Whitney U from two histograms on shared sorted levels.
 
     Ties are handled with mid-ranks; the normal approximation uses the tie
@@ -790,8 +798,7 @@ def _mann_whitney(levels: np.ndarray, ca: np.ndarray, cb: np.ndarray, confidence
         warnings=tuple(warnings),
         quantity="rank_biserial",
         labels=tuple(labels),
-        details={"U": u1, "z": z, "prob_superiority": auc,
-                 "effect_size_name": "rank-biserial correlation"},
+        details={"U": u1, "z": z, "prob_superiority": auc, "effect_size_name": "rank-biserial correlation"},
     )
 
 
@@ -854,12 +861,18 @@ def ordinal(a: Any, b: Any, *, confidence: float = 0.95, labels: Sequence[str] =
     lv = np.union1d(x, y)
     ca = np.searchsorted(lv, x)
     cb = np.searchsorted(lv, y)
-    return _mann_whitney(lv, np.bincount(ca, minlength=lv.size).astype(float),
-                         np.bincount(cb, minlength=lv.size).astype(float), confidence, labels)
+    return _mann_whitney(
+        lv,
+        np.bincount(ca, minlength=lv.size).astype(float),
+        np.bincount(cb, minlength=lv.size).astype(float),
+        confidence,
+        labels,
+    )
 
 
-def ordinal_from_counts(counts_a: Any, counts_b: Any, levels: Any, *, confidence: float = 0.95,
-                        labels: Sequence[str] = ("A", "B")) -> TestResult:
+def ordinal_from_counts(
+    counts_a: Any, counts_b: Any, levels: Any, *, confidence: float = 0.95, labels: Sequence[str] = ("A", "B")
+) -> TestResult:
     """:func:`ordinal` from per-level histograms (same result as the raw path).
 
     Parameters
@@ -911,8 +924,14 @@ class GroupComparison:
     warnings : tuple of str
     """
 
-    def __init__(self, kruskal: TestResult, welch_anova: TestResult | None, table: pd.DataFrame,
-                 pairwise: pd.DataFrame, warnings: tuple[str, ...]):
+    def __init__(
+        self,
+        kruskal: TestResult,
+        welch_anova: TestResult | None,
+        table: pd.DataFrame,
+        pairwise: pd.DataFrame,
+        warnings: tuple[str, ...],
+    ):
         self.kruskal = kruskal
         self.welch_anova = welch_anova
         self.table = table
@@ -1015,9 +1034,18 @@ def groups(values: Any, labels: Any, *, confidence: float = 0.95) -> GroupCompar
     if len(names) > 2:
         warnings.append(caveat("multiple_comparisons", k=len(names) * (len(names) - 1) // 2))
     kruskal = TestResult(
-        estimate=h / (big_n - 1), ci_low=None, ci_high=None, p_value=float(p_kw), statistic=float(h),
-        method="Kruskal-Wallis H test", n=sizes, effect_size=h / (big_n - 1), confidence=confidence,
-        quantity="epsilon_squared", labels=tuple(map(str, names)), details={"df": len(names) - 1},
+        estimate=h / (big_n - 1),
+        ci_low=None,
+        ci_high=None,
+        p_value=float(p_kw),
+        statistic=float(h),
+        method="Kruskal-Wallis H test",
+        n=sizes,
+        effect_size=h / (big_n - 1),
+        confidence=confidence,
+        quantity="epsilon_squared",
+        labels=tuple(map(str, names)),
+        details={"df": len(names) - 1},
     )
     flat = [str(g) for g, v in data.items() if v.var() == 0]
     if flat:
@@ -1028,9 +1056,17 @@ def groups(values: Any, labels: Any, *, confidence: float = 0.95) -> GroupCompar
         ss_between = sum(v.size * (v.mean() - pooled.mean()) ** 2 for v in data.values())
         eta2 = ss_between / ((pooled - pooled.mean()) ** 2).sum()
         welch = TestResult(
-            estimate=eta2, ci_low=None, ci_high=None, p_value=float(res.pvalue),
-            statistic=float(res.statistic), method="Welch ANOVA", n=sizes, effect_size=eta2,
-            confidence=confidence, quantity="eta_squared", labels=tuple(map(str, names)),
+            estimate=eta2,
+            ci_low=None,
+            ci_high=None,
+            p_value=float(res.pvalue),
+            statistic=float(res.statistic),
+            method="Welch ANOVA",
+            n=sizes,
+            effect_size=eta2,
+            confidence=confidence,
+            quantity="eta_squared",
+            labels=tuple(map(str, names)),
             details={"df_num": float(res.df_num), "df_denom": float(res.df_denom)},
         )
     table = pd.DataFrame([_group_row(g, v, confidence) for g, v in data.items()])
@@ -1052,8 +1088,14 @@ def _pairwise(data: Mapping[Any, np.ndarray], confidence: float) -> pd.DataFrame
     rows = []
     for ga, gb in itertools.combinations(data, 2):
         a, b = data[ga], data[gb]
-        row: dict[str, Any] = {"group_a": ga, "group_b": gb, "n_a": a.size, "n_b": b.size,
-                               "mean_a": a.mean(), "mean_b": b.mean()}
+        row: dict[str, Any] = {
+            "group_a": ga,
+            "group_b": gb,
+            "n_a": a.size,
+            "n_b": b.size,
+            "mean_a": a.mean(),
+            "mean_b": b.mean(),
+        }
         if a.var() + b.var() > 0:
             w = means(a, b, confidence=confidence)
             row.update(mean_diff=w.estimate, ci_low=w.ci_low, ci_high=w.ci_high, p_welch=w.p_value)
@@ -1176,10 +1218,19 @@ def versus_rest_from_counts(
         if rest.sum() == 0:
             raise ValueError(f"every response is in group {g!r}: there is no rest to compare with")
         res = compare_counts(c, rest, confidence)
-        rows.append({"group": g, "n": int(c.sum()), "n_rest": int(rest.sum()),
-                     "value": res.details.get("value_a"), "value_rest": res.details.get("value_b"),
-                     "difference": res.estimate, "ci_low": res.ci_low, "ci_high": res.ci_high,
-                     "p_value": res.p_value})
+        rows.append(
+            {
+                "group": g,
+                "n": int(c.sum()),
+                "n_rest": int(rest.sum()),
+                "value": res.details.get("value_a"),
+                "value_rest": res.details.get("value_b"),
+                "difference": res.estimate,
+                "ci_low": res.ci_low,
+                "ci_high": res.ci_high,
+                "p_value": res.p_value,
+            }
+        )
     out = pd.DataFrame(rows)
     out["p_holm"] = adjust(out["p_value"], "holm")
     return out
@@ -1188,6 +1239,7 @@ def versus_rest_from_counts(
 def _counts_comparator(metric: str, lv: np.ndarray, top_levels: Collection[float] | None):
     """Return f(counts_a, counts_b, confidence) -> TestResult with value_a/value_b in details."""
     if metric == "mean":
+
         def run(ca, cb, conf):
             r = means_from_counts(ca, cb, lv, confidence=conf)
             return _with_values(r, r.details["mean_a"], r.details["mean_b"])
@@ -1276,12 +1328,20 @@ def difference_of_estimates(
     p = float(2 * sps.norm.sf(abs(z)))
     half = _checks.z_crit(confidence) * se
     quantity = {"mean": "mean_difference", "proportion": "proportion_difference", "nps": "nps_difference"}.get(
-        a.quantity, a.quantity)
+        a.quantity, a.quantity
+    )
     return TestResult(
-        estimate=diff, ci_low=diff - half, ci_high=diff + half, p_value=p, statistic=z,
+        estimate=diff,
+        ci_low=diff - half,
+        ci_high=diff + half,
+        p_value=p,
+        statistic=z,
         method="z-test for the difference of independent estimates",
-        n=(_total_n(a.n), _total_n(b.n)), confidence=confidence, warnings=tuple(_p_caveats(p)),
-        quantity=quantity, labels=tuple(labels),
+        n=(_total_n(a.n), _total_n(b.n)),
+        confidence=confidence,
+        warnings=tuple(_p_caveats(p)),
+        quantity=quantity,
+        labels=tuple(labels),
         details={"se": se, "value_a": a.estimate, "value_b": b.estimate},
     )
 

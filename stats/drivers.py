@@ -163,18 +163,29 @@ class KeyDrivers:
         r2 = fmt_num(self.r2)
         share = f"{100 * top['share']:.0f}%"
         if lang == "en":
-            return (f"The {len(self.table)} drivers explain R² = {r2} of the outcome's variance (n = {self.n}); "
-                    f"the most important is {top['driver']}, with {share} of it.")
-        return (f"{len(self.table)} 个驱动因素共解释结果方差的 R² = {r2}（样本量 {self.n}）；"
-                f"最重要的是 {top['driver']}，占其中的 {share}。")
+            return (
+                f"The {len(self.table)} drivers explain R² = {r2} of the outcome's variance (n = {self.n}); "
+                f"the most important is {top['driver']}, with {share} of it."
+            )
+        return (
+            f"{len(self.table)} 个驱动因素共解释结果方差的 R² = {r2}（样本量 {self.n}）；"
+            f"最重要的是 {top['driver']}，占其中的 {share}。"
+        )
 
     def caveats(self, lang: str = "en") -> list[str]:
         return [caveat_text(w, lang) for w in self.warnings]
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
-        return {"drivers": frame_records(self.table), "r2": self.r2, "r2_ci": list(self.r2_ci), "n": self.n,
-                "n_boot": self.n_boot, "confidence": self.confidence, "warnings": self.caveats(lang),
-                "summary": self.summary(lang)}
+        return {
+            "drivers": frame_records(self.table),
+            "r2": self.r2,
+            "r2_ci": list(self.r2_ci),
+            "n": self.n,
+            "n_boot": self.n_boot,
+            "confidence": self.confidence,
+            "warnings": self.caveats(lang),
+            "summary": self.summary(lang),
+        }
 
 
 def _clean_frame(df: pd.DataFrame, outcome: str, predictors: Sequence[str], dropna: bool) -> tuple[np.ndarray, int]:
@@ -285,8 +296,16 @@ def key_drivers(
     raw = df[[outcome, *predictors]].dropna()
     perf = [mean_interval(raw[c].to_numpy(dtype=float), confidence=confidence) for c in predictors]
     rng = np.random.default_rng(seed)
-    return _drivers_result(np.cov(Z, rowvar=False), _bootstrap_covs(Z, n_boot, rng), predictors, Z.shape[0],
-                           perf, n_boot, confidence, dropped)
+    return _drivers_result(
+        np.cov(Z, rowvar=False),
+        _bootstrap_covs(Z, n_boot, rng),
+        predictors,
+        Z.shape[0],
+        perf,
+        n_boot,
+        confidence,
+        dropped,
+    )
 
 
 def key_drivers_from_moments(
@@ -364,19 +383,22 @@ def key_drivers_from_moments(
     for j, name in enumerate(names):
         if cov[j, j] <= 0:
             raise ValueError(f"column {name!r} is constant: all {n:g} values are equal")
-    perf = [mean_interval_from_moments(pooled.mean[j + 1], cov[j + 1, j + 1], round(n), confidence=confidence,
-                                       name=name)
-            for j, name in enumerate(predictors)]
+    perf = [
+        mean_interval_from_moments(pooled.mean[j + 1], cov[j + 1, j + 1], round(n), confidence=confidence, name=name)
+        for j, name in enumerate(predictors)
+    ]
     rng = np.random.default_rng(seed)
-    result = _drivers_result(cov, _block_bootstrap_covs(n_block, sums, cross, n_boot, rng), predictors,
-                             round(n), perf, n_boot, confidence, 0)
+    result = _drivers_result(
+        cov, _block_bootstrap_covs(n_block, sums, cross, n_boot, rng), predictors, round(n), perf, n_boot, confidence, 0
+    )
     if len(selected) < MIN_BLOCKS:
         result = dataclasses.replace(result, warnings=result.warnings + (caveat("few_blocks", b=len(selected)),))
     return result
 
 
-def _block_bootstrap_covs(n_block: np.ndarray, sums: np.ndarray, cross: np.ndarray, n_boot: int,
-                          rng: np.random.Generator):
+def _block_bootstrap_covs(
+    n_block: np.ndarray, sums: np.ndarray, cross: np.ndarray, n_boot: int, rng: np.random.Generator
+):
     """Covariances of ``n_boot`` resamples of whole blocks (drawn as in _bootstrap_covs)."""
     b = n_block.size
     for _ in range(n_boot):
@@ -392,14 +414,23 @@ def _check_driver_args(outcome: str, predictors: list[str], n_boot: int) -> None
     if len(set(predictors)) != len(predictors) or outcome in predictors:
         raise ValueError("predictors must be distinct and must not include the outcome")
     if len(predictors) > MAX_PREDICTORS:
-        raise ValueError(f"at most {MAX_PREDICTORS} predictors (got {len(predictors)}): the exact "
-                         "decomposition looks at 2^p subsets")
+        raise ValueError(
+            f"at most {MAX_PREDICTORS} predictors (got {len(predictors)}): the exact decomposition looks at 2^p subsets"
+        )
     if n_boot < MIN_BOOT:
         raise ValueError(f"n_boot must be at least {MIN_BOOT} (got {n_boot})")
 
 
-def _drivers_result(cov: np.ndarray, boot_covs, predictors: list[str], n: int, perf: list[TestResult],
-                    n_boot: int, confidence: float, dropped: int) -> KeyDrivers:
+def _drivers_result(
+    cov: np.ndarray,
+    boot_covs,
+    predictors: list[str],
+    n: int,
+    perf: list[TestResult],
+    n_boot: int,
+    confidence: float,
+    dropped: int,
+) -> KeyDrivers:
     """LMG importances from a covariance matrix (outcome first), bootstrap intervals from
     resampled covariances, and the importance-performance table."""
     p = len(predictors)
@@ -420,17 +451,19 @@ def _drivers_result(cov: np.ndarray, boot_covs, predictors: list[str], n: int, p
     low, high = np.percentile(boot, [tail, 100 - tail], axis=0)
     r2_low, r2_high = np.percentile(boot_r2, [tail, 100 - tail])
     r2_ci = (float(r2_low), float(r2_high))
-    table = pd.DataFrame({
-        "driver": predictors,
-        "importance": importance,
-        "ci_low": low,
-        "ci_high": high,
-        "share": importance / r2 if r2 > 0 else np.zeros(p),
-        "correlation": corr[1:, 0],
-        "performance": [r.estimate for r in perf],
-        "performance_ci_low": [r.ci_low for r in perf],
-        "performance_ci_high": [r.ci_high for r in perf],
-    })
+    table = pd.DataFrame(
+        {
+            "driver": predictors,
+            "importance": importance,
+            "ci_low": low,
+            "ci_high": high,
+            "share": importance / r2 if r2 > 0 else np.zeros(p),
+            "correlation": corr[1:, 0],
+            "performance": [r.estimate for r in perf],
+            "performance_ci_low": [r.ci_low for r in perf],
+            "performance_ci_high": [r.ci_high for r in perf],
+        }
+    )
     table["quadrant"] = _quadrants(table["importance"].to_numpy(), table["performance"].to_numpy())
     table = table.sort_values("importance", ascending=False).reset_index(drop=True)
     table.insert(1, "rank", np.arange(1, p + 1))
@@ -442,8 +475,12 @@ def _quadrants(importance: np.ndarray, performance: np.ndarray) -> list[str]:
     """Importance-performance quadrants, split at the mean of each axis."""
     hi_imp = importance >= importance.mean()
     hi_perf = performance >= performance.mean()
-    names = {(True, False): "concentrate_here", (True, True): "keep_up",
-             (False, False): "low_priority", (False, True): "possible_overkill"}
+    names = {
+        (True, False): "concentrate_here",
+        (True, True): "keep_up",
+        (False, False): "low_priority",
+        (False, True): "possible_overkill",
+    }
     return [names[(bool(i), bool(q))] for i, q in zip(hi_imp, hi_perf)]
 
 

@@ -45,18 +45,30 @@ PRETREND_ALPHA = 0.10  # lenient: pre-trend tests have little power
 def _coef_result(fit: Any, index: int, confidence: float, **kwargs: Any) -> TestResult:
     """A TestResult for one regression coefficient."""
     low, high = np.asarray(fit.conf_int(alpha=1 - confidence))[index]
-    return TestResult(estimate=np.asarray(fit.params)[index], ci_low=low, ci_high=high,
-                      p_value=np.asarray(fit.pvalues)[index], statistic=np.asarray(fit.tvalues)[index],
-                      confidence=confidence, **kwargs)
+    return TestResult(
+        estimate=np.asarray(fit.params)[index],
+        ci_low=low,
+        ci_high=high,
+        p_value=np.asarray(fit.pvalues)[index],
+        statistic=np.asarray(fit.tvalues)[index],
+        confidence=confidence,
+        **kwargs,
+    )
 
 
 def _contrast_result(fit: Any, contrast: np.ndarray, confidence: float, **kwargs: Any) -> TestResult:
     """A TestResult for a linear combination of coefficients."""
     test = fit.t_test(contrast)
     low, high = np.asarray(test.conf_int(alpha=1 - confidence))[0]
-    return TestResult(estimate=float(np.squeeze(test.effect)), ci_low=low, ci_high=high,
-                      p_value=float(np.squeeze(test.pvalue)), statistic=float(np.squeeze(test.tvalue)),
-                      confidence=confidence, **kwargs)
+    return TestResult(
+        estimate=float(np.squeeze(test.effect)),
+        ci_low=low,
+        ci_high=high,
+        p_value=float(np.squeeze(test.pvalue)),
+        statistic=float(np.squeeze(test.tvalue)),
+        confidence=confidence,
+        **kwargs,
+    )
 
 
 def _residual_check(resid: np.ndarray) -> dict[str, float]:
@@ -64,8 +76,12 @@ def _residual_check(resid: np.ndarray) -> dict[str, float]:
     lb = acorr_ljungbox(resid, lags=[lags])
     centred = resid - resid.mean()
     lag1 = float(centred[1:] @ centred[:-1] / (centred @ centred)) if centred @ centred > 0 else 0.0
-    return {"lag1_autocorrelation": lag1, "ljung_box_p": float(lb["lb_pvalue"].iloc[0]),
-            "ljung_box_lags": lags, "durbin_watson": float(durbin_watson(resid))}
+    return {
+        "lag1_autocorrelation": lag1,
+        "ljung_box_p": float(lb["lb_pvalue"].iloc[0]),
+        "ljung_box_lags": lags,
+        "durbin_watson": float(durbin_watson(resid)),
+    }
 
 
 # ---------------------------------------------------------------------------
@@ -121,15 +137,23 @@ class ITSResult:
         return [caveat_text(w, lang) for w in self.warnings]
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
-        return {"level_change": self.level_change.to_dict(lang), "slope_change": self.slope_change.to_dict(lang),
-                "average_effect": self.average_effect.to_dict(lang), "pre_slope": float(self.pre_slope),
-                "series": frame_records(self.table), "residual_check": dict(self.residual_check),
-                "warnings": self.caveats(lang), "method": self.method, "unit": self.unit,
-                "summary": self.summary(lang)}
+        return {
+            "level_change": self.level_change.to_dict(lang),
+            "slope_change": self.slope_change.to_dict(lang),
+            "average_effect": self.average_effect.to_dict(lang),
+            "pre_slope": float(self.pre_slope),
+            "series": frame_records(self.table),
+            "residual_check": dict(self.residual_check),
+            "warnings": self.caveats(lang),
+            "method": self.method,
+            "unit": self.unit,
+            "summary": self.summary(lang),
+        }
 
 
-def _fit_series(y: np.ndarray, X: np.ndarray, weights: Any, errors: str,
-                hac_lags: int | None) -> tuple[Any, dict[str, float], dict[str, Any]]:
+def _fit_series(
+    y: np.ndarray, X: np.ndarray, weights: Any, errors: str, hac_lags: int | None
+) -> tuple[Any, dict[str, float], dict[str, Any]]:
     """Fit a time-series regression with GLSAR AR(1), Newey-West or OLS errors, optionally
     weighted; returns the fit, the residual autocorrelation check and method details."""
     scale = np.ones_like(y)
@@ -158,8 +182,11 @@ def _fit_series(y: np.ndarray, X: np.ndarray, weights: Any, errors: str,
 def _autocorrelation_caveats(check: dict[str, float], errors: str) -> list[str]:
     if check["ljung_box_p"] >= 0.05:
         return []
-    code = {"hac": "residual_autocorrelation", "ols": "residual_autocorrelation_ols",
-            "glsar": "residual_autocorrelation_glsar"}[errors]
+    code = {
+        "hac": "residual_autocorrelation",
+        "ols": "residual_autocorrelation_ols",
+        "glsar": "residual_autocorrelation_glsar",
+    }[errors]
     return [caveat(code, r=round(check["lag1_autocorrelation"], 2), p=round(check["ljung_box_p"], 3))]
 
 
@@ -276,13 +303,17 @@ def interrupted_time_series(
     shown = list(times) if times is not None else [0, y.size - 1]
     first, last = shown[0], shown[-1]
     if not t[0] < t0 <= t[-1]:
-        raise ValueError(f"change_time {change_time} is outside the series ({first} to {last}): "
-                         "it must fall after the first point and no later than the last")
+        raise ValueError(
+            f"change_time {change_time} is outside the series ({first} to {last}): "
+            "it must fall after the first point and no later than the last"
+        )
     post = (t >= t0).astype(float)
     n_pre, n_post = int((post == 0).sum()), int(post.sum())
     if min(n_pre, n_post) < MIN_SEGMENT:
-        raise ValueError(f"too few points for a segmented regression: {n_pre} before and {n_post} from the "
-                         f"change; need at least {MIN_SEGMENT} on each side")
+        raise ValueError(
+            f"too few points for a segmented regression: {n_pre} before and {n_post} from the "
+            f"change; need at least {MIN_SEGMENT} on each side"
+        )
     columns = [np.ones_like(t), t - t[0], post, (t - t0) * post]
     if seasonal_period is not None:
         if not seasonal_period >= 2 or seasonal_harmonics < 1 or 2 * seasonal_harmonics > seasonal_period:
@@ -290,8 +321,7 @@ def interrupted_time_series(
         columns += list(_seasonal_terms(t - t[0], float(seasonal_period), int(seasonal_harmonics)).T)
     X = np.column_stack(columns)
     if y.size < X.shape[1] + 2:
-        raise ValueError(f"too few points ({y.size}) for {X.shape[1]} regression terms; need at least "
-                         f"{X.shape[1] + 2}")
+        raise ValueError(f"too few points ({y.size}) for {X.shape[1]} regression terms; need at least {X.shape[1] + 2}")
     _checks.not_constant(y, "values")
     fit, check, extra = _fit_series(y, X, weights, errors, hac_lags)
     method = _ITS_METHODS[errors] + (", weighted" if weights is not None else "")
@@ -299,8 +329,9 @@ def interrupted_time_series(
     if min(n_pre, n_post) < RECOMMENDED_SEGMENT:
         warnings.append(caveat("short_segment", n_pre=n_pre, n_post=n_post))
     warnings += _autocorrelation_caveats(check, errors)
-    common = dict(method=method, n=(n_pre, n_post), warnings=tuple(warnings), unit=axis.unit,
-                  details={**extra, "t0": t0})
+    common = dict(
+        method=method, n=(n_pre, n_post), warnings=tuple(warnings), unit=axis.unit, details={**extra, "t0": t0}
+    )
     level = _coef_result(fit, 2, confidence, quantity="level_change", **common)
     slope = _coef_result(fit, 3, confidence, quantity="slope_change", **common)
     contrast = np.zeros(X.shape[1])
@@ -309,8 +340,16 @@ def interrupted_time_series(
     params = np.asarray(fit.params)
     fitted = X @ params
     counterfactual = fitted - X[:, 2] * params[2] - X[:, 3] * params[3]
-    table = pd.DataFrame({"time": list(times) if times is not None else np.arange(y.size), "t": t, "observed": y,
-                          "fitted": fitted, "counterfactual": counterfactual, "post": post.astype(bool)})
+    table = pd.DataFrame(
+        {
+            "time": list(times) if times is not None else np.arange(y.size),
+            "t": t,
+            "observed": y,
+            "fitted": fitted,
+            "counterfactual": counterfactual,
+            "post": post.astype(bool),
+        }
+    )
     return ITSResult(level, slope, average, float(params[1]), table, check, tuple(warnings), method, axis.unit)
 
 
@@ -352,9 +391,16 @@ class TemporaryChangeResult:
         return [caveat_text(w, lang) for w in self.warnings]
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
-        return {"effect": self.effect.to_dict(lang), "trend": float(self.trend), "series": frame_records(self.table),
-                "residual_check": dict(self.residual_check), "warnings": self.caveats(lang),
-                "method": self.method, "unit": self.unit, "summary": self.summary(lang)}
+        return {
+            "effect": self.effect.to_dict(lang),
+            "trend": float(self.trend),
+            "series": frame_records(self.table),
+            "residual_check": dict(self.residual_check),
+            "warnings": self.caveats(lang),
+            "method": self.method,
+            "unit": self.unit,
+            "summary": self.summary(lang),
+        }
 
 
 _TEMPORARY_METHODS = {
@@ -467,8 +513,10 @@ def temporary_change(
     if not inside.any():
         raise ValueError("no point falls inside the window")
     if (~inside).sum() < 2 * MIN_SEGMENT:
-        raise ValueError(f"too few points outside the window ({int((~inside).sum())}); need at least "
-                         f"{2 * MIN_SEGMENT} for the baseline trend")
+        raise ValueError(
+            f"too few points outside the window ({int((~inside).sum())}); need at least "
+            f"{2 * MIN_SEGMENT} for the baseline trend"
+        )
     _checks.not_constant(y, "values")
     X = np.column_stack([np.ones_like(t), t - t[0], x])
     fit, check, extra = _fit_series(y, X, weights, errors, hac_lags)
@@ -477,14 +525,29 @@ def temporary_change(
     if min(int(before.sum()), int(after.sum())) < RECOMMENDED_SEGMENT:
         warnings.append(caveat("short_baseline", n_before=int(before.sum()), n_after=int(after.sum())))
     warnings += _autocorrelation_caveats(check, errors)
-    effect = _coef_result(fit, 2, confidence, quantity="window_effect", method=method,
-                          n=(int((~inside).sum()), int(inside.sum())), warnings=tuple(warnings),
-                          unit=axis.unit, details=extra)
+    effect = _coef_result(
+        fit,
+        2,
+        confidence,
+        quantity="window_effect",
+        method=method,
+        n=(int((~inside).sum()), int(inside.sum())),
+        warnings=tuple(warnings),
+        unit=axis.unit,
+        details=extra,
+    )
     params = np.asarray(fit.params)
     fitted = X @ params
-    table = pd.DataFrame({"time": list(times) if times is not None else np.arange(y.size), "t": t,
-                          "exposure": x, "observed": y, "fitted": fitted,
-                          "counterfactual": fitted - x * params[2]})
+    table = pd.DataFrame(
+        {
+            "time": list(times) if times is not None else np.arange(y.size),
+            "t": t,
+            "exposure": x,
+            "observed": y,
+            "fitted": fitted,
+            "counterfactual": fitted - x * params[2],
+        }
+    )
     return TemporaryChangeResult(effect, float(params[1]), table, check, tuple(warnings), method, axis.unit)
 
 
@@ -526,10 +589,15 @@ class DiDResult:
         return [caveat_text(w, lang) for w in self.warnings]
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
-        return {"effect": self.effect.to_dict(lang), "cell_means": frame_records(self.cell_means),
-                "pre_trend": None if self.pre_trend is None else self.pre_trend.to_dict(lang),
-                "event_study": frame_records(self.event_study), "n_clusters": self.n_clusters,
-                "warnings": self.caveats(lang), "summary": self.summary(lang)}
+        return {
+            "effect": self.effect.to_dict(lang),
+            "cell_means": frame_records(self.cell_means),
+            "pre_trend": None if self.pre_trend is None else self.pre_trend.to_dict(lang),
+            "event_study": frame_records(self.event_study),
+            "n_clusters": self.n_clusters,
+            "warnings": self.caveats(lang),
+            "summary": self.summary(lang),
+        }
 
 
 def _binary(series: pd.Series, name: str) -> np.ndarray:
@@ -539,8 +607,15 @@ def _binary(series: pd.Series, name: str) -> np.ndarray:
     return series.astype(float).to_numpy()
 
 
-def _prepare(df: pd.DataFrame, outcome: str, treated: str, post: str, cluster: str | None,
-             covariates: Sequence[str], time: str | None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _prepare(
+    df: pd.DataFrame,
+    outcome: str,
+    treated: str,
+    post: str,
+    cluster: str | None,
+    covariates: Sequence[str],
+    time: str | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     if not isinstance(df, pd.DataFrame):
         raise ValueError("df must be a pandas DataFrame")
     needed = [outcome, treated, post, *covariates] + [c for c in (cluster, time) if c is not None]
@@ -556,8 +631,12 @@ def _prepare(df: pd.DataFrame, outcome: str, treated: str, post: str, cluster: s
     y = _checks.sample(df[outcome].to_numpy(), f"column {outcome!r}")
     d = _binary(df[treated], treated)
     p = _binary(df[post], post)
-    for dv, pv, label in ((1, 0, "treated, before"), (1, 1, "treated, after"),
-                          (0, 0, "comparison, before"), (0, 1, "comparison, after")):
+    for dv, pv, label in (
+        (1, 0, "treated, before"),
+        (1, 1, "treated, after"),
+        (0, 0, "comparison, before"),
+        (0, 1, "comparison, after"),
+    ):
         if not np.any((d == dv) & (p == pv)):
             raise ValueError(f"no rows in the {label} cell: difference-in-differences needs all four cells")
     cov = _covariate_matrix(df, covariates)
@@ -573,8 +652,10 @@ def _covariate_matrix(df: pd.DataFrame, covariates: Sequence[str]) -> np.ndarray
 
 def _fit(y: np.ndarray, X: np.ndarray, groups: np.ndarray | None) -> Any:
     if np.linalg.matrix_rank(X) < X.shape[1]:
-        raise ValueError("the regression design is collinear: a covariate duplicates treated, post, "
-                         "their interaction or another covariate")
+        raise ValueError(
+            "the regression design is collinear: a covariate duplicates treated, post, "
+            "their interaction or another covariate"
+        )
     model = sm.OLS(y, X)
     if groups is not None:
         return model.fit(cov_type="cluster", cov_kwds={"groups": groups}, use_t=True)
@@ -683,12 +764,15 @@ def difference_in_differences(
         return _fit(y[rows], X, None if groups is None else groups[rows])
 
     kind = "cluster-robust" if groups is not None else "HC1 robust"
-    cells = (pd.DataFrame({"treated": d.astype(int), "post": p.astype(int), "y": y})
-             .groupby(["treated", "post"])["y"].agg(["mean", "count"]).reset_index()
-             .rename(columns={"count": "n"}))
+    cells = (
+        pd.DataFrame({"treated": d.astype(int), "post": p.astype(int), "y": y})
+        .groupby(["treated", "post"])["y"]
+        .agg(["mean", "count"])
+        .reset_index()
+        .rename(columns={"count": "n"})
+    )
     periods = df[time].to_numpy() if time is not None else None
-    return _did_result(fit_rows, d, p, cov, np.ones_like(y), periods, cells, kind, n_clusters,
-                       warnings, confidence)
+    return _did_result(fit_rows, d, p, cov, np.ones_like(y), periods, cells, kind, n_clusters, warnings, confidence)
 
 
 def difference_in_differences_from_cells(
@@ -766,8 +850,12 @@ def difference_in_differences_from_cells(
         raise ValueError(f"column {var!r} has negative variances")
     d = _binary(cells[treated], treated)
     p = _binary(cells[post], post)
-    for dv, pv, label in ((1, 0, "treated, before"), (1, 1, "treated, after"),
-                          (0, 0, "comparison, before"), (0, 1, "comparison, after")):
+    for dv, pv, label in (
+        (1, 0, "treated, before"),
+        (1, 1, "treated, after"),
+        (0, 0, "comparison, before"),
+        (0, 1, "comparison, after"),
+    ):
         if not np.any((d == dv) & (p == pv)):
             raise ValueError(f"no cells in the {label} group: difference-in-differences needs all four")
     within_ss = (size - 1) * variances
@@ -776,13 +864,18 @@ def difference_in_differences_from_cells(
         keep = slice(None) if rows is None else rows
         return _CellFit(X, size[keep], means[keep], within_ss[keep])
 
-    summary = (pd.DataFrame({"treated": d.astype(int), "post": p.astype(int), "n": size, "sum": size * means})
-               .groupby(["treated", "post"])[["n", "sum"]].sum().reset_index())
+    summary = (
+        pd.DataFrame({"treated": d.astype(int), "post": p.astype(int), "n": size, "sum": size * means})
+        .groupby(["treated", "post"])[["n", "sum"]]
+        .sum()
+        .reset_index()
+    )
     summary["mean"] = summary.pop("sum") / summary["n"]
     summary = summary[["treated", "post", "mean", "n"]].astype({"n": int})
     periods = cells[period].to_numpy() if period is not None else None
-    return _did_result(fit_cells, d, p, np.empty((len(cells), 0)), size, periods, summary, "HC1 robust",
-                       None, [], confidence)
+    return _did_result(
+        fit_cells, d, p, np.empty((len(cells), 0)), size, periods, summary, "HC1 robust", None, [], confidence
+    )
 
 
 class _CellFit:
@@ -832,9 +925,19 @@ class _CellFit:
         return SimpleNamespace(fvalue=statistic, pvalue=float(sps.f.sf(statistic, q, self.df_resid)))
 
 
-def _did_result(fit_rows: Any, d: np.ndarray, p: np.ndarray, cov: np.ndarray, size: np.ndarray,
-                periods: np.ndarray | None, cells: pd.DataFrame, kind: str, n_clusters: int | None,
-                warnings: list[str], confidence: float) -> DiDResult:
+def _did_result(
+    fit_rows: Any,
+    d: np.ndarray,
+    p: np.ndarray,
+    cov: np.ndarray,
+    size: np.ndarray,
+    periods: np.ndarray | None,
+    cells: pd.DataFrame,
+    kind: str,
+    n_clusters: int | None,
+    warnings: list[str],
+    confidence: float,
+) -> DiDResult:
     """The DiD fit, event study and pre-trend check, for rows (size 1 each) or for cells
     (``size`` responses each) alike: ``fit_rows(X, rows)`` fits y on X for those rows/cells."""
     X = np.column_stack([np.ones_like(d), d, p, d * p, cov])
@@ -844,13 +947,30 @@ def _did_result(fit_rows: Any, d: np.ndarray, p: np.ndarray, cov: np.ndarray, si
         pre_trend, event_study, more = _event_study(periods, d, p, cov, size, fit_rows, kind, confidence)
         warnings = warnings + more
     n_groups = (int(size[d == 1].sum()), int(size[d == 0].sum()))
-    effect = _coef_result(fit, 3, confidence, method=f"difference-in-differences OLS, {kind} errors", n=n_groups, quantity="did", labels=("treated", "comparison"), warnings=tuple(warnings),
-                          details={"n_clusters": n_clusters, "r_squared": fit.rsquared})
+    effect = _coef_result(
+        fit,
+        3,
+        confidence,
+        method=f"difference-in-differences OLS, {kind} errors",
+        n=n_groups,
+        quantity="did",
+        labels=("treated", "comparison"),
+        warnings=tuple(warnings),
+        details={"n_clusters": n_clusters, "r_squared": fit.rsquared},
+    )
     return DiDResult(effect, cells, pre_trend, event_study, n_clusters, tuple(warnings))
 
 
-def _event_study(periods: np.ndarray, d: np.ndarray, p: np.ndarray, cov: np.ndarray, size: np.ndarray,
-                 fit_rows: Any, kind: str, confidence: float) -> tuple[TestResult | None, pd.DataFrame, list[str]]:
+def _event_study(
+    periods: np.ndarray,
+    d: np.ndarray,
+    p: np.ndarray,
+    cov: np.ndarray,
+    size: np.ndarray,
+    fit_rows: Any,
+    kind: str,
+    confidence: float,
+) -> tuple[TestResult | None, pd.DataFrame, list[str]]:
     order = np.sort(pd.unique(periods))
     post_by_period = pd.Series(p).groupby(periods).nunique()
     if (post_by_period > 1).any():
@@ -877,10 +997,20 @@ def _event_study(periods: np.ndarray, d: np.ndarray, p: np.ndarray, cov: np.ndar
     ref_pos = list(order).index(ref)
     for i, k in enumerate(others):
         j = start + i
-        rows.append({"period": k, "relative": list(order).index(k) - ref_pos, "post": is_post[k],
-                     "estimate": params[j], "ci_low": ci[j, 0], "ci_high": ci[j, 1], "p_value": pvalues[j]})
-    rows.append({"period": ref, "relative": 0, "post": False, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0,
-                 "p_value": 1.0})
+        rows.append(
+            {
+                "period": k,
+                "relative": list(order).index(k) - ref_pos,
+                "post": is_post[k],
+                "estimate": params[j],
+                "ci_low": ci[j, 0],
+                "ci_high": ci[j, 1],
+                "p_value": pvalues[j],
+            }
+        )
+    rows.append(
+        {"period": ref, "relative": 0, "post": False, "estimate": 0.0, "ci_low": 0.0, "ci_high": 0.0, "p_value": 1.0}
+    )
     table = pd.DataFrame(rows).sort_values("relative").reset_index(drop=True)
     warnings: list[str] = []
     if len(pre_periods) < 2:
@@ -894,7 +1024,7 @@ def _event_study(periods: np.ndarray, d: np.ndarray, p: np.ndarray, cov: np.ndar
     pre_trend = _linear_pretrend(d, periods, order, pre_periods, cov, size, fit_rows, kind, confidence)
     pre_trend = dataclasses.replace(pre_trend, details=dict(pre_trend.details, joint_p=joint_p))
     pretrend_p = pre_trend.p_value
-    assert pretrend_p is not None   # a regression coefficient always has one
+    assert pretrend_p is not None  # a regression coefficient always has one
     if min(pretrend_p, joint_p) < PRETREND_ALPHA:
         p_min = round(min(pretrend_p, joint_p), 3)
         warnings.append(caveat("pretrend", slope=float(pre_trend.estimate), p=p_min))
@@ -903,8 +1033,17 @@ def _event_study(periods: np.ndarray, d: np.ndarray, p: np.ndarray, cov: np.ndar
     return pre_trend, table, warnings
 
 
-def _linear_pretrend(d: np.ndarray, periods: np.ndarray, order: np.ndarray, pre_periods: list, cov: np.ndarray,
-                     size: np.ndarray, fit_rows: Any, kind: str, confidence: float) -> TestResult:
+def _linear_pretrend(
+    d: np.ndarray,
+    periods: np.ndarray,
+    order: np.ndarray,
+    pre_periods: list,
+    cov: np.ndarray,
+    size: np.ndarray,
+    fit_rows: Any,
+    kind: str,
+    confidence: float,
+) -> TestResult:
     """Difference in linear trends (per period) between treated and comparison before the change."""
     rows = np.isin(periods, pre_periods)
     index = {k: i for i, k in enumerate(order)}
@@ -913,9 +1052,15 @@ def _linear_pretrend(d: np.ndarray, periods: np.ndarray, order: np.ndarray, pre_
     X = np.column_stack([np.ones(rows.sum()), d[rows], d[rows] * pos, *dummies, cov[rows]])
     fit = fit_rows(X, rows)
     pre_size, pre_d = size[rows], d[rows]
-    return _coef_result(fit, 2, confidence, method=f"pre-period trend difference, {kind} errors",
-                        n=(int(pre_size[pre_d == 1].sum()), int(pre_size[pre_d == 0].sum())),
-                        quantity="pretrend_slope", labels=("treated", "comparison"))
+    return _coef_result(
+        fit,
+        2,
+        confidence,
+        method=f"pre-period trend difference, {kind} errors",
+        n=(int(pre_size[pre_d == 1].sum()), int(pre_size[pre_d == 0].sum())),
+        quantity="pretrend_slope",
+        labels=("treated", "comparison"),
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -978,8 +1123,9 @@ def before_after(
             top_levels = [top]
             warnings.append(caveat("top_box_default", level=f"{top:g}"))
         top = np.asarray(list(top_levels), dtype=float)
-        result = compare.proportions(int(np.isin(a, top).sum()), a.size, int(np.isin(b, top).sum()), b.size,
-                                     confidence=confidence, labels=labels)
+        result = compare.proportions(
+            int(np.isin(a, top).sum()), a.size, int(np.isin(b, top).sum()), b.size, confidence=confidence, labels=labels
+        )
     else:
         raise ValueError(f"metric must be 'mean', 'top_box' or 'nps' (got {metric!r})")
     return _with_before_after_caveat(result, warnings)
@@ -1036,7 +1182,9 @@ def before_after_from_counts(
     elif metric == "top_box":
         lv = _checks.levels(levels)
         if top_levels is None:
-            seen = (_checks.counts(after, "after", length=lv.size) + _checks.counts(before, "before", length=lv.size)) > 0
+            seen = (
+                _checks.counts(after, "after", length=lv.size) + _checks.counts(before, "before", length=lv.size)
+            ) > 0
             top_levels = [lv[seen].max()]
             warnings.append(caveat("top_box_default", level=f"{top_levels[0]:g}"))
         result = compare.proportions_from_counts(after, before, lv, top_levels, confidence=confidence, labels=labels)

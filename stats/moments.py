@@ -57,8 +57,8 @@ class Moments:
 
     names: tuple[str, ...]
     n: float
-    sums: np.ndarray    # (p,) sum of each variable
-    cross: np.ndarray   # (p, p) sum of x_i * x_j
+    sums: np.ndarray  # (p,) sum of each variable
+    cross: np.ndarray  # (p, p) sum of x_i * x_j
 
     def __post_init__(self) -> None:
         p = len(self.names)
@@ -228,12 +228,23 @@ def composite_index(
     half = sps.t.ppf(0.5 + confidence / 2, df) * se
     warnings = [caveat("composite_renormalised", absent=", ".join(absent))] if absent else []
     return TestResult(
-        estimate=estimate, ci_low=estimate - half, ci_high=estimate + half, p_value=None, statistic=None,
-        method="weighted composite of means, linearised variance", n=round(respondents),
-        confidence=confidence, warnings=tuple(warnings), quantity="mean",
-        details={"se": se, "df": df, "means": dict(zip(present, mean.tolist())),
-                 "weights": dict(zip(present, share.tolist())),
-                 "n_by_variable": {d: round(totals[d][2]) for d in present}},
+        estimate=estimate,
+        ci_low=estimate - half,
+        ci_high=estimate + half,
+        p_value=None,
+        statistic=None,
+        method="weighted composite of means, linearised variance",
+        n=round(respondents),
+        confidence=confidence,
+        warnings=tuple(warnings),
+        quantity="mean",
+        details={
+            "se": se,
+            "df": df,
+            "means": dict(zip(present, mean.tolist())),
+            "weights": dict(zip(present, share.tolist())),
+            "n_by_variable": {d: round(totals[d][2]) for d in present},
+        },
     )
 
 
@@ -301,10 +312,18 @@ def paired_versus_rest(
         se = np.sqrt(var / n)
         t = diff / se if se > 0 else 0.0
         half = sps.t.ppf(0.5 + confidence / 2, n - 1) * se
-        rows.append({"variable": d, "n": round(n), "value": own / n, "rest": own / n - diff,
-                     "difference": diff, "ci_low": diff - half, "ci_high": diff + half,
-                     "p_value": float(2 * sps.t.sf(abs(t), n - 1)) if se > 0 else 1.0})
-    table = pd.DataFrame(rows, columns=["variable", "n", "value", "rest", "difference", "ci_low", "ci_high",
-                                        "p_value"])
+        rows.append(
+            {
+                "variable": d,
+                "n": round(n),
+                "value": own / n,
+                "rest": own / n - diff,
+                "difference": diff,
+                "ci_low": diff - half,
+                "ci_high": diff + half,
+                "p_value": float(2 * sps.t.sf(abs(t), n - 1)) if se > 0 else 1.0,
+            }
+        )
+    table = pd.DataFrame(rows, columns=["variable", "n", "value", "rest", "difference", "ci_low", "ci_high", "p_value"])
     table["p_holm"] = adjust(table["p_value"], "holm") if len(table) else []
     return table

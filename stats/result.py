@@ -56,8 +56,7 @@ _CAVEATS: dict[str, tuple[str, str]] = {
         "最小一组只有 {n} 个回答：NPS 区间依赖正态近似，回答少于约 30 个时较粗糙。",
     ),
     "separation": (
-        "The two groups do not overlap at all: the interval for the rank-biserial correlation "
-        "is not reliable.",
+        "The two groups do not overlap at all: the interval for the rank-biserial correlation is not reliable.",
         "两组评分完全不重叠：秩二列相关的置信区间不可靠。",
     ),
     "multiple_comparisons": (
@@ -66,8 +65,7 @@ _CAVEATS: dict[str, tuple[str, str]] = {
         "共 {k} 组两两比较：p 值已做 Holm 校正，但置信区间未做多重比较校正。",
     ),
     "welch_undefined": (
-        "Welch ANOVA is undefined because group {group} has no variation; only the "
-        "Kruskal-Wallis test is reported.",
+        "Welch ANOVA is undefined because group {group} has no variation; only the Kruskal-Wallis test is reported.",
         "{group} 组内没有变异，Welch 方差分析无法计算，只报告 Kruskal-Wallis 检验。",
     ),
     "few_points_mk": (
@@ -237,8 +235,7 @@ class Caveat(str):
         return (_rebuild_caveat, (self.code, self.params))
 
     def text(self, lang: str = "en") -> str:
-        """The caveat in ``lang`` ("en" or "zh-CN").
-        """
+        """The caveat in ``lang`` ("en" or "zh-CN")."""
         _check_lang(lang)
         if lang == "en":
             return str(self)

@@ -59,7 +59,7 @@ def newey_west_lags(n: int) -> int:
 # Mann-Kendall
 # ---------------------------------------------------------------------------
 def _mk_s(x: np.ndarray) -> float:
-    return float(sum(np.sign(x[k + 1:] - x[k]).sum() for k in range(x.size - 1)))
+    return float(sum(np.sign(x[k + 1 :] - x[k]).sum() for k in range(x.size - 1)))
 
 
 def _mk_var(x: np.ndarray) -> float:
@@ -75,12 +75,12 @@ def _mk_z(s: float, var_s: float) -> float:
 
 def _pairwise_slopes(x: np.ndarray) -> np.ndarray:
     n = x.size
-    return np.concatenate([(x[k + 1:] - x[k]) / np.arange(1, n - k) for k in range(n - 1)])
+    return np.concatenate([(x[k + 1 :] - x[k]) / np.arange(1, n - k) for k in range(n - 1)])
 
 
 def _acf(x: np.ndarray, nlags: int) -> np.ndarray:
     y = x - x.mean()
-    full = np.correlate(y, y, "full")[x.size - 1:] / x.size
+    full = np.correlate(y, y, "full")[x.size - 1 :] / x.size
     return full[: nlags + 1] / full[0]
 
 
@@ -192,8 +192,11 @@ def mann_kendall(
     lower_rank = int(np.clip(np.round((n_slopes - c) / 2), 1, n_slopes))
     upper_rank = int(np.clip(np.round((n_slopes + c) / 2) + 1, 1, n_slopes))
     intercept = float(np.median(x) - np.median(np.arange(n)) * slope)
-    method = "Mann-Kendall test (Hamed-Rao correction) with Sen's slope" if hamed_rao else (
-        "Mann-Kendall test with Sen's slope")
+    method = (
+        "Mann-Kendall test (Hamed-Rao correction) with Sen's slope"
+        if hamed_rao
+        else ("Mann-Kendall test with Sen's slope")
+    )
     return TestResult(
         estimate=slope,
         ci_low=float(slopes[lower_rank - 1]),
@@ -206,8 +209,15 @@ def mann_kendall(
         confidence=confidence,
         warnings=tuple(warnings),
         quantity="slope",
-        details={"S": s, "var_s": var_s, "z": z, "tau": s / (n * (n - 1) / 2), "intercept": intercept,
-                 "variance_factor": factor, "effect_size_name": "Kendall's tau"},
+        details={
+            "S": s,
+            "var_s": var_s,
+            "z": z,
+            "tau": s / (n * (n - 1) / 2),
+            "intercept": intercept,
+            "variance_factor": factor,
+            "effect_size_name": "Kendall's tau",
+        },
     )
 
 
@@ -324,17 +334,21 @@ class ControlChart:
 
     @property
     def signals(self) -> list[int]:
-        """Positions of points that signal special-cause variation.
-        """
+        """Positions of points that signal special-cause variation."""
         return [int(i) for i in np.flatnonzero(self.table["signal"].to_numpy())]
 
     def caveats(self, lang: str = "en") -> list[str]:
         return [caveat_text(w, lang) for w in self.warnings]
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
-        return {"kind": self.kind, "centre": float(self.centre), "signals": self.signals,
-                "points": frame_records(self.table), "warnings": self.caveats(lang),
-                "details": plain(self.details)}
+        return {
+            "kind": self.kind,
+            "centre": float(self.centre),
+            "signals": self.signals,
+            "points": frame_records(self.table),
+            "warnings": self.caveats(lang),
+            "details": plain(self.details),
+        }
 
 
 def _runs(values: np.ndarray, centre: float, length: int = RUN_LENGTH) -> np.ndarray:
@@ -353,8 +367,17 @@ def _runs(values: np.ndarray, centre: float, length: int = RUN_LENGTH) -> np.nda
 def _chart_table(values: np.ndarray, centre: float, lcl: np.ndarray, ucl: np.ndarray) -> pd.DataFrame:
     beyond = (values > ucl) | (values < lcl)
     run = _runs(values, centre)
-    return pd.DataFrame({"value": values, "centre": centre, "lcl": lcl, "ucl": ucl,
-                         "beyond_limits": beyond, "run": run, "signal": beyond | run})
+    return pd.DataFrame(
+        {
+            "value": values,
+            "centre": centre,
+            "lcl": lcl,
+            "ucl": ucl,
+            "beyond_limits": beyond,
+            "run": run,
+            "signal": beyond | run,
+        }
+    )
 
 
 def p_chart(successes: Any, totals: Any, *, sigma: float = 3.0) -> ControlChart:
@@ -467,8 +490,14 @@ def individuals_chart(values: Any, *, sigma: float = 3.0) -> ControlChart:
     table = _chart_table(x, centre, np.full(x.size, centre - sigma * sd), np.full(x.size, centre + sigma * sd))
     table.insert(1, "moving_range", np.concatenate([[np.nan], mr]))
     warnings = [caveat("small_sample", n=x.size)] if x.size < 20 else []
-    return ControlChart("XmR", centre, sd, table, tuple(warnings),
-                        {"mr_bar": mr_bar, "mr_ucl": D4_N2 * mr_bar, "sigma_multiplier": sigma})
+    return ControlChart(
+        "XmR",
+        centre,
+        sd,
+        table,
+        tuple(warnings),
+        {"mr_bar": mr_bar, "mr_ucl": D4_N2 * mr_bar, "sigma_multiplier": sigma},
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -496,8 +525,12 @@ class ChangePoints:
     method: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"breaks": list(self.breaks), "segments": frame_records(self.segments),
-                "penalty": float(self.penalty), "method": self.method}
+        return {
+            "breaks": list(self.breaks),
+            "segments": frame_records(self.segments),
+            "penalty": float(self.penalty),
+            "method": self.method,
+        }
 
 
 def _noise_sd(x: np.ndarray) -> float:
@@ -574,6 +607,12 @@ def change_points(
     algo = algos[method](model="l2", min_size=min_size, jump=1).fit(x)
     ends = algo.predict(pen=penalty)
     starts = [0] + ends[:-1]
-    segments = pd.DataFrame({"start": starts, "end": ends, "n": np.subtract(ends, starts),
-                             "mean": [float(x[s:e].mean()) for s, e in zip(starts, ends)]})
+    segments = pd.DataFrame(
+        {
+            "start": starts,
+            "end": ends,
+            "n": np.subtract(ends, starts),
+            "mean": [float(x[s:e].mean()) for s, e in zip(starts, ends)],
+        }
+    )
     return ChangePoints(tuple(int(b) for b in ends[:-1]), segments, float(penalty), method)

@@ -16,8 +16,17 @@ from statsmodels.stats.proportion import proportion_confint
 from . import _checks
 from .result import TestResult, caveat
 
-__all__ = ["rake", "rake_cells", "rake_two_way", "Raking", "kish_effective_n", "weighted_mean", "weighted_proportion",
-           "weighted_mean_from_counts", "weighted_proportion_from_counts"]
+__all__ = [
+    "rake",
+    "rake_cells",
+    "rake_two_way",
+    "Raking",
+    "kish_effective_n",
+    "weighted_mean",
+    "weighted_proportion",
+    "weighted_mean_from_counts",
+    "weighted_proportion_from_counts",
+]
 
 DEFF_WARN = 2.0  # warn when weighting more than halves the effective sample
 
@@ -53,8 +62,9 @@ def _margin_codes(sample: pd.DataFrame, column: str, target: Mapping[Any, float]
         raise ValueError(f"margin column {column!r} is not in the sample")
     values = sample[column]
     if values.isna().any():
-        raise ValueError(f"column {column!r} has {int(values.isna().sum())} missing values; "
-                         "give them a category before raking")
+        raise ValueError(
+            f"column {column!r} has {int(values.isna().sum())} missing values; give them a category before raking"
+        )
     categories = list(target)
     shares = np.asarray([target[c] for c in categories], dtype=float)
     if not np.isfinite(shares).all() or (shares < 0).any() or shares.sum() <= 0:
@@ -62,8 +72,10 @@ def _margin_codes(sample: pd.DataFrame, column: str, target: Mapping[Any, float]
     present = set(pd.unique(values))
     absent = [c for c in categories if c not in present]
     if absent:
-        raise ValueError(f"margin {column!r}: categories {absent} have a target but no respondents in the "
-                         "sample, so no weighting can reach them; merge them with a neighbouring category")
+        raise ValueError(
+            f"margin {column!r}: categories {absent} have a target but no respondents in the "
+            "sample, so no weighting can reach them; merge them with a neighbouring category"
+        )
     extra = sorted(map(str, present - set(categories)))
     if extra:
         raise ValueError(f"margin {column!r}: sample categories {extra} have no target; add them to the margin")
@@ -155,14 +167,18 @@ def rake(
         for _, codes, shares in fitted:
             current = np.bincount(codes, weights=w, minlength=shares.size) / w.sum()
             w *= (shares / current)[codes]
-        error, worst = max((np.abs(np.bincount(codes, weights=w, minlength=shares.size) / w.sum() - shares).max(),
-                            col) for col, codes, shares in fitted)
+        error, worst = max(
+            (np.abs(np.bincount(codes, weights=w, minlength=shares.size) / w.sum() - shares).max(), col)
+            for col, codes, shares in fitted
+        )
         if error < tol:
             break
     else:
-        raise ValueError(f"raking did not converge after {max_iter} iterations (largest margin error "
-                         f"{error:.4f}, on {worst!r}); the margins may be inconsistent with each other or with "
-                         "empty cells in the sample")
+        raise ValueError(
+            f"raking did not converge after {max_iter} iterations (largest margin error "
+            f"{error:.4f}, on {worst!r}); the margins may be inconsistent with each other or with "
+            "empty cells in the sample"
+        )
     w = w * n / w.sum()
     n_eff = kish_effective_n(w)
     return Raking(pd.Series(w, index=sample.index, name="weight"), iteration, float(error), n_eff, n / n_eff)
@@ -224,8 +240,13 @@ def rake_cells(
     per_respondent = raked.weights.to_numpy() / size
     per_respondent *= size.sum() / (per_respondent * size).sum()
     n_eff = float((per_respondent * size).sum() ** 2 / (per_respondent**2 * size).sum())
-    return Raking(pd.Series(per_respondent, index=cells.index, name="weight"), raked.iterations,
-                  raked.max_margin_error, n_eff, float(size.sum() / n_eff))
+    return Raking(
+        pd.Series(per_respondent, index=cells.index, name="weight"),
+        raked.iterations,
+        raked.max_margin_error,
+        n_eff,
+        float(size.sum() / n_eff),
+    )
 
 
 def rake_two_way(
@@ -279,8 +300,9 @@ def rake_two_way(
     rows = np.asarray(row_targets, dtype=float).copy()
     cols = np.asarray(column_targets, dtype=float).copy()
     if c.ndim < 2 or rows.shape != c.shape[:-1] or cols.shape != c.shape[:-2] + c.shape[-1:]:
-        raise ValueError("counts must be (..., rows, columns) with row_targets (..., rows) and "
-                         "column_targets (..., columns)")
+        raise ValueError(
+            "counts must be (..., rows, columns) with row_targets (..., rows) and column_targets (..., columns)"
+        )
     if (c < 0).any() or (rows < 0).any() or (cols < 0).any() or not np.isfinite(c).all():
         raise ValueError("counts and targets must be non-negative numbers")
     c = c * (rows[..., :, None] > 0) * (cols[..., None, :] > 0)
@@ -297,13 +319,19 @@ def rake_two_way(
             share = (c * w).sum(axis=-2) / total
             w *= np.nan_to_num(cols / share)[..., None, :]
             total = (c * w).sum(axis=(-2, -1))[..., None]
-            error = np.nan_to_num(np.maximum(np.abs((c * w).sum(axis=-1) / total - rows).max(axis=-1),
-                                             np.abs((c * w).sum(axis=-2) / total - cols).max(axis=-1)))
+            error = np.nan_to_num(
+                np.maximum(
+                    np.abs((c * w).sum(axis=-1) / total - rows).max(axis=-1),
+                    np.abs((c * w).sum(axis=-2) / total - cols).max(axis=-1),
+                )
+            )
             if (error < tol).all():
                 break
         else:
-            raise ValueError(f"raking did not converge after {max_iter} iterations (largest margin error "
-                             f"{float(error.max()):.4f}); the margins may be unreachable with these cells")
+            raise ValueError(
+                f"raking did not converge after {max_iter} iterations (largest margin error "
+                f"{float(error.max()):.4f}); the margins may be unreachable with these cells"
+            )
         kept = (c * (w > 0)).sum(axis=(-2, -1))
         w *= np.nan_to_num(kept / (c * w).sum(axis=(-2, -1)))[..., None, None]
         n_eff = np.nan_to_num((c * w).sum(axis=(-2, -1)) ** 2 / (c * w**2).sum(axis=(-2, -1)))
@@ -447,9 +475,19 @@ def _weighted_mean(values: Any, weights: Any, counts: Any, confidence: float) ->
     se = np.sqrt(var / n_eff)
     half = sps.t.ppf(0.5 + confidence / 2, n_eff - 1) * se
     n = round(len(x) if counts is None else float(np.sum(counts)))
-    return TestResult(estimate=mean, ci_low=mean - half, ci_high=mean + half, p_value=None, statistic=None,
-                      method="weighted mean, Kish effective n", n=n, confidence=confidence,
-                      warnings=tuple(warnings), quantity="mean", details={"n_effective": n_eff, "se": float(se)})
+    return TestResult(
+        estimate=mean,
+        ci_low=mean - half,
+        ci_high=mean + half,
+        p_value=None,
+        statistic=None,
+        method="weighted mean, Kish effective n",
+        n=n,
+        confidence=confidence,
+        warnings=tuple(warnings),
+        quantity="mean",
+        details={"n_effective": n_eff, "se": float(se)},
+    )
 
 
 def weighted_proportion(successes: Any, weights: Any, *, confidence: float = 0.95) -> TestResult:
@@ -484,8 +522,9 @@ def weighted_proportion(successes: Any, weights: Any, *, confidence: float = 0.9
     return _weighted_proportion(successes, weights, None, confidence)
 
 
-def weighted_proportion_from_counts(successes: Any, weights: Any, counts: Any, *,
-                                    confidence: float = 0.95) -> TestResult:
+def weighted_proportion_from_counts(
+    successes: Any, weights: Any, counts: Any, *, confidence: float = 0.95
+) -> TestResult:
     """:func:`weighted_proportion` for respondents held as (success, weight, count) rows.
 
     Parameters
@@ -518,7 +557,16 @@ def _weighted_proportion(successes: Any, weights: Any, counts: Any, confidence: 
     share = float(w @ y / w.sum())
     low, high = proportion_confint(share * n_eff, n_eff, alpha=1 - confidence, method="wilson")
     n = round(len(y) if counts is None else float(np.sum(counts)))
-    return TestResult(estimate=share, ci_low=float(low), ci_high=float(high), p_value=None, statistic=None,
-                      method="weighted share, Wilson interval with Kish effective n", n=n,
-                      confidence=confidence, warnings=tuple(warnings), quantity="proportion",
-                      details={"n_effective": n_eff, "se": float(np.sqrt(share * (1 - share) / n_eff))})
+    return TestResult(
+        estimate=share,
+        ci_low=float(low),
+        ci_high=float(high),
+        p_value=None,
+        statistic=None,
+        method="weighted share, Wilson interval with Kish effective n",
+        n=n,
+        confidence=confidence,
+        warnings=tuple(warnings),
+        quantity="proportion",
+        details={"n_effective": n_eff, "se": float(np.sqrt(share * (1 - share) / n_eff))},
+    )

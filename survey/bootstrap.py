@@ -27,8 +27,10 @@ _lock = threading.Lock()
 def is_empty(url: str | None = None) -> bool:
     """No surveys and no customers: a database nobody has used yet."""
     with database.session(url) as db:
-        return db.exec(select(Survey.id).limit(1)).first() is None and db.exec(
-            select(Customer.id).limit(1)).first() is None
+        return (
+            db.exec(select(Survey.id).limit(1)).first() is None
+            and db.exec(select(Customer.id).limit(1)).first() is None
+        )
 
 
 def prepare(url: str | None = None, *, auto_demo: bool | None = None) -> None:
@@ -60,8 +62,11 @@ def _warn_about_demo_logins(url: str | None) -> None:
     with database.session(url) as db:
         usernames = demo_logins_in_use(db)
     if usernames:
-        print(f"survey: warning: {t('startup.demo_logins', 'en', users=', '.join(usernames))}", file=sys.stderr,
-              flush=True)
+        print(
+            f"survey: warning: {t('startup.demo_logins', 'en', users=', '.join(usernames))}",
+            file=sys.stderr,
+            flush=True,
+        )
 
 
 def forget_prepared() -> None:

@@ -37,7 +37,7 @@ OPEN_CASE_STATUSES = (CaseStatus.OPEN, CaseStatus.CONTACTED)
 @dataclass(frozen=True)
 class Period:
     start: date
-    end: date   # inclusive
+    end: date  # inclusive
 
     @classmethod
     def month_to_date(cls, today: date) -> Period:
@@ -107,7 +107,7 @@ def _headline(db: Session, key: metrics.MetricKind, period: Period) -> TestResul
         counts = metrics.level_counts(conn, metric.question_code, _filters(period))
         histogram = scale.counts(counts.iloc[0]) if scale is not None and not counts.empty else None
         return metric.estimate(histogram, scale) if histogram is not None and histogram.sum() >= 2 else None
-    except ValueError:     # no variation yet, or one code on two scales: no figure rather than a wrong one
+    except ValueError:  # no variation yet, or one code on two scales: no figure rather than a wrong one
         return None
 
 
@@ -151,8 +151,11 @@ def open_cases(db: Session, *, assignee_id: int | None = None) -> tuple[int, int
 def sending_campaigns(db: Session) -> tuple[int, int]:
     """(campaigns sending, invitations queued)."""
     campaigns = db.exec(select(func.count(Campaign.id)).where(Campaign.status == "sending")).one()
-    queued = db.exec(select(func.count(Invitation.id)).where(Invitation.status == InvitationStatus.QUEUED,
-                                                             Invitation.channel != "phone")).one()
+    queued = db.exec(
+        select(func.count(Invitation.id)).where(
+            Invitation.status == InvitationStatus.QUEUED, Invitation.channel != "phone"
+        )
+    ).one()
     return campaigns, queued
 
 
@@ -169,19 +172,23 @@ def users_by_role(db: Session) -> dict[str, int]:
 def daily_responses(db: Session, days: int = 30, today: date | None = None) -> list[tuple[date, int]]:
     today = today or local_today()
     first = today - timedelta(days=days - 1)
-    rows = dict(db.exec(
-        select(Response.answered_on, func.count(Response.id))
-        .where(Response.answered_on.between(first, today)).group_by(Response.answered_on)
-    ).all())
+    rows = dict(
+        db.exec(
+            select(Response.answered_on, func.count(Response.id))
+            .where(Response.answered_on.between(first, today))
+            .group_by(Response.answered_on)
+        ).all()
+    )
     return [(first + timedelta(days=i), rows.get(first + timedelta(days=i), 0)) for i in range(days)]
 
 
 # ---------------------------------------------------------------- each role's home page
 
+
 @dataclass(frozen=True)
 class QualityFigures:
-    responses: int                 # this month so far
-    responses_last_month: int      # the same days of last month
+    responses: int  # this month so far
+    responses_last_month: int  # the same days of last month
     response_rate: Share
     open_cases: int
     overdue_cases: int
@@ -194,8 +201,16 @@ def quality_figures(month: Period) -> QualityFigures:
     with database.session() as db:
         cases, overdue = open_cases(db)
         campaigns, queued = sending_campaigns(db)
-        return QualityFigures(responses_between(db, month), responses_between(db, month.previous_month_same_days()),
-                              response_rate(db, month), cases, overdue, campaigns, queued, live_surveys(db))
+        return QualityFigures(
+            responses_between(db, month),
+            responses_between(db, month.previous_month_same_days()),
+            response_rate(db, month),
+            cases,
+            overdue,
+            campaigns,
+            queued,
+            live_surveys(db),
+        )
 
 
 @dataclass(frozen=True)
@@ -213,9 +228,9 @@ def executive_figures(month: Period) -> ExecutiveFigures:
 @dataclass(frozen=True)
 class AgentFigures:
     phone_queue: int
-    open_cases: int                # the agent's own
+    open_cases: int  # the agent's own
     overdue_cases: int
-    responses: int                 # keyed in by the agent this month
+    responses: int  # keyed in by the agent this month
 
 
 def agent_figures(month: Period, agent_id: int) -> AgentFigures:
@@ -228,7 +243,7 @@ def agent_figures(month: Period, agent_id: int) -> AgentFigures:
 class AdminFigures:
     users_by_role: dict[str, int]  # active users
     total_responses: int
-    database_kind: str             # "sqlite" or "postgresql"
+    database_kind: str  # "sqlite" or "postgresql"
     schema_revisions: tuple[str, ...]
     recent_activity: list[AuditEntry]
 
@@ -236,8 +251,13 @@ class AdminFigures:
 def admin_figures(recent: int = 10) -> AdminFigures:
     with database.session() as db:
         by_role, total = users_by_role(db), total_responses(db)
-    return AdminFigures(by_role, total, database.get_engine().dialect.name,
-                        tuple(sorted(database.current_revisions())), audit_log(limit=recent))
+    return AdminFigures(
+        by_role,
+        total,
+        database.get_engine().dialect.name,
+        tuple(sorted(database.current_revisions())),
+        audit_log(limit=recent),
+    )
 
 
 def recent_daily_responses(today: date, days: int = 30) -> list[tuple[date, int]]:

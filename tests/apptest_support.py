@@ -30,8 +30,9 @@ def sign_in(at: AppTest, username: str, password: str) -> AppTest:
     return at
 
 
-def signed_in(username: str, password: str, page: str | None = None, *, language: str | None = None,
-              timeout: float = 90) -> AppTest:
+def signed_in(
+    username: str, password: str, page: str | None = None, *, language: str | None = None, timeout: float = 90
+) -> AppTest:
     """The app after ``username`` signed in, on ``page`` when given, in ``language`` when given."""
     at = open_app(timeout)
     if language is not None:

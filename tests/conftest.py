@@ -141,10 +141,18 @@ def migrated_template(backend, request, tmp_path_factory):
 def _truncate_all(url: str) -> None:
     engine = database.get_engine(url)
     with engine.begin() as conn:
-        tables = [name for (name,) in conn.execute(sa.text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"))]
+        tables = [
+            name
+            for (name,) in conn.execute(
+                sa.text(
+                    "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+                )
+            )
+        ]
         if tables:
-            conn.execute(sa.text(f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE"))
+            conn.execute(
+                sa.text(f"TRUNCATE {', '.join(chr(34) + t + chr(34) for t in tables)} RESTART IDENTITY CASCADE")
+            )
 
 
 @pytest.fixture
@@ -223,11 +231,19 @@ def browser_page(chromium_path):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=chromium_path,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-quic", "--no-first-run", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")  # Chinese staff
-        page.set_default_timeout(60_000)   # a 2-core CI machine under load can take tens of seconds per rerun
+        page.set_default_timeout(60_000)  # a 2-core CI machine under load can take tens of seconds per rerun
         try:
             yield page
         finally:

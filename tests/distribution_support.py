@@ -32,8 +32,9 @@ class SmsGatewayServer:
     ``hold_at=k`` accepts the k-th message, then keeps the sender waiting (``held`` is set);
     ``latency`` seconds pass before each answer, as over a real network."""
 
-    def __init__(self, *, fail_next: int = 0, reject: set[str] | None = None, hold_at: int | None = None,
-                 latency: float = 0.0):
+    def __init__(
+        self, *, fail_next: int = 0, reject: set[str] | None = None, hold_at: int | None = None, latency: float = 0.0
+    ):
         self.delivered: list[dict] = []
         self.requests: list[dict] = []
         self.fail_next = fail_next
@@ -108,8 +109,13 @@ class SmtpSink:
         self.held = threading.Event()
         self.refuse = refuse or set()
         self.port = free_port()
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, tls_context=tls_context,
-                                     require_starttls=tls_context is not None)
+        self.controller = Controller(
+            self,
+            hostname="127.0.0.1",
+            port=self.port,
+            tls_context=tls_context,
+            require_starttls=tls_context is not None,
+        )
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.refuse:
@@ -139,24 +145,48 @@ def published_survey(db, code: str = "repair-revisit"):
     return survey_by_code(db, code) or create_survey(db, template(code), publish=True, template=code)
 
 
-def add_customers(db, count: int, *, tier: str = "standard", region: str = "Hangzhou", prefix: str = "C",
-                  email: bool = True, language: str = "zh-CN", event_kind: str | None = "repair",
-                  closed_at: datetime | None = None, start: int = 0) -> list[Customer]:
+def add_customers(
+    db,
+    count: int,
+    *,
+    tier: str = "standard",
+    region: str = "Hangzhou",
+    prefix: str = "C",
+    email: bool = True,
+    language: str = "zh-CN",
+    event_kind: str | None = "repair",
+    closed_at: datetime | None = None,
+    start: int = 0,
+) -> list[Customer]:
     """Customers with a phone (133 + their id) and (optionally) an email, each with one closed
     service event."""
     customers = []
     closed_at = closed_at or utcnow() - timedelta(days=2)
     for i in range(start, start + count):
-        customer = Customer(external_id=f"{prefix}{i:05d}", name=f"客户{i}",
-                            email=f"{prefix.lower()}{i}@example.cn" if email else None, tier=tier, region=region,
-                            language=language)
+        customer = Customer(
+            external_id=f"{prefix}{i:05d}",
+            name=f"客户{i}",
+            email=f"{prefix.lower()}{i}@example.cn" if email else None,
+            tier=tier,
+            region=region,
+            language=language,
+        )
         db.add(customer)
         db.flush()
-        customer.phone = f"133{customer.id:08d}"   # unique: customer 1 has 13300000001
+        customer.phone = f"133{customer.id:08d}"  # unique: customer 1 has 13300000001
         if event_kind:
-            db.add(ServiceEvent(customer_id=customer.id, external_ticket_id=f"T-{prefix}{i:05d}", kind=event_kind,
-                                touch_point="field_crew", region=region, team=f"{region} Crew 1",
-                                occurred_at=closed_at - timedelta(hours=3), closed_at=closed_at))
+            db.add(
+                ServiceEvent(
+                    customer_id=customer.id,
+                    external_ticket_id=f"T-{prefix}{i:05d}",
+                    kind=event_kind,
+                    touch_point="field_crew",
+                    region=region,
+                    team=f"{region} Crew 1",
+                    occurred_at=closed_at - timedelta(hours=3),
+                    closed_at=closed_at,
+                )
+            )
         customers.append(customer)
     db.flush()
     return customers

@@ -23,7 +23,7 @@ WORD_JOINER = "\u2060"
 
 @dataclass
 class Rendered:
-    text: str                 # what a reader sees, whitespace as one space
+    text: str  # what a reader sees, whitespace as one space
     links: list[str]
     images: list[str]
     html: list[str]
@@ -56,7 +56,7 @@ def rendered(markdown: str) -> Rendered:
                 walk(token.children)
 
     walk(PARSER.parse(markdown))
-    if ":material/" in markdown:       # Streamlit turns these into icons before it parses
+    if ":material/" in markdown:  # Streamlit turns these into icons before it parses
         images.append(":material/")
     return Rendered(words("".join(pieces)), links, images, html)
 

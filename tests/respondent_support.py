@@ -16,7 +16,7 @@ from survey.distribution.personal_links import create_personal_link
 from survey.models import Customer, ServiceEvent
 from survey.web.app import routes
 
-EVENT_TIME = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)    # 10:00 on 4 March in Shanghai
+EVENT_TIME = datetime(2026, 3, 4, 2, 0, tzinfo=UTC)  # 10:00 on 4 March in Shanghai
 
 
 def client() -> TestClient:
@@ -27,16 +27,40 @@ def published(db, key: str = "repair-revisit"):
     return survey_by_code(db, key) or create_survey(db, template(key), publish=True)
 
 
-def customer(db, external_id: str = "C001", *, name: str = "王芳", language: str = "zh-CN", tier: str = "gold",
-             with_event: bool = True) -> Customer:
+def customer(
+    db,
+    external_id: str = "C001",
+    *,
+    name: str = "王芳",
+    language: str = "zh-CN",
+    tier: str = "gold",
+    with_event: bool = True,
+) -> Customer:
     """A customer (with a repair on 4 March, ticket T-<id>, unless with_event is False)."""
-    person = Customer(external_id=external_id, name=name, phone="13312345678", email="wang@example.cn", tier=tier,
-                      region="Ningbo", segment="business", language=language)
+    person = Customer(
+        external_id=external_id,
+        name=name,
+        phone="13312345678",
+        email="wang@example.cn",
+        tier=tier,
+        region="Ningbo",
+        segment="business",
+        language=language,
+    )
     db.add(person)
     db.flush()
     if with_event:
-        db.add(ServiceEvent(customer_id=person.id, external_ticket_id=f"T-{external_id}", kind="repair",
-                            touch_point="field_crew", region="Ningbo", team="Ningbo Crew 3", occurred_at=EVENT_TIME))
+        db.add(
+            ServiceEvent(
+                customer_id=person.id,
+                external_ticket_id=f"T-{external_id}",
+                kind="repair",
+                touch_point="field_crew",
+                region="Ningbo",
+                team="Ningbo Crew 3",
+                occurred_at=EVENT_TIME,
+            )
+        )
         db.flush()
     return person
 
@@ -87,10 +111,14 @@ def fieldset(html: str, code: str) -> str:
 def ten_question_definition(code: str = "ten-questions") -> dict:
     """A heavy 10-question page: six 0-10 scales, a 6-option multiple choice, a 5-item matrix,
     a single choice and a comment, every text long and with help: the page-weight yardstick."""
-    long = {"zh-CN": "您对本次服务在各个方面的体验是否满意？请根据您的真实感受选择一个分值。" * 2,
-            "en": "How satisfied are you with each part of the service today? Choose the score that fits. " * 2}
-    ends = {"low": {"zh-CN": "完全不可能", "en": "Not at all likely"},
-            "high": {"zh-CN": "非常可能", "en": "Extremely likely"}}
+    long = {
+        "zh-CN": "您对本次服务在各个方面的体验是否满意？请根据您的真实感受选择一个分值。" * 2,
+        "en": "How satisfied are you with each part of the service today? Choose the score that fits. " * 2,
+    }
+    ends = {
+        "low": {"zh-CN": "完全不可能", "en": "Not at all likely"},
+        "high": {"zh-CN": "非常可能", "en": "Extremely likely"},
+    }
     scale = [{"code": f"q{i}", "type": "nps", "scale": [0, 10], "labels": ends} for i in range(1, 7)]
     others = [
         {"code": "q7", "type": "multi", "options": [{"value": f"o{j}", **long} for j in range(6)]},
@@ -98,12 +126,27 @@ def ten_question_definition(code: str = "ten-questions") -> dict:
         {"code": "q9", "type": "single", "options": [{"value": f"s{j}", **long} for j in range(4)]},
         {"code": "q10", "type": "text", "max_length": 500},
     ]
-    return {"code": code, "name": {"zh-CN": "十题问卷", "en": "Ten questions"},
-            "title": {"zh-CN": "服务评价", "en": "Rate our service"}, "intro": long,
-            "questions": [{**q, "text": long, "help": long, "required": True} for q in scale + others]}
+    return {
+        "code": code,
+        "name": {"zh-CN": "十题问卷", "en": "Ten questions"},
+        "title": {"zh-CN": "服务评价", "en": "Rate our service"},
+        "intro": long,
+        "questions": [{**q, "text": long, "help": long, "required": True} for q in scale + others],
+    }
 
 
-TEN_ANSWERS = {**{f"q{i}": "8" for i in range(1, 7)}, "q7": ["o1", "o3"],
-               **{f"q8.i{j}": "6" for j in range(5)}, "q9": "s2", "q10": "服务很好"}
-REPAIR_ANSWERS = {"overall": "5", "fault_repair": "4", "staff_attitude": "5", "resolved": "1", "nps": "9",
-                  "comment": "师傅很专业"}
+TEN_ANSWERS = {
+    **{f"q{i}": "8" for i in range(1, 7)},
+    "q7": ["o1", "o3"],
+    **{f"q8.i{j}": "6" for j in range(5)},
+    "q9": "s2",
+    "q10": "服务很好",
+}
+REPAIR_ANSWERS = {
+    "overall": "5",
+    "fault_repair": "4",
+    "staff_attitude": "5",
+    "resolved": "1",
+    "nps": "9",
+    "comment": "师傅很专业",
+}

@@ -23,13 +23,26 @@ def server_env(url: str, data_dir: Path, **extra: str) -> dict[str, str]:
     """The environment of a server process: this test's database, nothing from the developer's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEY_")}
     # The scheduler is off unless a test asks for it: its jobs would change what other tests check.
-    env.update({"SURVEY_DATABASE_URL": url, "SURVEY_DATA_DIR": str(data_dir), "SURVEY_AUTO_DEMO": "0",
-                "SURVEY_SCHEDULER": "off"})
+    env.update(
+        {
+            "SURVEY_DATABASE_URL": url,
+            "SURVEY_DATA_DIR": str(data_dir),
+            "SURVEY_AUTO_DEMO": "0",
+            "SURVEY_SCHEDULER": "off",
+        }
+    )
     env.update(extra)
     return env
 
 
-TEST_FLAGS = ("--server.address", "127.0.0.1", "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false")
+TEST_FLAGS = (
+    "--server.address",
+    "127.0.0.1",
+    "--server.fileWatcherType",
+    "none",
+    "--browser.gatherUsageStats",
+    "false",
+)
 
 
 class LiveApp:
@@ -44,9 +57,22 @@ class LiveApp:
         self.log_path = data_dir / "server.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 (open while the server runs; closed in stop)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "app.py"),
-             "--server.headless", "true", "--server.port", str(port), *flags],
-            cwd=PROJECT_ROOT, env=env, stdout=self._log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(PROJECT_ROOT / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                *flags,
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_healthy(self, timeout: float = 120) -> None:

@@ -36,6 +36,7 @@ def admin(db_url):
 
 # ---------------------------------------------------------------- users
 
+
 def test_a_new_users_role_is_chosen_and_a_refused_form_keeps_what_was_typed(admin):
     at = signed_in("root", "admin-password", "pages/users.py")
     assert at.selectbox(key="new_role").value is None, "no role is preselected, least of all Administrator"
@@ -57,7 +58,7 @@ def test_a_new_users_role_is_chosen_and_a_refused_form_keeps_what_was_typed(admi
     at.text_input(key="new_password").input("agent-password")
     at.button(key="add_user_submit").click().run()
     assert not at.error and [s.value.replace("\\", "") for s in at.success] == ["已创建用户 chen.jing。"]
-    assert at.text_input(key="new_username").value == ""           # ready for the next one
+    assert at.text_input(key="new_username").value == ""  # ready for the next one
     users = at.dataframe[0].value.set_index("用户名")
     assert users.loc["chen.jing", "最近登录"] == "从未"
     assert users.loc["chen.jing", "角色"] == "回访坐席"
@@ -66,6 +67,7 @@ def test_a_new_users_role_is_chosen_and_a_refused_form_keeps_what_was_typed(admi
 
 
 # ---------------------------------------------------------------- every staff action under its author
+
 
 def test_applying_the_case_rules_from_the_page_is_logged_under_the_staff_member(db_url):
     with database.session() as db:
@@ -86,13 +88,20 @@ def test_an_agents_calls_and_keyed_in_answers_are_in_the_audit_log(db_url):
     saved = phone.save_answers(answered, agent, PHONE_FIELDS)
     assert saved.saved
     with database.session() as db:
-        logged = [(e.username, e.action, e.entity_id, e.detail) for e in db.exec(
-            select(AuditLog).where(AuditLog.action.in_(("phone.call", "phone.answers"))).order_by(AuditLog.id))]
-    assert logged == [("li", "phone.call", str(missed), {"outcome": "no_answer"}),
-                      ("li", "phone.answers", str(answered), {"response": saved.response_id})]
+        logged = [
+            (e.username, e.action, e.entity_id, e.detail)
+            for e in db.exec(
+                select(AuditLog).where(AuditLog.action.in_(("phone.call", "phone.answers"))).order_by(AuditLog.id)
+            )
+        ]
+    assert logged == [
+        ("li", "phone.call", str(missed), {"outcome": "no_answer"}),
+        ("li", "phone.answers", str(answered), {"response": saved.response_id}),
+    ]
 
 
 # ---------------------------------------------------------------- the audit log page
+
 
 def test_the_audit_log_reads_in_words_and_filters_by_date_user_and_action(admin):
     with database.session() as db:
@@ -101,7 +110,7 @@ def test_the_audit_log_reads_in_words_and_filters_by_date_user_and_action(admin)
         old = record(db, zhao, "case.contacted", "followupcase", 12, {"from": "open"})
         old.at = utcnow() - timedelta(days=10)
         forgotten = record(db, root, "user.password", "user", 2, {"username": "zhao"})
-        forgotten.at = utcnow() - timedelta(days=40)      # before the last 30 days the page opens on
+        forgotten.at = utcnow() - timedelta(days=40)  # before the last 30 days the page opens on
     at = signed_in("root", "admin-password", "pages/audit.py")
     table = at.dataframe[0].value
     assert "重置密码" not in set(table["操作"])
@@ -127,6 +136,7 @@ def test_the_audit_log_reads_in_words_and_filters_by_date_user_and_action(admin)
 
 # ---------------------------------------------------------------- public links
 
+
 def test_a_public_link_picks_its_region_and_team_from_the_operators_lists(db_url):
     from survey.design.definitions import create_survey
     from survey.design.templates import template
@@ -134,7 +144,7 @@ def test_a_public_link_picks_its_region_and_team_from_the_operators_lists(db_url
 
     with database.session() as db:
         auth.create_user(db, "qa", "quality", "quality-password")
-        customer(db, "C100")                          # Ningbo, served by Ningbo Crew 3
+        customer(db, "C100")  # Ningbo, served by Ningbo Crew 3
         create_survey(db, template("hall-visit"), publish=True)
     at = signed_in("qa", "quality-password", "pages/design.py")
     region, team = at.selectbox(key="design_pl_region"), at.selectbox(key="design_pl_team")

@@ -1,6 +1,5 @@
 """Staff UI through streamlit.testing (AppTest): login, per-role navigation, refusal without login."""
 
-
 import pytest
 from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
@@ -83,7 +82,7 @@ def test_switching_language_translates_the_ui(demo_url):
     at = open_app()
     at.selectbox(key="language_select").select("en").run()
     assert at.title[0].value == "Service Quality Surveys"
-    sign_in(at, "executive", "executive-demo")   # their stored preference is zh-CN; the choice wins
+    sign_in(at, "executive", "executive-demo")  # their stored preference is zh-CN; the choice wins
     assert at.title[0].value.startswith("Welcome")
     assert "CSAT this month" in [m.label for m in at.metric]
     at.selectbox(key="language_select").select("zh-CN").run()

@@ -76,7 +76,9 @@ def test_no_module_imports_another_modules_private_name():
         for line, source, name in imports_of(importer, path, modules)
         if name and is_private(name) and source != importer
     ]
-    assert not offences, "private names used outside their module (make them public or move them):\n" + "\n".join(offences)
+    assert not offences, "private names used outside their module (make them public or move them):\n" + "\n".join(
+        offences
+    )
 
 
 def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
@@ -127,7 +129,8 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_survey_modules_import_no_cycles():
     found = cycles(import_graph(project_modules()))
     assert not found, "survey modules that import each other (directly or around a circle):\n" + "\n".join(
-        " <-> ".join(component) for component in found)
+        " <-> ".join(component) for component in found
+    )
 
 
 def test_the_checks_see_what_they_look_for():

@@ -105,11 +105,18 @@ def test_only_admins_manage_accounts_through_the_service_and_quality_staff_may_s
         root = auth.create_user(db, "root", "admin", "admin-password").id
         lead = auth.create_user(db, "lead", "quality", "quality-password").id
     agent = accounts.add_user(root, "chen", "agent", "agent-password", display_name="陈静", team="Crew 1")
-    assert (agent.username, agent.display_name, agent.role, agent.team, agent.active) == ("chen", "陈静", "agent",
-                                                                                       "Crew 1", True)
-    for refused in (lambda: accounts.add_user(lead, "wang", "agent", "agent-password"),
-                    lambda: accounts.reset_password(lead, agent.id, "new-password"),
-                    lambda: accounts.set_active(lead, agent.id, False)):
+    assert (agent.username, agent.display_name, agent.role, agent.team, agent.active) == (
+        "chen",
+        "陈静",
+        "agent",
+        "Crew 1",
+        True,
+    )
+    for refused in (
+        lambda: accounts.add_user(lead, "wang", "agent", "agent-password"),
+        lambda: accounts.reset_password(lead, agent.id, "new-password"),
+        lambda: accounts.set_active(lead, agent.id, False),
+    ):
         with pytest.raises(auth.AuthError, match="only admins"):
             refused()
     with pytest.raises(auth.AuthError, match="only admins and quality staff"):
@@ -132,6 +139,7 @@ def test_the_audit_log_reads_newest_first_and_filters_by_action_or_user(db_url):
     accounts.reset_password(root, 2, "new-password")
     assert [e.action for e in accounts.audit_log()] == ["user.password", "user.create", "user.create"]
     assert [(e.username, e.entity_id) for e in accounts.audit_log(action="user.create", username="root")] == [
-        ("root", "2")]
+        ("root", "2")
+    ]
     choices = accounts.audit_choices()
     assert choices.actions == ["user.create", "user.password"] and choices.usernames == ["root", "system"]

@@ -21,8 +21,12 @@ from tests.cases_support import customer, repair_survey, respond, staff, user
 def loop_world(db_url):
     with database.session() as db:
         repair_survey(db)
-        for name, role, team in (("qa", "quality", None), ("ag", "agent", "Hangzhou Crew 1"), ("ex", "executive", None),
-                                 ("ad", "admin", None)):
+        for name, role, team in (
+            ("qa", "quality", None),
+            ("ag", "agent", "Hangzhou Crew 1"),
+            ("ex", "executive", None),
+            ("ad", "admin", None),
+        ):
             staff(db, name, role, team=team)
         respond(db, *customer(db, "C1", "gold", phone="13812345678"), overall=1, comment="账单乱扣费")
     run_rules()
@@ -42,7 +46,7 @@ def test_an_agent_contacts_and_resolves_their_case_with_a_recontact(loop_world):
     assert not at.exception and at.success
     at.selectbox(key="cases_root_cause").select("billing")
     at.checkbox(key="cases_send_recontact").check()
-    at.button(key="cases_resolve").click().run()      # SMS is not configured here: refused, and says what to set
+    at.button(key="cases_resolve").click().run()  # SMS is not configured here: refused, and says what to set
     assert not at.exception and "短信未配置：请设置 SURVEY_SMS_URL" in at.error[0].value.replace("\\", "")
     with database.session() as db:
         assert db.get(FollowUpCase, 1).status == "contacted"
@@ -68,7 +72,7 @@ def test_quality_staff_apply_the_rules_from_the_page_and_are_told_what_they_did(
 
 def test_an_agent_is_told_why_a_change_is_refused(loop_world):
     at = signed_in("ag", "pages/cases.py")
-    at.button(key="cases_add_note").click().run()     # no note typed
+    at.button(key="cases_add_note").click().run()  # no note typed
     assert not at.exception and [e.value for e in at.error] == ["the note is empty"]
 
 

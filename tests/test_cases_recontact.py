@@ -60,10 +60,11 @@ def test_an_sms_recontact_answered_satisfied_marks_the_case_recovered(db_url, mo
     with database.session() as db:
         sent = db.exec(select(AuditLog).where(AuditLog.action == "campaign.send")).one()
         assert sent.detail["sent"] == 1 and {"case.resolved", "case.recontact_send"} <= set(
-            db.exec(select(AuditLog.action)).all())
+            db.exec(select(AuditLog.action)).all()
+        )
     token = LINK.search(message["text"]).group(1)
     assert "感谢您的回复" in answer_link(token, "1")
-    assert case_of(case_id).recovered is None          # recorded by the next run, not before
+    assert case_of(case_id).recovered is None  # recorded by the next run, not before
     result = CliRunner().invoke(main, ["cases", "run"])
     assert result.exit_code == 0 and "recontact answers recorded: 1" in result.output
     case = case_of(case_id)
@@ -84,7 +85,7 @@ def test_an_email_recontact_answered_unsatisfied_is_not_recovered_and_no_case_op
     token = LINK.search(message.get_body(("plain",)).get_content()).group(1)
     assert "Thank you for letting us know" in answer_link(token, "0", "Are you satisfied with how we handled it?")
     report = run_rules()
-    assert report.recontacts_recorded == 1 and report.opened == 0   # the recontact answer is no new complaint
+    assert report.recontacts_recorded == 1 and report.opened == 0  # the recontact answer is no new complaint
     assert case_of(case_id).recovered is False
 
 
@@ -99,7 +100,7 @@ def test_a_recontact_needs_a_resolved_case_and_a_way_to_reach_the_customer(db_ur
         cases.change_status(db, 1, "contacted", agent)
     with pytest.raises(cases.CaseError, match="no phone or email"), database.session() as db:
         resolve(db, 1, user(db, "ag"), "billing", recontact=True)
-    assert case_of(1).status == "contacted"          # resolving and sending are all or nothing
+    assert case_of(1).status == "contacted"  # resolving and sending are all or nothing
     with database.session() as db:
         resolve(db, 1, user(db, "ag"), "billing")
         cases.record_phone_recontact(db, 1, True, user(db, "ag"))
@@ -124,19 +125,25 @@ def test_a_recontact_on_a_channel_not_configured_is_refused_naming_the_setting_o
     with pytest.raises(cases.CaseError, match="SURVEY_SMS_URL") as refused, database.session() as db:
         resolve(db, case_id, user(db, "agent_C1"), "billing", recontact=True)
     assert refused.value.settings == ("SURVEY_SMS_URL", "SURVEY_SMS_TOKEN")
-    assert case_of(case_id).status == "contacted"         # not resolved, nothing sent: all or nothing
+    assert case_of(case_id).status == "contacted"  # not resolved, nothing sent: all or nothing
     with database.session() as db:
-        invitation = db.get(Invitation, resolve(db, case_id, user(db, "agent_C1"), "billing", recontact=True,
-                                                queue_until_configured=True).recontact_invitation_id)
-    assert (invitation.channel, invitation.status) == ("sms", "queued")    # waits in the queue for SMS
+        invitation = db.get(
+            Invitation,
+            resolve(
+                db, case_id, user(db, "agent_C1"), "billing", recontact=True, queue_until_configured=True
+            ).recontact_invitation_id,
+        )
+    assert (invitation.channel, invitation.status) == ("sms", "queued")  # waits in the queue for SMS
 
 
 def test_a_recontact_goes_by_the_configured_channel_the_customer_can_get(db_url, monkeypatch):
     with SmtpSink() as smtp:
-        configure_channels(monkeypatch, smtp=smtp)            # email only
+        configure_channels(monkeypatch, smtp=smtp)  # email only
         case_id = contacted_case("C2", phone="13812345678", email="c2@example.cn")
         with database.session() as db:
-            invitation = db.get(Invitation, resolve(db, case_id, user(db, "agent_C2"), "billing",
-                                                    recontact=True).recontact_invitation_id)
+            invitation = db.get(
+                Invitation,
+                resolve(db, case_id, user(db, "agent_C2"), "billing", recontact=True).recontact_invitation_id,
+            )
         assert invitation.channel == "email"
         assert run_queue().sent == 1 and len(smtp.messages) == 1

@@ -46,9 +46,9 @@ def all_cases() -> list[FollowUpCase]:
 def test_each_default_rule_opens_a_case_and_happy_or_standard_answers_do_not(world):
     with database.session() as db:
         respond(db, *customer(db, "VIP-LOW", "silver"), overall=2)
-        respond(db, *customer(db, "STD-LOW", "standard"), overall=1)           # not a VIP
+        respond(db, *customer(db, "STD-LOW", "standard"), overall=1)  # not a VIP
         respond(db, *customer(db, "GOLD-DET", "gold"), nps=6)
-        respond(db, *customer(db, "SILVER-DET", "silver"), nps=3)              # detractor rule: diamond/gold only
+        respond(db, *customer(db, "SILVER-DET", "silver"), nps=3)  # detractor rule: diamond/gold only
         respond(db, *customer(db, "REPEAT", "standard", repeated_fault=True))
         respond(db, *customer(db, "SAID-REPEAT", "standard"), what_wrong=["repeated_fault"], overall=3)
         respond(db, *customer(db, "COMMENT", "standard"), comment="上个月话费多扣了三十元，账单看不懂")
@@ -56,7 +56,12 @@ def test_each_default_rule_opens_a_case_and_happy_or_standard_answers_do_not(wor
     report = run_rules()
     assert report.evaluated == 8 and report.opened == 5
     assert sorted(c.rule_code for c in all_cases()) == [
-        "complaint-comment", "repeated-fault", "repeated-fault", "vip-low-overall", "vip-nps-detractor"]
+        "complaint-comment",
+        "repeated-fault",
+        "repeated-fault",
+        "vip-low-overall",
+        "vip-nps-detractor",
+    ]
     by_reason = sorted(describe(c.reason, "en") for c in all_cases())
     assert "Overall satisfaction rated 2 (at most 2) · Silver" in by_reason
     assert "Likelihood to recommend rated 6 (at most 6) · Gold" in by_reason
@@ -114,8 +119,9 @@ def test_the_sla_of_the_tier_sets_the_due_time_and_can_be_edited(world):
     due = {c.rule_code: c.due_at - c.opened_at for c in all_cases()}
     assert due == {"vip-low-overall": timedelta(hours=24), "complaint-comment": timedelta(hours=72)}
     with database.session() as db:
-        save_loop_settings(db, LoopSettings({"diamond": 4, "gold": 8, "silver": 24, "standard": 96}),
-                           actor=user(db, "lead"))
+        save_loop_settings(
+            db, LoopSettings({"diamond": 4, "gold": 8, "silver": 24, "standard": 96}), actor=user(db, "lead")
+        )
         respond(db, *customer(db, "S2", "standard"), comment="My bill is wrong")
     run_rules(now=now)
     assert all_cases()[-1].due_at - all_cases()[-1].opened_at == timedelta(hours=96)
@@ -134,10 +140,30 @@ def test_responses_older_than_the_lookback_open_no_case(world):
 def test_quality_staff_edit_a_rule_and_disable_another(world):
     with database.session() as db:
         lead = user(db, "lead")
-        save_rule(db, RuleSpec("vip-low-overall", "总体低分", "Low overall", "score",
-                               {"tiers": [], "question": "overall", "at_most": 1}, "normal"), actor=lead)
-        save_rule(db, RuleSpec("complaint-comment", "评论", "Comment", "comment_theme",
-                               {"tiers": [], "themes": ["billing"]}, enabled=False), actor=lead)
+        save_rule(
+            db,
+            RuleSpec(
+                "vip-low-overall",
+                "总体低分",
+                "Low overall",
+                "score",
+                {"tiers": [], "question": "overall", "at_most": 1},
+                "normal",
+            ),
+            actor=lead,
+        )
+        save_rule(
+            db,
+            RuleSpec(
+                "complaint-comment",
+                "评论",
+                "Comment",
+                "comment_theme",
+                {"tiers": [], "themes": ["billing"]},
+                enabled=False,
+            ),
+            actor=lead,
+        )
         respond(db, *customer(db, "STD1", "standard"), overall=1, comment="账单有问题")
         respond(db, *customer(db, "STD2", "standard"), overall=2)
     run_rules()
@@ -145,8 +171,9 @@ def test_quality_staff_edit_a_rule_and_disable_another(world):
     assert case.rule_code == "vip-low-overall" and case.priority == "normal"
     assert "Comment" not in describe(case.reason, "en")
     with database.session() as db, pytest.raises(ValueError, match="threshold"):
-        save_rule(db, RuleSpec("vip-low-overall", "x", "x", "score", {"tiers": [], "question": "overall",
-                                                                       "at_most": 11}))
+        save_rule(
+            db, RuleSpec("vip-low-overall", "x", "x", "score", {"tiers": [], "question": "overall", "at_most": 11})
+        )
     with database.session() as db:
         assert db.exec(select(func.count()).select_from(AuditLog).where(AuditLog.action == "case_rule.save")).one() == 2
 
@@ -211,8 +238,12 @@ def test_status_transitions_are_validated_and_every_change_is_in_the_history(wor
         actions = db.exec(select(AuditLog.action).where(AuditLog.entity == "followupcase")).all()
     assert case.status == "unreachable" and case.root_cause == "billing" and case.resolved_at is not None
     assert [t for t in trail if t[0] == "status"] == [
-        ("status", None, "open"), ("status", "open", "contacted"), ("status", "contacted", "resolved"),
-        ("status", "resolved", "open"), ("status", "open", "unreachable")]
+        ("status", None, "open"),
+        ("status", "open", "contacted"),
+        ("status", "contacted", "resolved"),
+        ("status", "resolved", "open"),
+        ("status", "open", "unreachable"),
+    ]
     assert ("root_cause", None, "billing") in trail
     assert {"case.contacted", "case.resolved", "case.open", "case.unreachable"} <= set(actions)
 
@@ -234,7 +265,7 @@ def test_my_cases_list_overdue_first(world):
     now = utcnow()
     with database.session() as db:
         respond(db, *customer(db, "LATE", "standard"), comment="账单多扣钱")
-    run_rules(now=now - timedelta(hours=80))   # due after 72 h: overdue now
+    run_rules(now=now - timedelta(hours=80))  # due after 72 h: overdue now
     with database.session() as db:
         respond(db, *customer(db, "SOON", "gold"), overall=1)
     run_rules(now=now)

@@ -42,6 +42,7 @@ def only_case() -> FollowUpCase:
 
 # ---------------------------------------------------------------- the reason, stored as codes
 
+
 def test_a_reason_is_stored_as_codes_and_read_in_either_language(world):
     with database.session() as db:
         respond(db, *customer(db, "C1", "gold", repeated_fault=True), overall=1, comment="上个月话费多扣了，账单看不懂")
@@ -79,10 +80,17 @@ def test_the_cli_lists_cases_with_the_reason_in_the_chosen_language(world):
 
 # ---------------------------------------------------------------- the cases page
 
+
 def test_the_case_list_and_view_speak_the_users_language(world):
     with database.session() as db:
-        respond(db, *customer(db, "C1", "gold"), overall=1, resolved=0, what_wrong=["billing", "fault_repair"],
-                comment=LONG_COMMENT)
+        respond(
+            db,
+            *customer(db, "C1", "gold"),
+            overall=1,
+            resolved=0,
+            what_wrong=["billing", "fault_repair"],
+            comment=LONG_COMMENT,
+        )
     run_rules()
     at = signed_in("ag", "pages/cases.py")
     reason = at.dataframe[0].value.iloc[0]["触发原因"]
@@ -107,8 +115,15 @@ def test_the_case_list_and_view_speak_the_users_language(world):
 def test_an_old_plain_text_reason_still_shows_on_the_page(world):
     with database.session() as db:
         person, _event = customer(db, "C1", "gold")
-        db.add(FollowUpCase(customer_id=person.id, rule_code="vip-low-overall", reason="overall = 1 ≤ 2 (gold)",
-                            due_at=utcnow(), team="Hangzhou Crew 1"))
+        db.add(
+            FollowUpCase(
+                customer_id=person.id,
+                rule_code="vip-low-overall",
+                reason="overall = 1 ≤ 2 (gold)",
+                due_at=utcnow(),
+                team="Hangzhou Crew 1",
+            )
+        )
     at = signed_in("qa", "pages/cases.py")
     assert not at.exception
     assert at.dataframe[0].value.iloc[0]["触发原因"] == "overall = 1 ≤ 2 (gold)"
@@ -140,7 +155,7 @@ def test_the_case_report_lists_overdue_cases_and_categories_in_words(world):
 
     with database.session() as db:
         respond(db, *customer(db, "LATE", "standard"), comment="账单多扣钱")
-    run_rules(now=utcnow() - timedelta(hours=80))          # due after 72 h: overdue now
+    run_rules(now=utcnow() - timedelta(hours=80))  # due after 72 h: overdue now
     at = signed_in("qa", "pages/case_reports.py")
     assert not at.exception
     overdue = next(f.value for f in at.dataframe if "触发原因" in f.value.columns)
@@ -151,6 +166,7 @@ def test_the_case_report_lists_overdue_cases_and_categories_in_words(world):
 
 
 # ---------------------------------------------------------------- routing follows the complaint
+
 
 def test_a_billing_complaint_goes_to_the_billing_team_not_the_repair_crew(world):
     with database.session() as db:
@@ -164,8 +180,11 @@ def test_a_billing_complaint_goes_to_the_billing_team_not_the_repair_crew(world)
         by_customer = {c.customer_id: c for c in db.exec(select(FollowUpCase))}
         bill = user(db, "bill").id
     teams = sorted((c.category, c.team, c.assignee_id == bill) for c in by_customer.values())
-    assert teams == [("billing", "Billing Desk", True), ("billing", "Billing Desk", True),
-                     ("fault_repair", "Hangzhou Crew 1", False)]
+    assert teams == [
+        ("billing", "Billing Desk", True),
+        ("billing", "Billing Desk", True),
+        ("fault_repair", "Hangzhou Crew 1", False),
+    ]
 
 
 def test_the_lowest_scored_dimension_names_the_category_when_nothing_else_does(world):
@@ -177,22 +196,30 @@ def test_the_lowest_scored_dimension_names_the_category_when_nothing_else_does(w
 
 def test_quality_staff_route_a_category_to_a_team_on_the_settings_page(world):
     with database.session() as db:
-        customer(db, "C1", region="Hangzhou")       # the regions to choose from are the operator's own
+        customer(db, "C1", region="Hangzhou")  # the regions to choose from are the operator's own
     at = signed_in("qa", "pages/case_settings.py")
-    at.text_input(key="case_route_team").input("Billing Desk")      # no route yet: the form makes a new one
+    at.text_input(key="case_route_team").input("Billing Desk")  # no route yet: the form makes a new one
     at.multiselect(key="case_route_categories").select("billing")
     at.multiselect(key="case_route_regions").select("Hangzhou")
     at.button(key="case_route_save").click().run()
     assert not at.exception and [s.value for s in at.success] == ["分派规则已保存。"]
     with database.session() as db:
         from survey.cases.settings import routes
+
         assert routes(db) == [RouteSpec("Billing Desk", ("Hangzhou",), (), (), ("billing",))]
     shown = at.dataframe[1].value.iloc[0].to_dict()
-    assert shown == {"顺序": 1, "团队": "Billing Desk", "问题类别": "计费", "地区": "杭州", "触点": "全部",
-                     "客户等级": "全部"}
+    assert shown == {
+        "顺序": 1,
+        "团队": "Billing Desk",
+        "问题类别": "计费",
+        "地区": "杭州",
+        "触点": "全部",
+        "客户等级": "全部",
+    }
 
 
 # ---------------------------------------------------------------- words for names
+
 
 def test_team_names_read_in_the_users_language():
     assert team_label("Hangzhou Crew 1", "zh-CN") == "杭州装维1班"
@@ -204,6 +231,7 @@ def test_team_names_read_in_the_users_language():
 
 
 # ---------------------------------------------------------------- the phone revisit
+
 
 def test_the_agent_sees_what_the_ends_of_each_scale_mean(db_url):
     from survey.accounts import auth
@@ -218,11 +246,12 @@ def test_the_agent_sees_what_the_ends_of_each_scale_mean(db_url):
     assert overall.options[2] == "3"
     nps = at.radio(key=f"phone_{invitation_id}__nps")
     assert nps.options[0] == "0 · 完全不可能" and nps.options[-1] == "10 · 非常可能"
-    overall.set_value(1).run()           # the values saved are still the numbers
+    overall.set_value(1).run()  # the values saved are still the numbers
     assert at.radio(key=f"phone_{invitation_id}__overall").value == 1
 
 
 # ---------------------------------------------------------------- conditions on the design page
+
 
 def test_a_questions_condition_reads_in_words_on_the_design_page(db_url):
     from survey.accounts import auth
@@ -230,8 +259,9 @@ def test_a_questions_condition_reads_in_words_on_the_design_page(db_url):
 
     with database.session() as db:
         auth.create_user(db, "qa", "quality", "quality-password")
-    at = create_from_template(apptest_support.signed_in("qa", "quality-password", "pages/design.py"),
-                              "repair-revisit", "repair-words")
+    at = create_from_template(
+        apptest_support.signed_in("qa", "quality-password", "pages/design.py"), "repair-revisit", "repair-words"
+    )
     questions = next(f.value for f in at.dataframe if "显示条件" in f.value.columns)
     conditions = dict(zip(questions["题目代码"], questions["显示条件"]))
     assert conditions["what_wrong"] == "总体满意度 ≤ 2"

@@ -83,6 +83,6 @@ def test_a_bug_keeps_its_traceback_instead_of_a_one_line_error(db_url, monkeypat
 
     monkeypatch.setattr("survey.privacy.erasure.erase_customer", broken)
     result = CliRunner().invoke(main, ["customer", "erase", "C1", "--yes"])
-    assert result.exception is bug                      # not turned into click's one-line error
+    assert result.exception is bug  # not turned into click's one-line error
     assert "Error:" not in result.output
     assert traceback.format_exception(*result.exc_info)[-1].startswith(type(bug).__name__)

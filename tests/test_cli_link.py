@@ -32,7 +32,7 @@ def test_prints_a_personal_link_on_the_configured_base_address(db_url, monkeypat
     assert result.exit_code == 0, result.output
     found = LINK.match(result.output.strip())
     assert found and found["base"] == "https://survey.example.cn"
-    assert len(result.output.strip()) <= 70            # a link and a short message fit one SMS
+    assert len(result.output.strip()) <= 70  # a link and a short message fit one SMS
     with database.session() as db:
         invitation = db.exec(select(Invitation).where(Invitation.token == found["token"])).one()
         campaign = db.get(Campaign, invitation.campaign_id)
@@ -56,8 +56,12 @@ def test_the_printed_link_answers_by_form_post(db_url):
     make_customer()
     token = LINK.match(run("link", "--survey", "repair-revisit", "--customer", "C42").output.strip())["token"]
     browser = client()
-    done = answer(browser, f"/s/{token}", browser.get(f"/s/{token}").text,
-                  {"overall": "4", "fault_repair": "4", "staff_attitude": "4", "resolved": "1", "nps": "8"})
+    done = answer(
+        browser,
+        f"/s/{token}",
+        browser.get(f"/s/{token}").text,
+        {"overall": "4", "fault_repair": "4", "staff_attitude": "4", "resolved": "1", "nps": "8"},
+    )
     assert "感谢您的评价" in done.text
 
 
@@ -66,8 +70,14 @@ def test_errors_are_one_line_and_a_nonzero_exit(db_url):
     cases = {
         ("--survey", "nope", "--customer", "C42"): "Error: no survey with code 'nope'",
         ("--survey", "repair-revisit", "--customer", "C404"): "Error: no customer with external id 'C404'",
-        ("--survey", "repair-revisit", "--customer", "C42", "--event", "T-9"):
-            "Error: customer 'C42' has no service event with ticket 'T-9'",
+        (
+            "--survey",
+            "repair-revisit",
+            "--customer",
+            "C42",
+            "--event",
+            "T-9",
+        ): "Error: customer 'C42' has no service event with ticket 'T-9'",
     }
     for args, message in cases.items():
         result = run("link", *args)

@@ -21,13 +21,20 @@ from tests.respondent_support import personal_token, published, read_form
 
 BROWSER = {"accept": "text/html,application/xhtml+xml"}
 FOREIGN = "https://evil.example"
-HALL_ANSWERS = {"overall": "4", "business_handling": "5", "wait_time": "lt5", "staff_attitude": "5", "ces": "2",
-                "nps": "9"}
+HALL_ANSWERS = {
+    "overall": "4",
+    "business_handling": "5",
+    "wait_time": "lt5",
+    "staff_attitude": "5",
+    "ces": "2",
+    "nps": "9",
+}
 
 
 def staff_browser() -> TestClient:
-    app = Starlette(routes=[*routes(), Route("/{path:path}", lambda _r: PlainTextResponse("staff app"))],
-                    middleware=middleware())
+    app = Starlette(
+        routes=[*routes(), Route("/{path:path}", lambda _r: PlainTextResponse("staff app"))], middleware=middleware()
+    )
     return TestClient(app, base_url="http://testserver", follow_redirects=False)
 
 
@@ -56,11 +63,11 @@ def signed_in(browser: TestClient) -> bool:
 
 
 def test_a_login_form_fetched_by_another_site_cannot_sign_in_someone_elses_browser(accounts):
-    attacker_token = form_token(staff_browser())          # fetched by the attacker's server
-    victim = staff_browser()                              # the victim's browser, auto-posting
+    attacker_token = form_token(staff_browser())  # fetched by the attacker's server
+    victim = staff_browser()  # the victim's browser, auto-posting
     answer = victim.post("/login", data=login_data(attacker_token, "mallory", "mallory-pass"))
     assert answer.status_code == 400 and sessions() == 0 and not signed_in(victim)
-    assert 'name="_form"' in answer.text                  # a fresh form to sign in for real
+    assert 'name="_form"' in answer.text  # a fresh form to sign in for real
 
 
 def test_sign_in_posted_from_another_site_is_refused(accounts):
@@ -86,8 +93,9 @@ def test_logout_is_a_post_from_this_site_only(accounts):
 @pytest.fixture
 def hall_link(db_url):
     with database.session() as db:
-        public_links.create_public_link(db, published(db, "hall-visit"), "ningbo-hall-2", touch_point="business_hall",
-                                        region="Ningbo")
+        public_links.create_public_link(
+            db, published(db, "hall-visit"), "ningbo-hall-2", touch_point="business_hall", region="Ningbo"
+        )
     return "/p/ningbo-hall-2"
 
 
@@ -105,7 +113,7 @@ def test_a_public_link_refuses_answers_posted_from_another_site_politely(hall_li
     refused = post_answers(customer_browser(), hall_link, {"origin": FOREIGN})
     assert refused.status_code == 403 and "<h1>" in refused.text and "Traceback" not in refused.text
     assert saved_responses() == 0
-    assert "感谢" in post_answers(customer_browser(), hall_link).text                       # an old phone: no header
+    assert "感谢" in post_answers(customer_browser(), hall_link).text  # an old phone: no header
     assert "感谢" in post_answers(customer_browser(), hall_link, {"origin": "http://testserver"}).text
     assert saved_responses() == 2
 
@@ -115,8 +123,9 @@ def test_a_personal_link_refuses_a_post_from_another_site(db_url):
         token = personal_token(db)
     visitor = customer_browser()
     html = visitor.get(f"/s/{token}").text
-    refused = visitor.post(f"/s/{token}", data={**read_form(html).hidden, "overall": "5"},
-                           headers={"referer": FOREIGN + "/x"})
+    refused = visitor.post(
+        f"/s/{token}", data={**read_form(html).hidden, "overall": "5"}, headers={"referer": FOREIGN + "/x"}
+    )
     assert refused.status_code == 403 and saved_responses() == 0
 
 

@@ -42,10 +42,27 @@ PLANTED = "attacker", "evil.example"
 
 def markdown_strings(at: AppTest) -> list[str]:
     """Every string on the page that Streamlit reads as Markdown."""
-    bodies = [element.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
-                                         "warning", "error") for element in getattr(at, kind)]
-    labels = [element.label for kind in ("expander", "tabs", "radio", "text_input", "text_area", "checkbox", "button",
-                                         "selectbox", "multiselect", "metric") for element in getattr(at, kind)]
+    bodies = [
+        element.value
+        for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success", "warning", "error")
+        for element in getattr(at, kind)
+    ]
+    labels = [
+        element.label
+        for kind in (
+            "expander",
+            "tabs",
+            "radio",
+            "text_input",
+            "text_area",
+            "checkbox",
+            "button",
+            "selectbox",
+            "multiselect",
+            "metric",
+        )
+        for element in getattr(at, kind)
+    ]
     options = [str(option) for radio in at.radio for option in radio.options]
     return [text for text in [*bodies, *labels, *options] if isinstance(text, str)]
 
@@ -72,14 +89,28 @@ def planted(db_url):
             staff(db, username, role)
         person, event = customer(db, "C1", "gold", name=NAME, region=REGION, team=TEAM)
         respond(db, person, event, overall=1, comment=COMMENT)
-        campaign = Campaign(name="Repair revisit by phone", survey_id=survey.id, version_id=live_version(db, survey).id,
-                            channel="phone", status="sending")
+        campaign = Campaign(
+            name="Repair revisit by phone",
+            survey_id=survey.id,
+            version_id=live_version(db, survey).id,
+            channel="phone",
+            status="sending",
+        )
         db.add(campaign)
         db.flush()
         called, event = customer(db, "C2", "gold", name=NAME, region=REGION, team=TEAM)
-        db.add(Invitation(campaign_id=campaign.id, customer_id=called.id, event_id=event.id, channel="phone",
-                          token="phone-token-C2", language="zh-CN", status="queued",
-                          expires_at=utcnow() + timedelta(days=7)))
+        db.add(
+            Invitation(
+                campaign_id=campaign.id,
+                customer_id=called.id,
+                event_id=event.id,
+                channel="phone",
+                token="phone-token-C2",
+                language="zh-CN",
+                status="queued",
+                expires_at=utcnow() + timedelta(days=7),
+            )
+        )
     run_rules()
     return db_url
 
@@ -126,16 +157,21 @@ def pdf_text(pdf: bytes) -> str:
             streams.append(zlib.decompress(raw))
         except zlib.error:
             streams.append(raw)
-    glyphs = {int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be")
-              for stream in streams if b"begincmap" in stream
-              for block in re.findall(rb"beginbfchar(.*?)endbfchar", stream, re.S)
-              for code, text in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block)}
+    glyphs = {
+        int(code, 16): bytes.fromhex(text.decode()).decode("utf-16-be")
+        for stream in streams
+        if b"begincmap" in stream
+        for block in re.findall(rb"beginbfchar(.*?)endbfchar", stream, re.S)
+        for code, text in re.findall(rb"<([0-9A-Fa-f]+)>\s*<([0-9A-Fa-f]+)>", block)
+    }
     lines = []
     for stream in streams:
         for block in re.findall(rb"BT(.*?)ET", stream, re.S):
             shown = b"".join(_unescaped(s) for s in re.findall(rb"\(((?:\\.|[^\\)])*)\)\s*Tj", block, re.S))
             if glyphs:
-                lines.append("".join(glyphs.get(int.from_bytes(shown[i:i + 2], "big"), "") for i in range(0, len(shown), 2)))
+                lines.append(
+                    "".join(glyphs.get(int.from_bytes(shown[i : i + 2], "big"), "") for i in range(0, len(shown), 2))
+                )
             else:
                 lines.append(shown.decode("latin-1"))
     return "\n".join(lines)
@@ -143,8 +179,12 @@ def pdf_text(pdf: bytes) -> str:
 
 def _unescaped(literal: bytes) -> bytes:
     escapes = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-    return re.sub(rb"\\([0-7]{1,3}|.)", lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit()
-                  else escapes.get(m.group(1), m.group(1)), literal, flags=re.S)
+    return re.sub(
+        rb"\\([0-7]{1,3}|.)",
+        lambda m: bytes([int(m.group(1), 8)]) if m.group(1)[:1].isdigit() else escapes.get(m.group(1), m.group(1)),
+        literal,
+        flags=re.S,
+    )
 
 
 def test_the_pdf_report_prints_an_imported_region_as_written(db_url):
@@ -156,16 +196,39 @@ def test_the_pdf_report_prints_an_imported_region_as_written(db_url):
     today = local_today()
     board = insight.dashboard(database.get_engine(), insight.Request(Filters(today - timedelta(days=30), today)))
     pdf = report_export.pdf_bytes(board, "en")
-    assert b"/URI" not in pdf and b"/Annots" not in pdf            # no link anywhere in the file
+    assert b"/URI" not in pdf and b"/Annots" not in pdf  # no link anywhere in the file
     printed = "".join(pdf_text(pdf).split())
-    assert "".join(PDF_REGION.split()) in printed                   # markup, placeholder and all, as written
+    assert "".join(PDF_REGION.split()) in printed  # markup, placeholder and all, as written
 
 
 # ---------------------------------------------------------------- the helper itself
 
-MARKUP = st.sampled_from([*"\\`*_{}[]()<>#+-.!|~:$&=^/@'\" \n\t\r0123456789", "http://", "https://", "www.",
-                          "](", "![", "    ", "\n\n", "&amp;", "&#91;", ":material/home:", ":red[x]", "a@b.cn",
-                          "<img src=x>", "1. ", "- ", "> ", "---", "===", "```", "| a |\n|---|", "$x$"])
+MARKUP = st.sampled_from(
+    [
+        *"\\`*_{}[]()<>#+-.!|~:$&=^/@'\" \n\t\r0123456789",
+        "http://",
+        "https://",
+        "www.",
+        "](",
+        "![",
+        "    ",
+        "\n\n",
+        "&amp;",
+        "&#91;",
+        ":material/home:",
+        ":red[x]",
+        "a@b.cn",
+        "<img src=x>",
+        "1. ",
+        "- ",
+        "> ",
+        "---",
+        "===",
+        "```",
+        "| a |\n|---|",
+        "$x$",
+    ]
+)
 TEXT = st.one_of(st.lists(st.one_of(MARKUP, st.text(max_size=5)), max_size=30).map("".join), st.text(max_size=60))
 
 
@@ -180,4 +243,4 @@ def test_any_text_shows_as_written_and_makes_no_link_image_or_html(text):
 def test_the_issue_comment_is_plain_text_and_nothing_is_none():
     assert shows_literally(plain(COMMENT), COMMENT)
     assert plain(None) == "" and plain(12) == "12"
-    assert plain("第一行\n第二行") == "第一行  \n第二行"      # a line break stays a line break
+    assert plain("第一行\n第二行") == "第一行  \n第二行"  # a line break stays a line break

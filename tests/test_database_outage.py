@@ -14,19 +14,25 @@ from survey.core import db as database
 from survey.web.app import middleware, routes
 from tests.apptest_support import open_app, sign_in
 
-UNREACHABLE = "postgresql://survey_user@127.0.0.1:1/survey_db"   # nothing listens on port 1
+UNREACHABLE = "postgresql://survey_user@127.0.0.1:1/survey_db"  # nothing listens on port 1
 BROWSER = {"accept": "text/html,application/xhtml+xml"}
 
 
 def staff_browser() -> TestClient:
-    app = Starlette(routes=[*routes(), Route("/{path:path}", lambda _r: PlainTextResponse("staff app"))],
-                    middleware=middleware())
+    app = Starlette(
+        routes=[*routes(), Route("/{path:path}", lambda _r: PlainTextResponse("staff app"))], middleware=middleware()
+    )
     return TestClient(app, raise_server_exceptions=False, follow_redirects=False)
 
 
 def is_polite_unavailable(response, retry_path: str) -> bool:
-    return (response.status_code == 503 and "服务暂时不可用" in response.text and "Traceback" not in response.text
-            and f'href="{retry_path}"' in response.text and response.headers.get("retry-after") is not None)
+    return (
+        response.status_code == 503
+        and "服务暂时不可用" in response.text
+        and "Traceback" not in response.text
+        and f'href="{retry_path}"' in response.text
+        and response.headers.get("retry-after") is not None
+    )
 
 
 def test_staff_routes_answer_a_polite_page_while_the_database_is_down_and_recover(db_url, monkeypatch, caplog):
@@ -42,7 +48,7 @@ def test_staff_routes_answer_a_polite_page_while_the_database_is_down_and_recove
     posted = browser.post("/login", data={"_form": "1.x", "username": "li", "password": "quality-pass"})
     assert is_polite_unavailable(posted, "/login")
     assert not [r for r in caplog.records if r.exc_info], "one line in the log, not a traceback"
-    monkeypatch.setenv("SURVEY_DATABASE_URL", db_url)                 # the database is back
+    monkeypatch.setenv("SURVEY_DATABASE_URL", db_url)  # the database is back
     page = browser.get("/login")
     assert page.status_code == 200 and 'name="_form"' in page.text
 

@@ -37,8 +37,10 @@ def frame(url, sql):
 
 def test_demo_has_every_kind_of_record(demo_url, demo_database):
     with database.session() as db:
-        counts = {model.__name__: db.exec(select(func.count(model.id))).one()
-                  for model in (Customer, ServiceEvent, Campaign, Invitation, Response, Answer, ServiceChange)}
+        counts = {
+            model.__name__: db.exec(select(func.count(model.id))).one()
+            for model in (Customer, ServiceEvent, Campaign, Invitation, Response, Answer, ServiceChange)
+        }
         codes = set(db.exec(select(Survey.code)))
         roles = set(db.exec(select(User.role)))
     assert counts["Response"] == 30_000
@@ -60,26 +62,38 @@ def test_demo_spans_24_months_of_six_regions_and_every_touch_point(demo_url):
 
 
 def test_response_rates_are_realistic_by_tier_and_channel(demo_url):
-    rates = frame(demo_url, """
+    rates = frame(
+        demo_url,
+        """
         SELECT c.tier, i.channel, AVG(CASE WHEN i.status = 'completed' THEN 1.0 ELSE 0.0 END) AS rate, COUNT(*) AS n
         FROM invitation i JOIN customer c ON c.id = i.customer_id
-        WHERE i.status <> 'failed' GROUP BY c.tier, i.channel""").set_index(["tier", "channel"])["rate"]
+        WHERE i.status <> 'failed' GROUP BY c.tier, i.channel""",
+    ).set_index(["tier", "channel"])["rate"]
     assert rates[("diamond", "sms")] > rates[("standard", "sms")]
     assert rates[("standard", "phone")] > rates[("standard", "sms")] > rates[("standard", "email")]
     assert 0.15 < rates[("standard", "sms")] < 0.45
 
 
 def test_responses_snapshot_the_customer_and_point_to_one_invitation(demo_url):
-    mismatched = frame(demo_url, """
+    mismatched = frame(
+        demo_url,
+        """
         SELECT COUNT(*) AS n FROM response r JOIN customer c ON c.id = r.customer_id
-        WHERE r.tier <> c.tier OR r.region <> c.region""")["n"][0]
+        WHERE r.tier <> c.tier OR r.region <> c.region""",
+    )["n"][0]
     assert mismatched == 0
-    duplicates = frame(demo_url, """
+    duplicates = frame(
+        demo_url,
+        """
         SELECT COUNT(*) AS n FROM (SELECT invitation_id FROM response WHERE invitation_id IS NOT NULL
-        GROUP BY invitation_id HAVING COUNT(*) > 1) d""")["n"][0]
+        GROUP BY invitation_id HAVING COUNT(*) > 1) d""",
+    )["n"][0]
     assert duplicates == 0
-    statuses = frame(demo_url, """
-        SELECT i.status, COUNT(*) AS n FROM response r JOIN invitation i ON i.id = r.invitation_id GROUP BY i.status""")
+    statuses = frame(
+        demo_url,
+        """
+        SELECT i.status, COUNT(*) AS n FROM response r JOIN invitation i ON i.id = r.invitation_id GROUP BY i.status""",
+    )
     assert set(statuses["status"]) == {"completed"}
 
 
@@ -105,10 +119,13 @@ def test_ground_truth_file_describes_each_injected_change(demo_database):
 def _did(url, change):
     """Difference in differences on raw answers: an independent check of the injected truth.
     Returns the estimate and its standard error."""
-    data = frame(url, f"""
+    data = frame(
+        url,
+        f"""
         SELECT r.answered_on, r.region, r.tier, r.touch_point, a.value_num AS v
         FROM answer a JOIN response r ON r.id = a.response_id JOIN survey s ON s.id = r.survey_id
-        WHERE s.code = '{change['survey']}' AND a.question_code = '{change['question_code']}'""")
+        WHERE s.code = '{change["survey"]}' AND a.question_code = '{change["question_code"]}'""",
+    )
     scope, treated = change["scope"], np.ones(len(data), bool)
     for column, key in (("region", "regions"), ("touch_point", "touch_points"), ("tier", "tiers")):
         if scope[key]:
@@ -119,7 +136,7 @@ def _did(url, change):
     return fit.params["treated:post"], fit.bse["treated:post"]
 
 
-@pytest.mark.slow   # checks against the ground truth need the fixed-date demo: a second 30,000-response build
+@pytest.mark.slow  # checks against the ground truth need the fixed-date demo: a second 30,000-response build
 @pytest.mark.parametrize("key", ["queue_ticketing", "hall_uniform", "vip_billing_care"])
 def test_injected_level_effects_are_unbiased_and_detectable(fixed_demo_url, fixed_demo_database, key):
     """The generator puts each effect where the truth file says. A 95% interval misses the
@@ -137,11 +154,13 @@ def test_demo_follow_up_cases_have_a_worked_history(demo_url, demo_database):
     """A fresh demo shows a case board in motion: cases opened minutes after their response,
     worked to every status, resolved with a root cause, some customers asked how it went."""
     with database.session(demo_url) as db:
-        statuses = dict(db.exec(select(FollowUpCase.status, func.count(FollowUpCase.id))
-                                .group_by(FollowUpCase.status)).all())
+        statuses = dict(
+            db.exec(select(FollowUpCase.status, func.count(FollowUpCase.id)).group_by(FollowUpCase.status)).all()
+        )
         resolved = db.exec(select(FollowUpCase).where(FollowUpCase.status == "resolved")).all()
-        first = db.exec(select(FollowUpCase, Response.submitted_at).join(Response)
-                        .order_by(FollowUpCase.id).limit(1)).one()
+        first = db.exec(
+            select(FollowUpCase, Response.submitted_at).join(Response).order_by(FollowUpCase.id).limit(1)
+        ).one()
         history = db.exec(select(FollowUpCaseEvent.at).where(FollowUpCaseEvent.case_id == first[0].id)).all()
     assert set(statuses) == {"open", "contacted", "resolved", "unreachable"}
     assert all(case.root_cause and case.resolved_at >= case.contacted_at > case.opened_at for case in resolved)
@@ -151,16 +170,22 @@ def test_demo_follow_up_cases_have_a_worked_history(demo_url, demo_database):
     assert min(history) == case.opened_at and len(history) >= 2
 
 
-@pytest.mark.slow   # builds a demo twice; the session demo and the CLI test keep generation in the quick loop
+@pytest.mark.slow  # builds a demo twice; the session demo and the CLI test keep generation in the quick loop
 def test_the_same_seed_gives_the_same_data_but_new_link_tokens(db_url, tmp_path):
     """Everything follows from the seed except the invitation tokens: those come from `secrets`,
     so nobody can recompute a demo database's open links from its seed and end date."""
     invitations = "SELECT id, customer_id, status, token FROM invitation ORDER BY id"
     first = demo.generate(seed=3, responses=1500, end=date(2026, 6, 30), truth_path=tmp_path / "a.json")
-    means_first = frame(db_url, "SELECT question_code, AVG(value_num) AS m, COUNT(*) AS n FROM answer GROUP BY question_code ORDER BY question_code")
+    means_first = frame(
+        db_url,
+        "SELECT question_code, AVG(value_num) AS m, COUNT(*) AS n FROM answer GROUP BY question_code ORDER BY question_code",
+    )
     invitations_first = frame(db_url, invitations)
     demo.generate(seed=3, responses=1500, end=date(2026, 6, 30), truth_path=tmp_path / "b.json", replace=True)
-    means_second = frame(db_url, "SELECT question_code, AVG(value_num) AS m, COUNT(*) AS n FROM answer GROUP BY question_code ORDER BY question_code")
+    means_second = frame(
+        db_url,
+        "SELECT question_code, AVG(value_num) AS m, COUNT(*) AS n FROM answer GROUP BY question_code ORDER BY question_code",
+    )
     invitations_second = frame(db_url, invitations)
     pd.testing.assert_frame_equal(means_first, means_second)
     pd.testing.assert_frame_equal(invitations_first.drop(columns="token"), invitations_second.drop(columns="token"))

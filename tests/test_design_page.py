@@ -78,7 +78,7 @@ def test_a_blank_survey_gets_questions_added_edited_and_reordered(quality):
     assert [q["code"] for q in questions] == ["overall", "wait"]
     assert questions[1]["condition"] == {"question": "overall", "op": "<=", "value": 2}
     assert at.selectbox(key="design_question").value == "wait"
-    at.button(key="design_q_up").click().run()      # above its condition's source: refused, nothing moves
+    at.button(key="design_q_up").click().run()  # above its condition's source: refused, nothing moves
     assert "which is not an earlier question" in at.error[0].value
     at.text_area(key="qe_1_wait_text_en").input("About how long did you wait?")
     at.button(key="design_q_save").click().run()
@@ -146,7 +146,7 @@ def test_personal_and_public_links_from_the_design_page(quality, monkeypatch):
     with database.session() as db:
         link = db.exec(select(PublicLink)).one()
     assert (link.slug, link.region, link.touch_point) == ("ningbo-hall-9", "Ningbo", "business_hall")
-    assert at.image[0].captions == ["https://survey.example.cn/p/ningbo-hall-9"]   # the QR code to print
+    assert at.image[0].captions == ["https://survey.example.cn/p/ningbo-hall-9"]  # the QR code to print
     assert {b.proto.label for b in at.get("download_button")} >= {"下载二维码（PNG）", "下载二维码（SVG，打印用）"}
     at.button(key="design_qr_toggle").click().run()
     assert "公开链接 ningbo-hall-9 已停用" in at.success[0].value

@@ -16,8 +16,13 @@ from survey.distribution import service as distribution
 from survey.models import AuditLog, Invitation
 from tests.respondent_support import customer
 
-COMMENT = {"code": "extra", "type": "text", "required": False, "max_length": 200,
-           "text": {"zh-CN": "还有什么建议？", "en": "Any suggestions?"}}
+COMMENT = {
+    "code": "extra",
+    "type": "text",
+    "required": False,
+    "max_length": 200,
+    "text": {"zh-CN": "还有什么建议？", "en": "Any suggestions?"},
+}
 
 
 @pytest.fixture
@@ -33,11 +38,18 @@ def audited(action: str) -> list[tuple[str, dict]]:
 
 
 def test_a_new_survey_shows_as_a_draft_with_its_definition(actor_id):
-    assert design.create_survey(design.SCRATCH, " blank-one ", "网点评价", "Branch rating", actor_id=actor_id) == "blank-one"
+    assert (
+        design.create_survey(design.SCRATCH, " blank-one ", "网点评价", "Branch rating", actor_id=actor_id)
+        == "blank-one"
+    )
     assert design.create_survey("hall-visit", "hall-2026", "", "", actor_id=actor_id) == "hall-2026"
     rows = {row.code: row for row in design.survey_list()}
-    assert (rows["blank-one"].status, rows["blank-one"].draft_version, rows["blank-one"].live_version) == ("draft", 1, None)
-    assert rows["hall-2026"].name_en == template("hall-visit")["name"]["en"]     # an empty name keeps the template's
+    assert (rows["blank-one"].status, rows["blank-one"].draft_version, rows["blank-one"].live_version) == (
+        "draft",
+        1,
+        None,
+    )
+    assert rows["hall-2026"].name_en == template("hall-visit")["name"]["en"]  # an empty name keeps the template's
     detail = design.survey_detail("blank-one")
     assert detail.live is None and detail.draft.number == 1 and [v.number for v in detail.versions] == [1]
     assert detail.definition["name"] == detail.definition["title"] == {"zh-CN": "网点评价", "en": "Branch rating"}
@@ -52,14 +64,18 @@ def test_saving_a_draft_returns_the_definition_the_page_shows_next(actor_id):
     saved = design.add_question(draft_id, COMMENT, actor_id=actor_id)
     assert [q["code"] for q in saved["questions"]] == ["overall", "extra"]
     assert [q["code"] for q in design.move_question(draft_id, "extra", -1, actor_id=actor_id)["questions"]] == [
-        "extra", "overall"]
+        "extra",
+        "overall",
+    ]
     edited = {**COMMENT, "text": {"zh-CN": "您的建议", "en": "Your suggestions"}}
-    assert design.update_question(draft_id, "extra", edited, actor_id=actor_id)["questions"][0]["text"] == edited["text"]
+    assert (
+        design.update_question(draft_id, "extra", edited, actor_id=actor_id)["questions"][0]["text"] == edited["text"]
+    )
     texts = {"title": {"zh-CN": "网点评价", "en": "Rate the branch"}}
     assert design.edit_texts(draft_id, texts, actor_id=actor_id)["title"] == texts["title"]
     last = design.delete_question(draft_id, "extra", actor_id=actor_id)
     assert [q["code"] for q in last["questions"]] == ["overall"]
-    assert design.survey_detail("blank-one").definition == last      # what was returned is what is stored
+    assert design.survey_detail("blank-one").definition == last  # what was returned is what is stored
 
 
 def test_a_refused_edit_names_the_problems_and_saves_nothing(actor_id):
@@ -83,7 +99,7 @@ def test_publishing_freezes_the_version_and_a_new_version_is_a_draft_copy(actor_
         design.add_question(live.live.id, COMMENT, actor_id=actor_id)
     assert design.start_new_version(live.id, actor_id=actor_id).number == 2
     again = design.survey_detail("hall-2026")
-    assert again.draft.number == 2 and again.definition == live.definition     # the copy, ready to edit
+    assert again.draft.number == 2 and again.definition == live.definition  # the copy, ready to edit
     design.close_survey(again.id, actor_id=actor_id)
     assert design.survey_detail("hall-2026").status == "closed"
     design.reopen_survey(again.id, actor_id=actor_id)
@@ -105,8 +121,9 @@ def test_public_links_are_listed_switched_and_previewed(actor_id, monkeypatch):
     monkeypatch.setenv("SURVEY_BASE_URL", "https://survey.example.cn")
     design.create_survey("hall-visit", "hall-2026", "", "", actor_id=actor_id)
     survey = design.survey_detail("hall-2026")
-    made = answering.create_public_link(survey.id, " Ningbo-Hall-9 ", region="Ningbo", touch_point="business_hall",
-                                        actor_id=actor_id)
+    made = answering.create_public_link(
+        survey.id, " Ningbo-Hall-9 ", region="Ningbo", touch_point="business_hall", actor_id=actor_id
+    )
     assert (made.slug, made.region, made.active) == ("ningbo-hall-9", "Ningbo", True)
     assert made.address == "https://survey.example.cn/p/ningbo-hall-9"
     with pytest.raises(ValueError, match="is taken"):

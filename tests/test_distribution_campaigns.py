@@ -86,9 +86,15 @@ def test_opted_out_erased_and_unreachable_customers_are_never_in_the_audience(wo
 def test_one_invitation_per_customer_about_their_newest_qualifying_event(world):
     with database.session() as db:
         customer = db.exec(select(Customer).where(Customer.external_id == "G00003")).one()
-        newest = ServiceEvent(customer_id=customer.id, external_ticket_id="T-newest", kind="repair",
-                              touch_point="field_crew", region="Hangzhou", occurred_at=utcnow() - timedelta(hours=5),
-                              closed_at=utcnow() - timedelta(hours=4))
+        newest = ServiceEvent(
+            customer_id=customer.id,
+            external_ticket_id="T-newest",
+            kind="repair",
+            touch_point="field_crew",
+            region="Hangzhou",
+            occurred_at=utcnow() - timedelta(hours=5),
+            closed_at=utcnow() - timedelta(hours=4),
+        )
         db.add(newest)
         db.flush()
         created = create_campaign(db, "repair-revisit", Audience(event_kinds=("repair",)), SamplingPlan(), "sms")
@@ -112,8 +118,15 @@ def test_contact_fatigue_global_and_per_survey(world):
 def test_invitations_carry_a_personal_token_expiry_language_channel_and_stratum(world):
     start = utcnow()
     with database.session() as db:
-        created = create_campaign(db, "repair-revisit", Audience(), SamplingPlan("stratified", strata=("tier",)),
-                                  "email", expires_days=7, now=start)
+        created = create_campaign(
+            db,
+            "repair-revisit",
+            Audience(),
+            SamplingPlan("stratified", strata=("tier",)),
+            "email",
+            expires_days=7,
+            now=start,
+        )
     invited = invitations_of(created.campaign.id)
     assert created.invitations == len(invited) == 60
     assert len({i.token for i in invited}) == 60 and all(len(i.token) == 22 for i in invited)
@@ -148,8 +161,12 @@ def test_stratified_samples_allocate_in_proportion_or_fixed(world):
     assert proportional == {"standard": 10, "silver": 10, "gold": 10}
     by_two = Counter(s for _, s in draw(pool, SamplingPlan("stratified", n=12, strata=("tier", "region"), seed=1)))
     assert by_two == {"gold|Hangzhou": 2, "standard|Hangzhou": 4, "gold|Ningbo": 2, "silver|Ningbo": 4}
-    fixed = Counter(s for _, s in draw(pool, SamplingPlan("stratified", strata=("region",), allocation="fixed",
-                                                         per_stratum=25, seed=1)))
+    fixed = Counter(
+        s
+        for _, s in draw(
+            pool, SamplingPlan("stratified", strata=("region",), allocation="fixed", per_stratum=25, seed=1)
+        )
+    )
     assert fixed == {"Hangzhou": 25, "Ningbo": 25}
 
 
@@ -161,17 +178,44 @@ def test_proportional_allocation_rounds_to_the_exact_total():
 
 
 def test_cli_campaign_create_prints_the_id_and_the_number_of_invitations(world):
-    result = run("campaign", "create", "--survey", "repair-revisit", "--tier", "gold,standard", "--region", "Hangzhou",
-                 "--event-kind", "repair", "--sample", "12", "--channel", "sms")
+    result = run(
+        "campaign",
+        "create",
+        "--survey",
+        "repair-revisit",
+        "--tier",
+        "gold,standard",
+        "--region",
+        "Hangzhou",
+        "--event-kind",
+        "repair",
+        "--sample",
+        "12",
+        "--channel",
+        "sms",
+    )
     assert result.exit_code == 0, result.output
     campaign_id = int(result.output.split()[1].rstrip(":"))
     assert result.output.startswith(f"campaign {campaign_id}: 12 invitations")
     assert len(invitations_of(campaign_id)) == 12
-    stratified = run("campaign", "create", "--survey", "repair-revisit", "--stratify", "tier,region",
-                     "--channel", "export", "--fatigue-days", "0", "--survey-fatigue-days", "0")
+    stratified = run(
+        "campaign",
+        "create",
+        "--survey",
+        "repair-revisit",
+        "--stratify",
+        "tier,region",
+        "--channel",
+        "export",
+        "--fatigue-days",
+        "0",
+        "--survey-fatigue-days",
+        "0",
+    )
     assert "60 invitations" in stratified.output and "  silver|Ningbo: 20" in stratified.output
-    tired = run("campaign", "create", "--survey", "repair-revisit", "--channel", "sms", "--tier", "gold",
-                "--region", "Hangzhou")
+    tired = run(
+        "campaign", "create", "--survey", "repair-revisit", "--channel", "sms", "--tier", "gold", "--region", "Hangzhou"
+    )
     assert tired.exit_code != 0 and "audience is empty" in tired.output
     unknown = run("campaign", "create", "--survey", "nope", "--channel", "sms")
     assert unknown.exit_code != 0 and "no survey with code 'nope'" in unknown.output
@@ -179,8 +223,9 @@ def test_cli_campaign_create_prints_the_id_and_the_number_of_invitations(world):
 
 def test_export_gives_phone_name_link_and_message_and_hands_the_invitations_over(world):
     with database.session() as db:
-        campaign_id = create_campaign(db, "repair-revisit", Audience(tiers=("gold",)), SamplingPlan(),
-                                      "export").campaign.id
+        campaign_id = create_campaign(
+            db, "repair-revisit", Audience(tiers=("gold",)), SamplingPlan(), "export"
+        ).campaign.id
     with database.session() as db:
         exported = export_campaign(db, campaign_id)
     rows = list(csv.DictReader(io.StringIO(exported.text.lstrip("\ufeff"))))
@@ -201,11 +246,14 @@ def test_export_gives_phone_name_link_and_message_and_hands_the_invitations_over
 
 def test_funnel_and_response_rates_with_wilson_intervals(world):
     with database.session() as db:
-        campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(
-            "stratified", strata=("tier",)), "sms").campaign.id
-    outcomes = {"gold": ["completed"] * 8 + ["sent"] * 10 + ["failed"] * 2,
-                "standard": ["completed"] * 3 + ["opened"] * 5 + ["expired"] * 11 + ["opted_out"],
-                "silver": ["queued"] * 20}
+        campaign_id = create_campaign(
+            db, "repair-revisit", Audience(), SamplingPlan("stratified", strata=("tier",)), "sms"
+        ).campaign.id
+    outcomes = {
+        "gold": ["completed"] * 8 + ["sent"] * 10 + ["failed"] * 2,
+        "standard": ["completed"] * 3 + ["opened"] * 5 + ["expired"] * 11 + ["opted_out"],
+        "silver": ["queued"] * 20,
+    }
     with database.session() as db:
         for stratum, statuses in outcomes.items():
             members = [i for i in invitations_of(campaign_id) if i.stratum == stratum]
@@ -220,8 +268,17 @@ def test_funnel_and_response_rates_with_wilson_intervals(world):
         counts = funnel(db, campaign_id)
         rates = {r.group["stratum"]: r for r in response_rates(db, ("stratum",), campaign_id=campaign_id)}
         frame = nonresponse(db, ("tier", "region"), campaign_id=campaign_id)
-    assert counts == {"invited": 60, "sent": 40, "failed": 2, "opened": 16, "started": 16, "completed": 11,
-                      "expired": 11, "opted_out": 1, "queued": 20}
+    assert counts == {
+        "invited": 60,
+        "sent": 40,
+        "failed": 2,
+        "opened": 16,
+        "started": 16,
+        "completed": 11,
+        "expired": 11,
+        "opted_out": 1,
+        "queued": 20,
+    }
     gold = rates["gold"]
     assert (gold.delivered, gold.completed) == (18, 8)
     low, high = proportion_confint(8, 18, method="wilson")
@@ -252,17 +309,20 @@ def test_the_planner_uses_this_audiences_historic_response_rate(world):
     assert nps.responses_per_group == power.n_nps(0.45, 0.15, 0.475, 0.125) and nps.audience_is_enough
 
 
-@pytest.mark.parametrize("text, encoding, units, segments", [
-    ("Hello, your survey link: https://x.cn/s/abc", "GSM-7", 43, 1),
-    ("a" * 160, "GSM-7", 160, 1),
-    ("a" * 161, "GSM-7", 161, 2),
-    ("{" * 80, "GSM-7", 160, 1),
-    ("您好" * 35, "UCS-2", 70, 1),
-    ("您好" * 35 + "。", "UCS-2", 71, 2),
-    ("好" * 134, "UCS-2", 134, 2),
-    ("好" * 135, "UCS-2", 135, 3),
-    ("", "GSM-7", 0, 0),
-])
+@pytest.mark.parametrize(
+    "text, encoding, units, segments",
+    [
+        ("Hello, your survey link: https://x.cn/s/abc", "GSM-7", 43, 1),
+        ("a" * 160, "GSM-7", 160, 1),
+        ("a" * 161, "GSM-7", 161, 2),
+        ("{" * 80, "GSM-7", 160, 1),
+        ("您好" * 35, "UCS-2", 70, 1),
+        ("您好" * 35 + "。", "UCS-2", 71, 2),
+        ("好" * 134, "UCS-2", 134, 2),
+        ("好" * 135, "UCS-2", 135, 3),
+        ("", "GSM-7", 0, 0),
+    ],
+)
 def test_sms_length_follows_gsm7_and_ucs2_rules(text, encoding, units, segments):
     length = sms_length(text)
     assert (length.encoding, length.units, length.segments) == (encoding, units, segments)

@@ -21,8 +21,14 @@ from survey.distribution.channels import (
 )
 from tests.distribution_support import GATEWAY_TOKEN, SmsGatewayServer, SmtpSink
 
-MESSAGE = OutgoingMessage(idempotency_key="0f" * 16, to="wang@example.cn", text="王伟您好：https://x.cn/s/abc",
-                          subject="诚邀您评价", link="https://x.cn/s/abc", language="zh-CN")
+MESSAGE = OutgoingMessage(
+    idempotency_key="0f" * 16,
+    to="wang@example.cn",
+    text="王伟您好：https://x.cn/s/abc",
+    subject="诚邀您评价",
+    link="https://x.cn/s/abc",
+    language="zh-CN",
+)
 
 
 def test_smtp_urls_carry_credentials_and_tls_options():
@@ -52,8 +58,26 @@ def tls_context(tmp_path):
     if not shutil.which("openssl"):
         pytest.skip("needs the openssl command to make a certificate")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key), "-out", str(cert),
-                    "-days", "1", "-subj", "/CN=localhost"], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+        ],
+        check=True,
+        capture_output=True,
+    )
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)
     return context

@@ -113,8 +113,9 @@ def test_reimport_updates_by_external_id_and_keeps_the_opt_out(db_url, tmp_path)
 def test_column_mapping_overrides_unrecognised_headers(db_url, tmp_path):
     path = write(tmp_path, "c.csv", "账号,联络号码,片区\nA1,13312345678,丽水\n")
     assert "missing columns: external_id, region" in run("import", "customers", str(path)).output
-    result = run("import", "customers", str(path), "--map", "external_id=账号", "--map", "phone=联络号码",
-                 "--map", "region=片区")
+    result = run(
+        "import", "customers", str(path), "--map", "external_id=账号", "--map", "phone=联络号码", "--map", "region=片区"
+    )
     assert result.exit_code == 0, result.output
     with database.session() as db:
         customer = db.exec(select(Customer)).one()
@@ -134,10 +135,14 @@ def excel_file(tmp_path, header, rows):
 
 def test_events_from_excel_link_to_customers_in_local_time(db_url, tmp_path):
     run("import", "customers", str(write(tmp_path, "c.csv", CUSTOMERS)))
-    path = excel_file(tmp_path, ["工单号", "客户编号", "服务类型", "受理时间", "完成时间", "班组"], [
-        ["W-1", "C0001", "维修", datetime(2026, 3, 1, 9, 0), datetime(2026, 3, 1, 14, 20), "杭州装维一班"],
-        ["W-2", "C0002", "hall_visit", "2026/3/2 10:00", "2026/3/2 10:30", None],
-    ])
+    path = excel_file(
+        tmp_path,
+        ["工单号", "客户编号", "服务类型", "受理时间", "完成时间", "班组"],
+        [
+            ["W-1", "C0001", "维修", datetime(2026, 3, 1, 9, 0), datetime(2026, 3, 1, 14, 20), "杭州装维一班"],
+            ["W-2", "C0002", "hall_visit", "2026/3/2 10:00", "2026/3/2 10:30", None],
+        ],
+    )
     result = run("import", "events", str(path))
     assert result.exit_code == 0, result.output
     with database.session() as db:
@@ -152,25 +157,36 @@ def test_events_from_excel_link_to_customers_in_local_time(db_url, tmp_path):
 
 def test_event_rows_naming_unknown_customers_or_impossible_times_are_rejected(db_url, tmp_path):
     run("import", "customers", str(write(tmp_path, "c.csv", CUSTOMERS)))
-    events = ("ticket_id,customer_id,kind,occurred_at,closed_at\n"
-              "T1,C0001,repair,2026-03-01 09:00,2026-03-01 10:00\n"
-              "T2,C9999,repair,2026-03-01 09:00,2026-03-01 10:00\n"
-              "T3,C0002,complaint,2026-03-01 09:00,2026-02-01 10:00\n"
-              "T1,C0003,repair,2026-03-01 09:00,\n")
+    events = (
+        "ticket_id,customer_id,kind,occurred_at,closed_at\n"
+        "T1,C0001,repair,2026-03-01 09:00,2026-03-01 10:00\n"
+        "T2,C9999,repair,2026-03-01 09:00,2026-03-01 10:00\n"
+        "T3,C0002,complaint,2026-03-01 09:00,2026-02-01 10:00\n"
+        "T1,C0003,repair,2026-03-01 09:00,\n"
+    )
     result = run("import", "events", str(write(tmp_path, "e.csv", events)))
     assert result.exit_code == 1
-    for expected in ("line 3, customer_external_id: no customer 'C9999'",
-                     "line 4, touch_point: is required for complaint events", "line 4, closed_at: is before",
-                     "line 5, external_ticket_id: 'T1' appears again (first on line 2)"):
+    for expected in (
+        "line 3, customer_external_id: no customer 'C9999'",
+        "line 4, touch_point: is required for complaint events",
+        "line 4, closed_at: is before",
+        "line 5, external_ticket_id: 'T1' appears again (first on line 2)",
+    ):
         assert expected in result.output
     with database.session() as db:
         assert db.exec(select(func.count(ServiceEvent.id))).one() == 0
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("13312345678", "13312345678"), ("+86 133 1234 5678", "13312345678"), ("133-1234-5678", "13312345678"),
-    ("0571-8888 8888", "057188888888"), ("+44 7911 123456", "+447911123456"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("13312345678", "13312345678"),
+        ("+86 133 1234 5678", "13312345678"),
+        ("133-1234-5678", "13312345678"),
+        ("0571-8888 8888", "057188888888"),
+        ("+44 7911 123456", "+447911123456"),
+    ],
+)
 def test_phone_numbers_are_normalised(text, expected):
     assert normalise_phone(text) == expected
 
@@ -189,8 +205,9 @@ def test_decoding_prefers_utf8_then_gbk_and_names_the_bad_line():
 
 
 def test_the_guessed_mapping_understands_english_headers():
-    table = read_table(b"customer_id,name,mobile,email,tier,city\nX1,Ann,13312345678,a@example.com,silver,Ningbo\n",
-                       "c.csv")
+    table = read_table(
+        b"customer_id,name,mobile,email,tier,city\nX1,Ann,13312345678,a@example.com,silver,Ningbo\n", "c.csv"
+    )
     report = validate(table, "customers")
     assert report.mapping["phone"] == "mobile" and report.mapping["region"] == "city"
     assert report.valid[0].values["tier"] == "silver"

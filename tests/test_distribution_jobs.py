@@ -24,9 +24,15 @@ from tests.distribution_support import (
     published_survey,
 )
 
-REPAIR_RULE = RuleSpec(code="repair-revisit", name="报修回访", survey_code="repair-revisit", event_kinds=("repair",),
-                       rates={"diamond": 1.0, "gold": 1.0, "silver": 1.0, "standard": 0.3}, channel="sms",
-                       delay_hours=24)
+REPAIR_RULE = RuleSpec(
+    code="repair-revisit",
+    name="报修回访",
+    survey_code="repair-revisit",
+    event_kinds=("repair",),
+    rates={"diamond": 1.0, "gold": 1.0, "silver": 1.0, "standard": 0.3},
+    channel="sms",
+    delay_hours=24,
+)
 
 
 def invitations_of(campaign_id: int) -> list[Invitation]:
@@ -47,9 +53,10 @@ def test_a_repair_rule_invites_every_vip_and_about_30_percent_of_standard_custom
             save_rule(db, REPAIR_RULE, now=utcnow() - timedelta(days=5))
             add_customers(db, 40, tier="gold", prefix="G", closed_at=utcnow() - timedelta(hours=30))
             add_customers(db, 400, tier="standard", prefix="S", closed_at=utcnow() - timedelta(hours=30))
-            add_customers(db, 20, tier="gold", prefix="R", closed_at=utcnow() - timedelta(hours=2))   # too recent
-            add_customers(db, 10, tier="gold", prefix="H", event_kind="hall_visit",
-                          closed_at=utcnow() - timedelta(hours=30))
+            add_customers(db, 20, tier="gold", prefix="R", closed_at=utcnow() - timedelta(hours=2))  # too recent
+            add_customers(
+                db, 10, tier="gold", prefix="H", event_kind="hall_visit", closed_at=utcnow() - timedelta(hours=30)
+            )
         report = jobs.run()
         assert report.rules["repair-revisit"].considered == 440
         invited = invitations_of(rule_campaign("repair-revisit"))
@@ -75,8 +82,17 @@ def test_a_rule_invites_a_customer_once_for_several_events_and_skips_opted_out(d
         [twice, opted] = add_customers(db, 2, tier="diamond", closed_at=closed)
         from survey.models import ServiceEvent
 
-        db.add(ServiceEvent(customer_id=twice.id, external_ticket_id="T-second", kind="repair",
-                            touch_point="field_crew", region="Hangzhou", occurred_at=closed, closed_at=closed))
+        db.add(
+            ServiceEvent(
+                customer_id=twice.id,
+                external_ticket_id="T-second",
+                kind="repair",
+                touch_point="field_crew",
+                region="Hangzhou",
+                occurred_at=closed,
+                closed_at=closed,
+            )
+        )
         opted.opted_out = True
         db.add(opted)
     report = jobs.run(send=False)
@@ -90,8 +106,15 @@ def test_rules_are_stored_and_editable(db_url):
     with database.session() as db:
         published_survey(db)
         rule = save_rule(db, REPAIR_RULE)
-    edited = RuleSpec(**{**REPAIR_RULE.__dict__, "rates": {"diamond": 1.0, "standard": 0.5}, "delay_hours": 48,
-                         "remind_after_days": 2, "max_reminders": 1})
+    edited = RuleSpec(
+        **{
+            **REPAIR_RULE.__dict__,
+            "rates": {"diamond": 1.0, "standard": 0.5},
+            "delay_hours": 48,
+            "remind_after_days": 2,
+            "max_reminders": 1,
+        }
+    )
     with database.session() as db:
         same = save_rule(db, edited)
         assert same.id == rule.id and same.rates == {"diamond": 1.0, "standard": 0.5} and same.delay_hours == 48
@@ -109,8 +132,17 @@ def test_reminders_go_to_non_responders_after_n_days_at_most_m_times(db_url, mon
             published_survey(db)
             add_customers(db, 3)
         with database.session() as db:
-            campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "email", expires_days=14,
-                                          remind_after_days=3, max_reminders=2, now=start).campaign.id
+            campaign_id = create_campaign(
+                db,
+                "repair-revisit",
+                Audience(),
+                SamplingPlan(),
+                "email",
+                expires_days=14,
+                remind_after_days=3,
+                max_reminders=2,
+                now=start,
+            ).campaign.id
         assert jobs.run(now=start).sending.sent == 3
         answered, opened, silent = sorted(invitations_of(campaign_id), key=lambda i: i.id)
         with database.session() as db:
@@ -142,26 +174,35 @@ def test_reminders_by_sms_wait_for_the_end_of_quiet_hours(db_url, monkeypatch):
             published_survey(db)
             add_customers(db, 1)
         with database.session() as db:
-            create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "sms", remind_after_days=1,
-                            max_reminders=1, now=noon)
+            create_campaign(
+                db, "repair-revisit", Audience(), SamplingPlan(), "sms", remind_after_days=1, max_reminders=1, now=noon
+            )
         assert jobs.run(now=noon).sending.sent == 1
-        night = noon + timedelta(days=1, hours=10)          # 22:00 local
+        night = noon + timedelta(days=1, hours=10)  # 22:00 local
         at_night = jobs.run(now=night)
         assert at_night.reminders == 1 and at_night.sending.sent == 0 and at_night.sending.deferred_quiet == 1
-        morning = noon + timedelta(days=1, hours=20, minutes=5)   # 08:05 local
+        morning = noon + timedelta(days=1, hours=20, minutes=5)  # 08:05 local
         assert jobs.run(now=morning).sending.sent == 1
         assert len(gateway.delivered) == 2
 
 
 def test_expired_invitations_stop_and_their_unsent_messages_are_dropped(db_url, monkeypatch):
-    configure_channels(monkeypatch)   # no SMS gateway configured: the messages stay queued
+    configure_channels(monkeypatch)  # no SMS gateway configured: the messages stay queued
     start = utcnow()
     with database.session() as db:
         published_survey(db)
         add_customers(db, 2)
     with database.session() as db:
-        campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "sms", expires_days=7,
-                                      now=start, queue_until_configured=True).campaign.id
+        campaign_id = create_campaign(
+            db,
+            "repair-revisit",
+            Audience(),
+            SamplingPlan(),
+            "sms",
+            expires_days=7,
+            now=start,
+            queue_until_configured=True,
+        ).campaign.id
     assert jobs.run(now=start + timedelta(days=6)).expired == 0
     report = jobs.run(now=start + timedelta(days=7, seconds=1))
     assert report.expired == 2 and report.closed == 1
@@ -179,8 +220,14 @@ def test_a_full_quota_withdraws_the_rest_of_its_stratum(db_url, monkeypatch):
         add_customers(db, 4, tier="gold", prefix="G")
         add_customers(db, 4, tier="standard", prefix="S")
     with database.session() as db:
-        campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(
-            "stratified", strata=("tier",), quotas={"gold": 1}), "sms", queue_until_configured=True).campaign.id
+        campaign_id = create_campaign(
+            db,
+            "repair-revisit",
+            Audience(),
+            SamplingPlan("stratified", strata=("tier",), quotas={"gold": 1}),
+            "sms",
+            queue_until_configured=True,
+        ).campaign.id
     gold = [i for i in invitations_of(campaign_id) if i.stratum == "gold"]
     with database.session() as db:
         gold[0].status = "completed"

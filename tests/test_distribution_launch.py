@@ -25,7 +25,7 @@ from survey.models import Campaign, Invitation, User, utcnow
 from tests.apptest_support import open_app, sign_in, signed_in
 from tests.distribution_support import SmsGatewayServer, add_customers, configure_channels, published_survey
 
-IN_WINDOW = 20      # customers whose repair closed two days ago
+IN_WINDOW = 20  # customers whose repair closed two days ago
 
 
 @pytest.fixture
@@ -68,6 +68,7 @@ def qa_id() -> int:
 
 # ---------------------------------------------------------------- a channel that cannot send
 
+
 def test_a_campaign_on_a_channel_that_is_not_configured_is_refused_and_names_the_setting(world):
     for channel, setting in (("sms", "SURVEY_SMS_URL"), ("email", "SURVEY_SMTP_URL")):
         with database.session() as db, pytest.raises(ChannelNotConfigured, match=setting) as refused:
@@ -78,8 +79,7 @@ def test_a_campaign_on_a_channel_that_is_not_configured_is_refused_and_names_the
 
 def test_queued_until_configured_it_waits_in_the_queue_and_goes_out_once_configured(world, monkeypatch):
     with database.session() as db:
-        created = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "sms",
-                                  queue_until_configured=True)
+        created = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "sms", queue_until_configured=True)
     assert created.waits_for_channel and created.invitations == 22
     waiting = run_queue()
     assert waiting.sent == 0 and "SURVEY_SMS_URL" in waiting.summary()
@@ -100,6 +100,7 @@ def test_the_cli_refuses_in_one_line_and_queues_only_when_asked(world):
 
 # ---------------------------------------------------------------- one launch key, one campaign
 
+
 def test_the_same_launch_key_launches_one_campaign(world, monkeypatch):
     placeholder_sms(monkeypatch)
     standard = Audience(tiers=("standard",))
@@ -107,8 +108,21 @@ def test_the_same_launch_key_launches_one_campaign(world, monkeypatch):
     again = service.launch_campaign(qa_id(), "repair-revisit", standard, SamplingPlan(), "sms", launch_key="k" * 32)
     assert not first.repeated and again.repeated and again.campaign_id == first.campaign_id
     assert len(campaigns()) == 1 and invitation_count() == first.invitations == again.invitations == 16
-    by_cli = [run("campaign", "create", "--survey", "repair-revisit", "--channel", "export", "--tier", "gold",
-                  "--launch-key", "cron-1") for _ in range(2)]
+    by_cli = [
+        run(
+            "campaign",
+            "create",
+            "--survey",
+            "repair-revisit",
+            "--channel",
+            "export",
+            "--tier",
+            "gold",
+            "--launch-key",
+            "cron-1",
+        )
+        for _ in range(2)
+    ]
     assert [r.exit_code for r in by_cli] == [0, 0], by_cli[0].output
     assert "nothing new was created" in by_cli[1].output and len(campaigns()) == 2
 
@@ -119,8 +133,9 @@ def test_two_clicks_at_once_with_one_launch_key_make_one_campaign(world, monkeyp
 
     def click() -> None:
         start.wait()
-        results.append(service.launch_campaign(actor, "repair-revisit", Audience(), SamplingPlan(), "sms",
-                                               launch_key="d" * 32))
+        results.append(
+            service.launch_campaign(actor, "repair-revisit", Audience(), SamplingPlan(), "sms", launch_key="d" * 32)
+        )
 
     clicks = [threading.Thread(target=click) for _ in range(2)]
     for thread in clicks:
@@ -132,6 +147,7 @@ def test_two_clicks_at_once_with_one_launch_key_make_one_campaign(world, monkeyp
 
 
 # ---------------------------------------------------------------- the campaigns page
+
 
 def campaign_page() -> AppTest:
     return signed_in("qa", "quality-pass", "pages/campaigns.py")
@@ -149,7 +165,7 @@ def texts(at: AppTest, kind: str) -> str:
 def test_the_page_says_which_channels_are_configured_and_queues_only_when_the_user_chooses(world):
     at = campaign_page()
     assert "短信未配置：请设置 SURVEY_SMS_URL, SURVEY_SMS_TOKEN。" in texts(at, "caption")
-    assert "短信未配置" in texts(at, "warning")          # the chosen channel (SMS) cannot send
+    assert "短信未配置" in texts(at, "warning")  # the chosen channel (SMS) cannot send
     at.button(key="camp_launch").click().run()
     assert "SURVEY_SMS_URL" in texts(at, "error") and at.button(key="camp_confirm").disabled
     assert campaigns() == []
@@ -158,25 +174,25 @@ def test_the_page_says_which_channels_are_configured_and_queues_only_when_the_us
     assert not at.exception
     (campaign,) = campaigns()
     assert f"活动 #{campaign.id} 已发起" in texts(at, "warning") and "待短信配置完成后发送" in texts(at, "warning")
-    assert f"{IN_WINDOW} 条消息正在等待发送。短信未配置" in texts(at, "warning")   # the campaign's own view
+    assert f"{IN_WINDOW} 条消息正在等待发送。短信未配置" in texts(at, "warning")  # the campaign's own view
 
 
 def test_launch_asks_first_and_a_reload_or_second_session_launches_nothing_new(world, monkeypatch):
     placeholder_sms(monkeypatch)
     at = campaign_page()
-    assert metric(at, "符合条件的客户") == str(IN_WINDOW)   # events closed in the last 7 days only
+    assert metric(at, "符合条件的客户") == str(IN_WINDOW)  # events closed in the last 7 days only
     at.button(key="camp_launch").click().run()
     assert campaigns() == []
     summary = texts(at, "markdown")
     assert f"将通过短信邀请 {IN_WINDOW} 位客户" in summary and f"共 {IN_WINDOW} 位" in summary
-    assert any("王伟" in code.value for code in at.code)      # the invitation as a customer reads it
+    assert any("王伟" in code.value for code in at.code)  # the invitation as a customer reads it
     at.button(key="camp_confirm").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     (campaign,) = campaigns()
     assert f"活动 #{campaign.id} 已发起" in texts(at, "success") and campaign.launch_key
-    assert at.query_params["launch"] != [campaign.launch_key]   # the next launch is a new campaign
+    assert at.query_params["launch"] != [campaign.launch_key]  # the next launch is a new campaign
 
-    reloaded = sign_in(open_app(), "qa", "quality-pass")    # a reload: a new session, the same address
+    reloaded = sign_in(open_app(), "qa", "quality-pass")  # a reload: a new session, the same address
     reloaded.switch_page("pages/campaigns.py")
     reloaded.query_params["launch"] = campaign.launch_key
     reloaded.run()
@@ -192,4 +208,4 @@ def test_everyone_is_an_explicit_choice(world, monkeypatch):
     assert at.radio(key="camp_scope").value == "events"
     assert metric(at, "符合条件的客户") == str(IN_WINDOW)
     at.radio(key="camp_scope").set_value("everyone").run()
-    assert metric(at, "符合条件的客户") == str(IN_WINDOW + 2)   # the old event and the customer without one too
+    assert metric(at, "符合条件的客户") == str(IN_WINDOW + 2)  # the old event and the customer without one too

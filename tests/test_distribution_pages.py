@@ -46,7 +46,7 @@ def test_the_campaign_page_counts_the_audience_live_plans_previews_and_launches(
         at.radio(key="camp_method").set_value("random").run()
         at.number_input(key="camp_n").set_value(8).run()
         at.button(key="camp_launch").click().run()
-        at.button(key="camp_confirm").click().run()          # after the confirmation of who, how and what
+        at.button(key="camp_confirm").click().run()  # after the confirmation of who, how and what
         assert not at.exception and not at.error, [e.value for e in at.error]
         with database.session() as db:
             campaign = db.exec(select(Campaign)).one()
@@ -70,8 +70,10 @@ def test_an_invalid_template_is_refused_before_launch(quality_world):
 
 
 def test_the_import_page_reports_rows_and_imports_only_valid_rows_when_asked(quality_world):
-    data = ("客户编号,姓名,手机,客户等级,地市\nN1,欧阳娜娜,13312345678,金卡,杭州\nN2,钱丽,12345,gold,宁波\n"
-            "N3,孙悦,+86 133 1234 5679,,嘉兴\n").encode("gbk")
+    data = (
+        "客户编号,姓名,手机,客户等级,地市\nN1,欧阳娜娜,13312345678,金卡,杭州\nN2,钱丽,12345,gold,宁波\n"
+        "N3,孙悦,+86 133 1234 5679,,嘉兴\n"
+    ).encode("gbk")
     at = signed_in("qa", "quality-pass", "pages/imports.py")
     at.file_uploader(key="imp_file").set_value(("客户.csv", data, "text/csv")).run()
     assert not at.exception
@@ -100,7 +102,8 @@ def test_quality_staff_create_a_revisit_rule_on_the_rules_page(quality_world):
     assert not at.exception and not at.error, [e.value for e in at.error]
     # shown after the rerun; SMS is not configured here, so the rule says its invitations wait
     assert [w.value.replace("\\", "") for w in at.warning] == [
-        "规则 repair-next-day 已保存，但渠道配置完成前其邀请不会发出。短信未配置：请设置 SURVEY_SMS_URL, SURVEY_SMS_TOKEN。"]
+        "规则 repair-next-day 已保存，但渠道配置完成前其邀请不会发出。短信未配置：请设置 SURVEY_SMS_URL, SURVEY_SMS_TOKEN。"
+    ]
     with database.session() as db:
         rule = db.exec(select(TriggerRule)).one()
     assert rule.code == "repair-next-day" and rule.rates["standard"] == 0.3 and rule.rates["gold"] == 1.0
@@ -120,8 +123,9 @@ def test_on_the_demo_the_planner_uses_past_invitations_and_old_campaigns_show_th
     rate = metric(at, "历史回复率")
     assert rate.endswith("%") and 10 < float(rate.rstrip("%")) < 60
     with database.session() as db:
-        finished = db.exec(select(Campaign).where(Campaign.status == "done", Campaign.channel == "sms")
-                           .order_by(Campaign.id.desc())).first()
+        finished = db.exec(
+            select(Campaign).where(Campaign.status == "done", Campaign.channel == "sms").order_by(Campaign.id.desc())
+        ).first()
     at.selectbox(key="camp_select").set_value(finished.id).run()
     assert not at.exception
     invited = int(metric(at, "已邀请").replace(",", ""))
@@ -132,10 +136,10 @@ def test_on_the_demo_the_planner_uses_past_invitations_and_old_campaigns_show_th
 def test_run_the_jobs_now_asks_the_scheduler_and_says_so_in_the_users_language(quality_world):
     at = signed_in("qa", "quality-pass", "pages/rules.py")
     at.button(key="rule_run_jobs").click().run()
-    assert not at.exception and not at.text            # no English report lines printed in place
+    assert not at.exception and not at.text  # no English report lines printed in place
     assert all(job.next_run_at is not None and job.next_run_at <= utcnow() for job in scheduler_state().jobs)
     assert "当前没有运行中的调度器" in at.warning[0].value
     idle = tuple(Job(name, lambda _slot: "nothing due") for name in JOB_NAMES)
-    Scheduler(jobs=idle, interval=timedelta(minutes=1), clock=utcnow, name="app-1").tick()   # the app's runner
+    Scheduler(jobs=idle, interval=timedelta(minutes=1), clock=utcnow, name="app-1").tick()  # the app's runner
     at.button(key="rule_run_jobs").click().run()
     assert [s.value for s in at.success] == ["自动回访规则、提醒、发送队列和工单规则将在几秒内运行。"]

@@ -64,14 +64,20 @@ def test_email_invitations_arrive_as_multipart_messages_with_the_personal_link(d
         campaign_id = launch("email", 2)
         with database.session() as db:
             add_customers(db, 1, language="en", prefix="E", region="Ningbo")
-            english = create_campaign(db, "repair-revisit", Audience(regions=("Ningbo",)), SamplingPlan(), "email",
-                                      ).campaign.id
+            english = create_campaign(
+                db,
+                "repair-revisit",
+                Audience(regions=("Ningbo",)),
+                SamplingPlan(),
+                "email",
+            ).campaign.id
         report = run_queue()
         assert report.sent == 3 and report.failed == 0
         by_recipient = {m["To"]: m for m in smtp.messages}
         assert len(by_recipient) == 3
-        for invitation, delivery in zip(invitations(campaign_id) + invitations(english),
-                                        deliveries(campaign_id) + deliveries(english)):
+        for invitation, delivery in zip(
+            invitations(campaign_id) + invitations(english), deliveries(campaign_id) + deliveries(english)
+        ):
             assert invitation.status == "sent" and invitation.sent_at is not None
             message = next(m for m in smtp.messages if m["Message-ID"] == f"<{delivery.idempotency_key}@example.cn>")
             assert message.is_multipart()
@@ -204,7 +210,7 @@ def test_the_per_minute_rate_limit_holds_the_rest_for_the_next_minute(db_url, mo
 def test_sends_are_spaced_to_the_rate(db_url, monkeypatch):
     with SmsGatewayServer() as gateway:
         configure_channels(monkeypatch, sms=gateway)
-        monkeypatch.setenv("SURVEY_SMS_RATE_PER_MINUTE", "240")   # one every 0.25 s
+        monkeypatch.setenv("SURVEY_SMS_RATE_PER_MINUTE", "240")  # one every 0.25 s
         launch("sms", 5)
         timer = FakeTimer()
         assert run_queue(timer=timer).sent == 5
@@ -213,11 +219,18 @@ def test_sends_are_spaced_to_the_rate(db_url, monkeypatch):
 
 # ---------------------------------------------------------------- several processes
 
+
 def sender(db_url, tmp_path, name: str, **env: str) -> subprocess.Popen:
     environment = server_env(db_url, tmp_path / name, SURVEY_QUIET_HOURS="off", **env)
     (tmp_path / name).mkdir(exist_ok=True)
-    return subprocess.Popen([sys.executable, "-m", "survey.cli", "send"], cwd=PROJECT_ROOT, env=environment,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "survey.cli", "send"],
+        cwd=PROJECT_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.mark.slow
@@ -253,12 +266,12 @@ def test_a_sender_killed_mid_batch_resumes_and_every_sms_arrives_exactly_once(db
         env = {"SURVEY_SMS_URL": gateway.url, "SURVEY_SMS_TOKEN": GATEWAY_TOKEN, "SURVEY_SEND_LEASE_SECONDS": "1"}
         crashed = sender(db_url, tmp_path, "first", **env)
         assert gateway.held.wait(60), "the sender never reached the 10th message"
-        os.kill(crashed.pid, signal.SIGKILL)   # between the gateway's accept and our commit
+        os.kill(crashed.pid, signal.SIGKILL)  # between the gateway's accept and our commit
         crashed.wait(30)
         gateway.release.set()
         states = [d.status for d in deliveries(campaign_id)]
         assert states.count("sent") == 9 and states.count("sending") == 1, states
-        time.sleep(1.5)                        # the dead sender's lease runs out
+        time.sleep(1.5)  # the dead sender's lease runs out
         resumed = sender(db_url, tmp_path, "second", **env)
         out, err = resumed.communicate(timeout=120)
         assert resumed.returncode == 0, err
@@ -284,8 +297,7 @@ def test_an_email_sender_killed_mid_send_never_mails_twice_and_asks_for_review(d
         with database.session() as db:
             campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "email").campaign.id
         database.dispose_engines()
-        env = {"SURVEY_SMTP_URL": smtp.url(), "SURVEY_SMTP_FROM": "survey@example.cn",
-               "SURVEY_SEND_LEASE_SECONDS": "1"}
+        env = {"SURVEY_SMTP_URL": smtp.url(), "SURVEY_SMTP_FROM": "survey@example.cn", "SURVEY_SEND_LEASE_SECONDS": "1"}
         crashed = sender(db_url, tmp_path, "first", **env)
         assert smtp.held.wait(60)
         os.kill(crashed.pid, signal.SIGKILL)

@@ -40,7 +40,7 @@ def test_the_new_campaign_form_sees_surveys_filters_audience_and_a_plan(staff):
     assert service.launchable_surveys()[0].names["zh-CN"]
     assert service.audience_options()["regions"] == ["Hangzhou"]
     assert service.audience_size(Audience(survey_code=SURVEY, tiers=("gold",))) == 4
-    assert service.historic_rate(Audience(survey_code=SURVEY)).rate is None   # no past invitations yet
+    assert service.historic_rate(Audience(survey_code=SURVEY)).rate is None  # no past invitations yet
     csat = service.plan_sample(SURVEY, "csat", 3.0, 0.3, 12)
     nps = service.plan_sample(SURVEY, "nps", 5.0, 0.3, 12)
     assert (csat.metric, nps.metric) == ("csat", "nps")
@@ -74,8 +74,11 @@ def test_staff_decide_a_message_whose_send_was_interrupted(staff):
     campaign_id = launch(staff).campaign_id
     with database.session() as db:
         delivery_id = db.exec(sa.select(sa.func.min(Delivery.id))).scalar_one()
-        db.exec(sa.update(Delivery).where(Delivery.id == delivery_id).values(
-            status=DeliveryStatus.UNCERTAIN, last_error="the sender stopped mid-send"))
+        db.exec(
+            sa.update(Delivery)
+            .where(Delivery.id == delivery_id)
+            .values(status=DeliveryStatus.UNCERTAIN, last_error="the sender stopped mid-send")
+        )
     [waiting] = service.send_status(campaign_id).uncertain
     assert (waiting.delivery_id, waiting.last_error) == (delivery_id, "the sender stopped mid-send")
     service.decide_uncertain_message(staff, delivery_id, delivered=False)
@@ -96,12 +99,18 @@ def test_an_export_campaign_hands_over_its_invitations_once(staff):
 
 
 def test_a_saved_revisit_rule_comes_back_in_its_editable_form(staff):
-    spec = RuleSpec(code="repair-next-day", name="报修次日回访", survey_code=SURVEY, event_kinds=("repair",),
-                    rates={"gold": 1.0, "standard": 0.3})
+    spec = RuleSpec(
+        code="repair-next-day",
+        name="报修次日回访",
+        survey_code=SURVEY,
+        event_kinds=("repair",),
+        rates={"gold": 1.0, "standard": 0.3},
+    )
     saved = service.save_revisit_rule(staff, spec)
     assert (saved.code, saved.rates, saved.expires_days) == ("repair-next-day", {"gold": 1.0, "standard": 0.3}, 7)
     assert service.revisit_rules() == [saved]
     with pytest.raises(SurveyError, match="at least one event kind"):
-        service.save_revisit_rule(staff, RuleSpec(code="empty", name="x", survey_code=SURVEY, event_kinds=(),
-                                                  rates={"gold": 1.0}))
+        service.save_revisit_rule(
+            staff, RuleSpec(code="empty", name="x", survey_code=SURVEY, event_kinds=(), rates={"gold": 1.0})
+        )
     assert [rule.code for rule in service.revisit_rules()] == ["repair-next-day"]

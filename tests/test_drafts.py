@@ -23,8 +23,13 @@ from survey.design.definitions import (
 from survey.design.templates import TEMPLATES, template
 from survey.models import Question, Survey, SurveyVersion
 
-COMMENT = {"code": "extra", "type": "text", "required": False, "max_length": 200,
-           "text": {"zh-CN": "还有什么建议？", "en": "Any suggestions?"}}
+COMMENT = {
+    "code": "extra",
+    "type": "text",
+    "required": False,
+    "max_length": 200,
+    "text": {"zh-CN": "还有什么建议？", "en": "Any suggestions?"},
+}
 
 
 def new_draft(db, key="hall-visit", code="hall-2026"):
@@ -66,7 +71,7 @@ def test_an_edit_that_would_break_the_survey_is_refused_and_nothing_changes(db_u
         _survey, draft = new_draft(db)
         before = codes(db, draft)
         with pytest.raises(DefinitionError, match="which is not an earlier question"):
-            drafts.delete_question(db, draft, "overall")      # what_wrong depends on it
+            drafts.delete_question(db, draft, "overall")  # what_wrong depends on it
         with pytest.raises(DefinitionError, match="which is not an earlier question"):
             drafts.move_question(db, draft, "what_wrong", -99)
         with pytest.raises(DefinitionError, match="code is used twice"):
@@ -84,7 +89,7 @@ def test_publishing_freezes_a_version_in_the_domain_and_in_the_database_session(
             drafts.add_question(db, draft, COMMENT)
         with pytest.raises(FrozenVersionError):
             drafts.edit_texts(db, draft, {"title": {"zh-CN": "新", "en": "New"}})
-    with database.session() as db:   # any other code path: the session refuses to flush the change
+    with database.session() as db:  # any other code path: the session refuses to flush the change
         question = db.exec(select(Question).where(Question.code == "overall")).one()
         question.text_en = "Changed behind the builder's back"
         with pytest.raises(FrozenVersionError, match="published version 1"):
@@ -151,13 +156,14 @@ def test_the_survey_list_counts_versions_and_responses(demo_url):
 
 # ---------------------------------------------------------------- JSON files
 
+
 def test_export_and_import_round_trip_into_a_new_survey(db_url):
     with database.session() as db:
         _survey, draft = new_draft(db)
         drafts.add_question(db, draft, COMMENT)
         exported = drafts.export_json(db, draft)
     definition = json.loads(exported)
-    assert "还有什么建议？" in exported   # readable Chinese, not \\u escapes
+    assert "还有什么建议？" in exported  # readable Chinese, not \\u escapes
     definition["code"] = "hall-copy"
     with database.session() as db:
         copy, version = drafts.import_json(db, json.dumps(definition).encode("utf-8"))
@@ -179,15 +185,20 @@ def test_importing_an_existing_code_becomes_its_draft_never_its_live_version(db_
         assert same.id == version.id
 
 
-@pytest.mark.parametrize("data, message", [
-    (b"\xff\xfe\x00not utf8", "not UTF-8"),
-    (b'{"code": "x", ', "not valid JSON: Expecting property name enclosed in double quotes at line 1, column 15"),
-    (b"[1, 2]", "must be a JSON object"),
-    (b'{"code": "Bad Code", "name": {"zh-CN": "a", "en": "b"}, "questions": []}', "code must be 2-40 characters"),
-    (b'{"code": "ok-code", "name": {"zh-CN": "a"}, "questions": [{"code": "q", "type": "stars"}]}',
-     "unknown question type 'stars'"),
-    (b"x" * 1_000_001, "larger than 1000 KB"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"\xff\xfe\x00not utf8", "not UTF-8"),
+        (b'{"code": "x", ', "not valid JSON: Expecting property name enclosed in double quotes at line 1, column 15"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'{"code": "Bad Code", "name": {"zh-CN": "a", "en": "b"}, "questions": []}', "code must be 2-40 characters"),
+        (
+            b'{"code": "ok-code", "name": {"zh-CN": "a"}, "questions": [{"code": "q", "type": "stars"}]}',
+            "unknown question type 'stars'",
+        ),
+        (b"x" * 1_000_001, "larger than 1000 KB"),
+    ],
+)
 def test_a_bad_file_gets_a_clear_message_and_changes_nothing(db_url, data, message):
     with database.session() as db:
         with pytest.raises(DefinitionError) as caught:
@@ -205,7 +216,10 @@ def test_validation_names_conditions_that_cannot_hold():
     assert "needs a list of values" in " ".join(validate_definition(definition))
     definition = template("hall-visit")
     next(q for q in definition["questions"] if q["code"] == "ces")["condition"] = {
-        "question": "wait_time", "op": "<=", "value": "gt30"}
+        "question": "wait_time",
+        "op": "<=",
+        "value": "gt30",
+    }
     assert "needs a numeric question" in " ".join(validate_definition(definition))
 
 
@@ -220,11 +234,25 @@ JSON_VALUES = st.recursive(
     lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
-QUESTION_KEYS = st.sampled_from(["code", "type", "text", "scale", "options", "items", "condition", "page",
-                                 "max_length", "dimension", "help", "labels"])
+QUESTION_KEYS = st.sampled_from(
+    [
+        "code",
+        "type",
+        "text",
+        "scale",
+        "options",
+        "items",
+        "condition",
+        "page",
+        "max_length",
+        "dimension",
+        "help",
+        "labels",
+    ]
+)
 
 
-@pytest.mark.slow   # 300 generated definitions; the worked validation examples above stay in the quick loop
+@pytest.mark.slow  # 300 generated definitions; the worked validation examples above stay in the quick loop
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.dictionaries(QUESTION_KEYS, JSON_VALUES, max_size=8), max_size=4), JSON_VALUES)
 def test_validation_explains_any_json_instead_of_crashing(question_list, name):

@@ -16,9 +16,10 @@ def truth_checks():
     return {"level_shift": ("its_level", "did"), "slope_change": ("its_slope",), "seasonal_dip": ("window",)}
 
 
-@pytest.mark.slow   # checks against the ground truth need the fixed-date demo: a second 30,000-response build
-def test_the_analysis_recovers_every_injected_effect_and_does_not_flag_the_placebo(fixed_demo_url, fixed_demo_database,
-                                                                                   truth_checks):
+@pytest.mark.slow  # checks against the ground truth need the fixed-date demo: a second 30,000-response build
+def test_the_analysis_recovers_every_injected_effect_and_does_not_flag_the_placebo(
+    fixed_demo_url, fixed_demo_database, truth_checks
+):
     """Each true effect lies inside its interval, and only the placebo goes unflagged.
 
     The intervals checked are simultaneous (Bonferroni over every check): with eight
@@ -39,14 +40,14 @@ def test_the_analysis_recovers_every_injected_effect_and_does_not_flag_the_place
         flagged = product[change_id].flagged
         if expected["kind"] == "placebo":
             assert not flagged, product[change_id].verdict("en")
-            assert product[change_id].minimum_detectable() > 0          # the power note says what it could see
+            assert product[change_id].minimum_detectable() > 0  # the power note says what it could see
     vip = next(r for r in product.values() if r.survey_code == "vip-quarterly")
-    assert vip.grain == "quarter"                                       # waves, not weeks
+    assert vip.grain == "quarter"  # waves, not weeks
     dips = [r for r in product.values() if r.temporary]
     assert dips and all(r.flagged and r.estimates()["window"].estimate < 0 for r in dips)
 
 
-@pytest.mark.slow   # checks against the ground truth need the fixed-date demo: a second 30,000-response build
+@pytest.mark.slow  # checks against the ground truth need the fixed-date demo: a second 30,000-response build
 def test_a_change_covering_the_whole_survey_has_no_comparison_group(fixed_demo_url):
     with database.get_engine().connect() as conn:
         results = change_impact.analyse_all(conn)
@@ -76,7 +77,7 @@ def test_report_changes_table_is_readable(demo_url):
     assert "ITS level" in result.output and "FDR p" in result.output and "DiD" in result.output
 
 
-@pytest.mark.slow   # checks against the ground truth need the fixed-date demo: a second 30,000-response build
+@pytest.mark.slow  # checks against the ground truth need the fixed-date demo: a second 30,000-response build
 def test_key_drivers_find_the_weights_the_demo_built_in(fixed_demo_url, fixed_demo_database):
     """VIP overall satisfaction was generated from the dimensions with known weights; repeated
     faults play no part in VIP answers."""
@@ -86,11 +87,10 @@ def test_key_drivers_find_the_weights_the_demo_built_in(fixed_demo_url, fixed_de
     from survey.insight import dashboard as insight
 
     truth = fixed_demo_database["truth"]["drivers"]
-    board = insight.dashboard(database.get_engine(), insight.Request(Filters(date(2026, 7, 1),
-                                                                             date(2026, 10, 31))))
+    board = insight.dashboard(database.get_engine(), insight.Request(Filters(date(2026, 7, 1), date(2026, 10, 31))))
     table = board.drivers.table.set_index("driver")
     assert board.surveys[board.drivers_survey] == truth["survey"]
     assert table.index[0] == truth["order"][0]
-    assert table.loc["repeated_fault", "ci_low"] <= 0.005          # nothing there, within its interval
+    assert table.loc["repeated_fault", "ci_low"] <= 0.005  # nothing there, within its interval
     top_two = set(table.index[:2])
     assert top_two == set(truth["order"][:2])

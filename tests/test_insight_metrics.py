@@ -31,14 +31,53 @@ DAY = date(2026, 10, 14)
 
 # (survey, region, tier, answers) — tier None: an anonymous public-link answer
 RESPONSES = [
-    ("hall-visit", "Hangzhou", "gold", {"overall": 5, "business_handling": 4, "staff_attitude": 5, "ces": 2, "nps": 10}),
-    ("hall-visit", "Hangzhou", "standard", {"overall": 4, "business_handling": 2, "staff_attitude": 3, "ces": 5, "nps": 8}),
-    ("hall-visit", "Ningbo", "standard", {"overall": 2, "business_handling": 1, "staff_attitude": 4, "ces": 7, "nps": 3}),
+    (
+        "hall-visit",
+        "Hangzhou",
+        "gold",
+        {"overall": 5, "business_handling": 4, "staff_attitude": 5, "ces": 2, "nps": 10},
+    ),
+    (
+        "hall-visit",
+        "Hangzhou",
+        "standard",
+        {"overall": 4, "business_handling": 2, "staff_attitude": 3, "ces": 5, "nps": 8},
+    ),
+    (
+        "hall-visit",
+        "Ningbo",
+        "standard",
+        {"overall": 2, "business_handling": 1, "staff_attitude": 4, "ces": 7, "nps": 3},
+    ),
     ("hall-visit", "Ningbo", None, {"overall": 3, "business_handling": 3, "staff_attitude": 3, "ces": 4, "nps": 6}),
-    ("vip-quarterly", "Hangzhou", "gold", {"network_quality": 4, "billing": 5, "business_handling": 4,
-                                           "fault_repair": 3, "staff_attitude": 5, "overall": 4, "nps": 9}),
-    ("vip-quarterly", "Ningbo", "diamond", {"network_quality": 2, "billing": 3, "business_handling": 3,
-                                            "fault_repair": 2, "staff_attitude": 4, "overall": 2, "nps": 5}),
+    (
+        "vip-quarterly",
+        "Hangzhou",
+        "gold",
+        {
+            "network_quality": 4,
+            "billing": 5,
+            "business_handling": 4,
+            "fault_repair": 3,
+            "staff_attitude": 5,
+            "overall": 4,
+            "nps": 9,
+        },
+    ),
+    (
+        "vip-quarterly",
+        "Ningbo",
+        "diamond",
+        {
+            "network_quality": 2,
+            "billing": 3,
+            "business_handling": 3,
+            "fault_repair": 2,
+            "staff_attitude": 4,
+            "overall": 2,
+            "nps": 5,
+        },
+    ),
 ]
 
 
@@ -48,11 +87,19 @@ def _at(day: date, hour: int = 10) -> datetime:
 
 def _add_response(db, surveys, code, region, tier, answers, day=DAY, customer=None, invitation=None):
     survey, version = surveys[code]
-    response = Response(survey_id=survey.id, version_id=version.id, channel="link", answered_on=day,
-                        submitted_at=_at(day), region=region, tier=tier, segment="consumer" if tier else None,
-                        touch_point="business_hall" if code == "hall-visit" else None,
-                        customer_id=customer.id if customer else None,
-                        invitation_id=invitation.id if invitation else None)
+    response = Response(
+        survey_id=survey.id,
+        version_id=version.id,
+        channel="link",
+        answered_on=day,
+        submitted_at=_at(day),
+        region=region,
+        tier=tier,
+        segment="consumer" if tier else None,
+        touch_point="business_hall" if code == "hall-visit" else None,
+        customer_id=customer.id if customer else None,
+        invitation_id=invitation.id if invitation else None,
+    )
     db.add(response)
     db.flush()
     db.add_all(Answer(response_id=response.id, question_code=q, value_num=float(v)) for q, v in answers.items())
@@ -67,8 +114,12 @@ def known(db_url):
         for code in ("hall-visit", "vip-quarterly"):
             survey = create_survey(db, template(code), publish=True)
             surveys[code] = (survey, live_version(db, survey))
-        campaign = Campaign(name="Oct", survey_id=surveys["vip-quarterly"][0].id,
-                            version_id=surveys["vip-quarterly"][1].id, channel="sms")
+        campaign = Campaign(
+            name="Oct",
+            survey_id=surveys["vip-quarterly"][0].id,
+            version_id=surveys["vip-quarterly"][1].id,
+            channel="sms",
+        )
         db.add(campaign)
         db.flush()
         for i, (code, region, tier, answers) in enumerate(RESPONSES):
@@ -78,16 +129,32 @@ def known(db_url):
                 db.add(customer)
                 db.flush()
             _add_response(db, surveys, code, region, tier, answers, customer=customer)
-            if i == 1:   # this customer had a repeated fault a month before answering
-                db.add(ServiceEvent(customer_id=customer.id, kind="repair", touch_point="field_crew", region=region,
-                                    repeated_fault=True, occurred_at=_at(DAY - timedelta(days=30))))
+            if i == 1:  # this customer had a repeated fault a month before answering
+                db.add(
+                    ServiceEvent(
+                        customer_id=customer.id,
+                        kind="repair",
+                        touch_point="field_crew",
+                        region=region,
+                        repeated_fault=True,
+                        occurred_at=_at(DAY - timedelta(days=30)),
+                    )
+                )
         invited = Customer(external_id="INV", tier="gold", region="Hangzhou")
         db.add(invited)
         db.flush()
         for k, status in enumerate(["completed", "completed", "completed", "expired", "opted_out", "failed"]):
-            db.add(Invitation(campaign_id=campaign.id, customer_id=invited.id, token=f"t{k}", channel="sms",
-                              status=status, sent_at=None if status == "failed" else _at(date(2026, 10, 3)),
-                              failed_at=_at(date(2026, 10, 3)) if status == "failed" else None))
+            db.add(
+                Invitation(
+                    campaign_id=campaign.id,
+                    customer_id=invited.id,
+                    token=f"t{k}",
+                    channel="sms",
+                    status=status,
+                    sent_at=None if status == "failed" else _at(date(2026, 10, 3)),
+                    failed_at=_at(date(2026, 10, 3)) if status == "failed" else None,
+                )
+            )
     rollup.refresh(invitations_now=True)
     return surveys
 
@@ -116,7 +183,7 @@ def test_headline_metrics_match_hand_computed_values(known):
         assert METRICS["ces"].estimate(ces, _scale(conn, "ces")).estimate == pytest.approx(4.5)
         invited = metrics.invitation_counts(conn, OCTOBER)
         rate = metrics.response_rate(int(invited["delivered"].sum()), int(invited["completed"].sum()))
-        assert (rate.n, rate.estimate) == (5, pytest.approx(3 / 5))   # the failed one was never delivered
+        assert (rate.n, rate.estimate) == (5, pytest.approx(3 / 5))  # the failed one was never delivered
 
 
 def test_vip_index_is_the_composite_of_respondents_who_rated_every_dimension(known):
@@ -136,10 +203,10 @@ def test_breakdowns_and_dimension_scores_match_hand_computed_values(known):
         request = insight.Request(OCTOBER)
         tables = insight._breakdowns(conn, request)
     region = tables["region"].set_index("group")
-    assert region.loc["Hangzhou", "value"] == pytest.approx(1.0)      # 5, 4, 4
-    assert region.loc["Ningbo", "value"] == pytest.approx(0.0)        # 2, 3, 2
+    assert region.loc["Hangzhou", "value"] == pytest.approx(1.0)  # 5, 4, 4
+    assert region.loc["Ningbo", "value"] == pytest.approx(0.0)  # 2, 3, 2
     assert region.loc["Hangzhou", "difference"] == pytest.approx(1.0)
-    assert region["small"].all()                                       # flagged, not hidden
+    assert region["small"].all()  # flagged, not hidden
     dimension = tables["dimension"].set_index("group")
     # business handling 4, 2, 1, 3, 4, 3 on 1-5 -> 75, 25, 0, 50, 75, 50
     assert dimension.loc["business_handling", "value"] == pytest.approx(275 / 6)
@@ -152,8 +219,8 @@ def test_repeated_fault_flag_marks_customers_with_a_recent_repeated_fault(known)
     flagged = [b for b in blocks if "repeated_fault" in b.names]
     n = sum(b.n for b in flagged)
     total = sum(b.sums[b.names.index("repeated_fault")] for b in flagged)
-    assert n == 5                        # the anonymous answer has no customer to look up
-    assert total == pytest.approx(400)   # one of five had a repeated fault (0), four did not (100)
+    assert n == 5  # the anonymous answer has no customer to look up
+    assert total == pytest.approx(400)  # one of five had a repeated fault (0), four did not (100)
 
 
 def test_weighting_rakes_respondents_to_the_invited_tier_mix(known):
@@ -165,8 +232,10 @@ def test_weighting_rakes_respondents_to_the_invited_tier_mix(known):
     weights = metrics.invited_weights(counts[counts["region"] == "Hangzhou"], margins)[()]
     hangzhou = counts[counts["region"] == "Hangzhou"]
     w = weights.of(hangzhou)
-    tier_share = {tier: float((w * hangzhou["n"])[hangzhou["tier"] == tier].sum() / (w * hangzhou["n"]).sum())
-                  for tier in ("gold", "standard")}
+    tier_share = {
+        tier: float((w * hangzhou["n"])[hangzhou["tier"] == tier].sum() / (w * hangzhou["n"]).sum())
+        for tier in ("gold", "standard")
+    }
     assert tier_share == pytest.approx({"gold": 2 / 3, "standard": 1 / 3})
     scale = metrics.Scale(1, 5)
     weighted = METRICS["csat"].weighted_estimate(scale.matrix(hangzhou), w, scale)
@@ -181,13 +250,17 @@ def test_refresh_counts_new_responses_once(known):
         before = int(_histogram(conn, "overall")[list(LEVEL_COLUMNS)].to_numpy().sum())
         version = rollup.data_version(conn)
     with database.session() as db:
-        surveys = {code: (s, live_version(db, s)) for code, s in
-                   ((code, db.exec(select(Survey).where(Survey.code == code)).one())
-                    for code in ("hall-visit", "vip-quarterly"))}
+        surveys = {
+            code: (s, live_version(db, s))
+            for code, s in (
+                (code, db.exec(select(Survey).where(Survey.code == code)).one())
+                for code in ("hall-visit", "vip-quarterly")
+            )
+        }
         _add_response(db, surveys, "hall-visit", "Hangzhou", "silver", {"overall": 1, "business_handling": 1})
     assert rollup.refresh() > version
     same = rollup.refresh()
-    assert rollup.refresh() == same                      # nothing new: no new version
+    assert rollup.refresh() == same  # nothing new: no new version
     with database.get_engine().connect() as conn:
         after = _histogram(conn, "overall")[list(LEVEL_COLUMNS)].sum()
     assert int(after.sum()) == before + 1
@@ -199,28 +272,45 @@ def test_refresh_counts_new_responses_once(known):
 
 def test_weekly_and_daily_rollups_agree_for_any_range(known):
     with database.session() as db:
-        surveys = {code: (s, live_version(db, s)) for code, s in
-                   ((code, db.exec(select(Survey).where(Survey.code == code)).one())
-                    for code in ("hall-visit",))}
-        for k in range(40):    # answers spread over six weeks
-            _add_response(db, surveys, "hall-visit", "Hangzhou", "gold", {"overall": 1 + k % 5},
-                          day=date(2026, 9, 20) + timedelta(days=k))
+        surveys = {
+            code: (s, live_version(db, s))
+            for code, s in (
+                (code, db.exec(select(Survey).where(Survey.code == code)).one()) for code in ("hall-visit",)
+            )
+        }
+        for k in range(40):  # answers spread over six weeks
+            _add_response(
+                db,
+                surveys,
+                "hall-visit",
+                "Hangzhou",
+                "gold",
+                {"overall": 1 + k % 5},
+                day=date(2026, 9, 20) + timedelta(days=k),
+            )
     rollup.refresh()
     with database.get_engine().connect() as conn:
         for filters in (Filters(date(2026, 9, 23), date(2026, 10, 27)), Filters(date(2026, 9, 21), date(2026, 10, 4))):
             for by in (("week",), ("month",), ("day",), ()):
                 hybrid = metrics.level_counts(conn, "overall", filters, by)
-                daily = metrics._grouped(conn, metrics.answer_daily, LEVEL_COLUMNS, filters, by,
-                                         lambda t: [t.c.question_code == "overall"])
+                daily = metrics._grouped(
+                    conn, metrics.answer_daily, LEVEL_COLUMNS, filters, by, lambda t: [t.c.question_code == "overall"]
+                )
                 keys = list(by)
                 hybrid = hybrid.sort_values(keys).reset_index(drop=True) if keys else hybrid
                 daily = daily.sort_values(keys).reset_index(drop=True) if keys else daily
-                np.testing.assert_array_equal(hybrid[list(LEVEL_COLUMNS)].to_numpy(int),
-                                              daily[list(LEVEL_COLUMNS)].to_numpy(int))
+                np.testing.assert_array_equal(
+                    hybrid[list(LEVEL_COLUMNS)].to_numpy(int), daily[list(LEVEL_COLUMNS)].to_numpy(int)
+                )
                 invited = metrics.invitation_counts(conn, filters, by)
-                invited_daily = metrics._grouped(conn, metrics.invitation_daily, ("delivered", "completed"), filters, by)
-                assert invited[["delivered", "completed"]].sum().tolist() == \
-                    invited_daily[["delivered", "completed"]].sum().tolist() == [5, 3]
+                invited_daily = metrics._grouped(
+                    conn, metrics.invitation_daily, ("delivered", "completed"), filters, by
+                )
+                assert (
+                    invited[["delivered", "completed"]].sum().tolist()
+                    == invited_daily[["delivered", "completed"]].sum().tolist()
+                    == [5, 3]
+                )
 
 
 def test_a_response_committed_after_a_refresh_began_is_counted_by_the_next(known, backend):
@@ -233,11 +323,19 @@ def test_a_response_committed_after_a_refresh_began_is_counted_by_the_next(known
         version = live_version(db, hall)
     writer = engine.connect()
     transaction = writer.begin()
-    writer.execute(sa.insert(Response).values(survey_id=hall.id, version_id=version.id, channel="link",
-                                              answered_on=DAY, submitted_at=_at(DAY), region="Hangzhou"))
+    writer.execute(
+        sa.insert(Response).values(
+            survey_id=hall.id,
+            version_id=version.id,
+            channel="link",
+            answered_on=DAY,
+            submitted_at=_at(DAY),
+            region="Hangzhou",
+        )
+    )
     response_id = writer.execute(sa.select(sa.func.max(Response.id))).scalar()
     writer.execute(sa.insert(Answer).values(response_id=response_id, question_code="overall", value_num=1.0))
-    rollup.refresh()                      # runs while the insert is uncommitted
+    rollup.refresh()  # runs while the insert is uncommitted
     transaction.commit()
     writer.close()
     rollup.refresh()
@@ -253,8 +351,14 @@ def test_recent_invitations_are_recounted_when_their_status_changes(known):
     with database.session() as db:
         campaign = db.exec(select(Campaign)).first()
         customer = db.exec(select(Customer).where(Customer.external_id == "INV")).one()
-        invitation = Invitation(campaign_id=campaign.id, customer_id=customer.id, token="recent", channel="sms",
-                                status="sent", sent_at=_at(yesterday, 12))
+        invitation = Invitation(
+            campaign_id=campaign.id,
+            customer_id=customer.id,
+            token="recent",
+            channel="sms",
+            status="sent",
+            sent_at=_at(yesterday, 12),
+        )
         db.add(invitation)
     rollup.refresh(invitations_now=True)
 
@@ -267,9 +371,9 @@ def test_recent_invitations_are_recounted_when_their_status_changes(known):
     with database.session() as db:
         db.get(Invitation, invitation.id).status = "completed"
         settled = db.exec(select(Invitation).where(Invitation.status == "expired")).one()
-        settled.status = "completed"     # an October invitation: its day is settled
+        settled.status = "completed"  # an October invitation: its day is settled
     version = rollup.refresh(invitations_now=True)
     assert counted(recent) == (1, 1)
-    assert counted(OCTOBER) == (5, 3)                    # settled days are not re-read...
+    assert counted(OCTOBER) == (5, 3)  # settled days are not re-read...
     assert rollup.rebuild() > version
-    assert counted(OCTOBER) == (5, 4)                    # ...until a rebuild
+    assert counted(OCTOBER) == (5, 4)  # ...until a rebuild

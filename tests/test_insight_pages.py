@@ -26,8 +26,9 @@ EXECUTIVE, CHANGES = "pages/executive.py", "pages/changes.py"
 
 def signed_in(role: str, language: str = "zh-CN") -> AppTest:
     """A demo user, who reads the pages in ``language``."""
-    return apptest_support.signed_in(role, DEMO_LOGINS[role], language=None if language == "zh-CN" else language,
-                                     timeout=120)
+    return apptest_support.signed_in(
+        role, DEMO_LOGINS[role], language=None if language == "zh-CN" else language, timeout=120
+    )
 
 
 def opened(at: AppTest, page: str) -> AppTest:
@@ -41,11 +42,11 @@ def test_executive_sees_every_headline_figure_with_its_comparisons(demo_url):
     figures = {m.label: m for m in at.metric}
     assert {"CSAT", "NPS", "VIP index", "Response rate", "Responses (n)"} <= set(figures)
     assert figures["CSAT"].value.endswith("%") and figures["Response rate"].value.endswith("%")
-    assert "significant" in figures["CSAT"].delta             # marked significant or not
+    assert "significant" in figures["CSAT"].delta  # marked significant or not
     captions = " ".join(c.value for c in at.caption)
     assert "vs a year earlier" in captions and "95% CI" in captions
     assert "Mann-Kendall" in " ".join(m.value for m in at.markdown)
-    assert len(at.dataframe) >= 4                               # breakdowns, VIP and drivers tables
+    assert len(at.dataframe) >= 4  # breakdowns, VIP and drivers tables
     assert [b.label for b in at.get("download_button")] == ["Download the figures (CSV)", "Download the report (PDF)"]
 
 
@@ -94,7 +95,7 @@ def test_who_may_open_the_insight_pages(demo_url, role, allowed):
         if allowed:
             assert not opened(at, page).error
         else:
-            with pytest.raises(ValueError):      # not in this role's navigation at all
+            with pytest.raises(ValueError):  # not in this role's navigation at all
                 at.switch_page(page)
 
 
@@ -106,15 +107,18 @@ def test_changes_page_shows_every_change_with_a_verdict_and_its_tests(demo_url):
     assert "FDR-adjusted p (primary)" in table.columns
     verdict = (at.success or at.info)[0].value
     assert verdict.startswith("After “") and "95% CI" in verdict
-    assert any("后" in c.value for c in at.caption)            # the verdict in the other language too
+    assert any("后" in c.value for c in at.caption)  # the verdict in the other language too
     assert "Only the quality team" in " ".join(c.value for c in at.caption)
-    assert not at.get("form")                                   # executives read, they do not record
+    assert not at.get("form")  # executives read, they do not record
 
 
 def shown_texts(at: AppTest) -> list[str]:
     """Every sentence and table cell the page shows."""
-    texts = [element.value for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning")
-             for element in getattr(at, kind)]
+    texts = [
+        element.value
+        for kind in ("title", "subheader", "markdown", "caption", "info", "success", "warning")
+        for element in getattr(at, kind)
+    ]
     for frame in at.dataframe:
         texts += [*map(str, frame.value.columns), *map(str, frame.value.to_numpy().ravel())]
     return texts
@@ -170,19 +174,20 @@ def read_dashboard_csv(data: bytes) -> tuple[dict[str, str], pd.DataFrame]:
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig"), newline="")))
     blank = lines.index([])
     context = {line[0]: (line[1] if len(line) > 1 else "") for line in lines[:blank]}
-    return context, pd.DataFrame(lines[blank + 2:], columns=lines[blank + 1])
+    return context, pd.DataFrame(lines[blank + 2 :], columns=lines[blank + 1])
 
 
-IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")      # difference_in_differences, last_year, vip_index
+IDENTIFIER = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # difference_in_differences, last_year, vip_index
 
 
 def test_csv_export_holds_the_page_figures_rounded_in_words_with_the_filters_in_effect(demo_url):
     start, end = _quarter_to_date()
-    board = insight.dashboard(database.get_engine(),
-                              insight.Request(Filters(start, end, regions=("Hangzhou",)), weighted=True))
+    board = insight.dashboard(
+        database.get_engine(), insight.Request(Filters(start, end, regions=("Hangzhou",)), weighted=True)
+    )
     generated = datetime(2026, 3, 4, 17, 30, tzinfo=UTC)
     context, table = read_dashboard_csv(report_export.csv_bytes(board, "zh-CN", generated_at=generated))
-    assert context["生成时间"] == "2026年3月5日 01:30"                          # local time, no "+00:00"
+    assert context["生成时间"] == "2026年3月5日 01:30"  # local time, no "+00:00"
     assert context["本期"] == f"{date_text(start, 'zh-CN')} – {date_text(end, 'zh-CN')}"
     assert (context["地区"], context["服务触点"], context["按邀请人群加权"]) == ("杭州", "全部", "是")
     assert context["趋势与分组指标"] == "满意度 (CSAT)"
@@ -190,11 +195,11 @@ def test_csv_export_holds_the_page_figures_rounded_in_words_with_the_filters_in_
     assert float(csat["数值"]) == round(100 * board.kpis["csat"].current.estimate, 1)
     numbers = table[["数值", "95% 区间下限", "95% 区间上限", "差异", "差异 95% 区间下限", "差异 95% 区间上限"]]
     assert numbers.map(lambda cell: re.fullmatch(r"(-?\d+(\.\d{1,2})?)?", cell) is not None).all().all()
-    assert table["样本量"].map(lambda cell: re.fullmatch(r"(\d+)?", cell) is not None).all()   # whole numbers
+    assert table["样本量"].map(lambda cell: re.fullmatch(r"(\d+)?", cell) is not None).all()  # whole numbers
     assert {"核心指标", "趋势", "分组对比: 地区", "分组对比: 服务维度", "按等级的 VIP 指数"} <= set(table["部分"])
     assert "杭州" in set(table[table["部分"] == "分组对比: 地区"]["项目"])
     change = table[(table["项目"] == "满意度 (CSAT)") & (table["时期"] == "较上期")]
-    assert (change["校正后 p 值"] != "").all()                    # Holm-adjusted p travels with the figures
+    assert (change["校正后 p 值"] != "").all()  # Holm-adjusted p travels with the figures
     cells = [cell for column in table for cell in table[column]] + list(context) + list(context.values())
     assert not [cell for cell in cells if IDENTIFIER.search(cell)]
 
@@ -205,4 +210,4 @@ def test_pdf_report_renders_in_the_chosen_language(demo_url, lang):
     pdf = report_export.pdf_bytes(board, lang)
     assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
     fonts = b"NotoSansSC" in pdf
-    assert fonts == (report_export.cjk_font_available())        # the Chinese font is embedded when installed
+    assert fonts == (report_export.cjk_font_available())  # the Chinese font is embedded when installed

@@ -35,7 +35,7 @@ def test_figures_per_period_refuse_an_open_date_range(db_url):
 def test_the_dashboard_filter_row_offers_the_counted_regions_and_every_touch_point_and_tier(db_url):
     with database.session() as db:
         respond(db, *customer(db, "C1", "gold", region="Ningbo"))
-    service.data_version()                      # the rollup counts the response
+    service.data_version()  # the rollup counts the response
     choices = service.filter_choices()
     assert choices.regions == ("Ningbo",)
     assert choices.tiers == tuple(t.value for t in Tier) and choices.touch_points == tuple(t.value for t in TouchPoint)
@@ -48,8 +48,13 @@ def test_only_quality_staff_record_a_change_and_read_it_back_as_plain_values(db_
         repair_survey(db)
         lead, boss = staff(db, "lead", "quality").id, staff(db, "boss", "executive").id
     assert ("overall", "overall") in service.rating_questions("repair-revisit")
-    queue_rule = ChangeInput(title="  新派单规则 ", title_en="Dispatch rule", changed_on=date(2026, 3, 2),
-                             regions=["Hangzhou"], question_code="overall")
+    queue_rule = ChangeInput(
+        title="  新派单规则 ",
+        title_en="Dispatch rule",
+        changed_on=date(2026, 3, 2),
+        regions=["Hangzhou"],
+        question_code="overall",
+    )
     with pytest.raises(ChangeError, match="only the quality team"):
         service.save_change(boss, queue_rule)
     assert service.recorded_changes() == []
@@ -58,12 +63,15 @@ def test_only_quality_staff_record_a_change_and_read_it_back_as_plain_values(db_
     second = service.save_change(lead, ChangeInput(title="账单改版", changed_on=date(2026, 4, 1), dimension="billing"))
     assert first.title == "新派单规则" and first.regions == ("Hangzhou",)
     before = tuple(service.recorded_changes())
-    assert [c.id for c in before] == [second.id, first.id]                  # newest first
+    assert [c.id for c in before] == [second.id, first.id]  # newest first
 
     service.save_change(lead, replace(queue_rule, regions=["Hangzhou", "Ningbo"]), change_id=first.id)
     after = tuple(service.recorded_changes())
     assert after != before and after[1].regions == ("Hangzhou", "Ningbo")  # an edit renews the analyses' key
     with database.session() as db:
         actions = [(e.username, e.action) for e in db.exec(select(AuditLog).order_by(AuditLog.id))]
-    assert actions[-3:] == [("lead", "service_change.create"), ("lead", "service_change.create"),
-                            ("lead", "service_change.update")]
+    assert actions[-3:] == [
+        ("lead", "service_change.create"),
+        ("lead", "service_change.create"),
+        ("lead", "service_change.update"),
+    ]

@@ -11,7 +11,7 @@ from survey.jobs.service import scheduler_state
 from tests.apptest_support import signed_in
 from tests.cases_support import staff
 
-RUN_AT = datetime(2026, 12, 3, 1, 30, tzinfo=UTC)      # 09:30 in Shanghai
+RUN_AT = datetime(2026, 12, 3, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
 
 
 def failing_sends(_slot):
@@ -19,8 +19,9 @@ def failing_sends(_slot):
 
 
 def run_jobs_once() -> None:
-    jobs = tuple(Job(job.name, failing_sends if job.name == "sending" else (lambda _slot: "nothing due"))
-                 for job in JOBS)
+    jobs = tuple(
+        Job(job.name, failing_sends if job.name == "sending" else (lambda _slot: "nothing due")) for job in JOBS
+    )
     Scheduler(jobs=jobs, interval=timedelta(minutes=1), clock=lambda: RUN_AT, name="app-1").tick()
 
 

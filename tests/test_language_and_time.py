@@ -39,7 +39,7 @@ def switch_language(at, language: str):
 @pytest.fixture
 def staff(db_url):
     with database.session() as db:
-        auth.create_user(db, "qi", "quality", "quality-pass", display_name="Qi")     # stored: zh-CN
+        auth.create_user(db, "qi", "quality", "quality-pass", display_name="Qi")  # stored: zh-CN
         auth.create_user(db, "mary", "executive", "executive-pass", language="en")
 
 
@@ -56,14 +56,14 @@ def test_english_chosen_once_is_the_language_of_every_page_and_every_next_sessio
     assert at.radio(key="exec_grain").options == ["Week", "Month"]
     assert at.radio(key="exec_vip_weights").options == ["Configured weights", "From key-driver importance"]
 
-    again = sign_in(open_app(), "qi", "quality-pass")          # a new session of the same user
+    again = sign_in(open_app(), "qi", "quality-pass")  # a new session of the same user
     assert chosen_language(again) == "en" and again.title[0].value.startswith("Welcome")
     with database.session() as db:
         assert db.exec(select(User).where(User.username == "qi")).one().language == "en"
 
 
 def test_the_switch_shows_the_language_the_user_reads(staff):
-    at = sign_in(open_app(), "mary", "executive-pass")          # stored preference: English
+    at = sign_in(open_app(), "mary", "executive-pass")  # stored preference: English
     assert chosen_language(at) == "en" and at.title[0].value.startswith("Welcome")
     switch_language(at, "zh-CN")
     assert at.title[0].value.startswith("欢迎")
@@ -114,8 +114,9 @@ def _cells(at):
             yield column, table[column]
 
 
-@pytest.mark.parametrize("page", ["pages/audit.py", "pages/users.py", "pages/jobs.py", "pages/cases.py",
-                                  "pages/home.py"])
+@pytest.mark.parametrize(
+    "page", ["pages/audit.py", "pages/users.py", "pages/jobs.py", "pages/cases.py", "pages/home.py"]
+)
 def test_staff_tables_show_local_time_in_words_never_utc_offsets(demo_url, page):
     at = signed_in("admin", DEMO_LOGINS["admin"], page)
     assert at.dataframe, f"{page} shows a table"

@@ -69,7 +69,7 @@ def test_asking_again_for_a_link_gives_the_live_one(world):
     with database.session() as db:
         actor = db.exec(select(User.id)).one()
     made = [service.personal_link("repair-revisit", "C00000", actor_id=actor) for _ in range(2)]  # the design page's
-    assert [m.outcome for m in made] == ["created", "reused"] and made[0].link == made[1].link   # (about no event)
+    assert [m.outcome for m in made] == ["created", "reused"] and made[0].link == made[1].link  # (about no event)
     assert len(invitations()) == 2
 
 
@@ -95,8 +95,17 @@ def second_token_about_the_same_event(customer: str) -> str:
         first = db.exec(select(Invitation).where(Invitation.customer_id == person.id)).one()
         survey = db.exec(select(Survey).where(Survey.code == "repair-revisit")).one()
         token = new_token()
-        db.add(Invitation(campaign_id=adhoc_campaign(db, survey).id, customer_id=person.id, event_id=first.event_id,
-                          token=token, channel="export", status="sent", expires_at=utcnow() + timedelta(days=7)))
+        db.add(
+            Invitation(
+                campaign_id=adhoc_campaign(db, survey).id,
+                customer_id=person.id,
+                event_id=first.event_id,
+                token=token,
+                channel="export",
+                status="sent",
+                expires_at=utcnow() + timedelta(days=7),
+            )
+        )
     return token
 
 
@@ -109,20 +118,22 @@ def test_no_customer_answers_the_same_event_twice_through_two_tokens(world):
     first = token_of(link_for("C00000")[0])
     second = second_token_about_the_same_event("C00000")
     browser = client()
-    second_page = browser.get(f"/s/{second}")           # opened before the first link is answered
+    second_page = browser.get(f"/s/{second}")  # opened before the first link is answered
     first_page = browser.get(f"/s/{first}")
     assert "感谢您的评价" in answer(browser, f"/s/{first}", first_page.text, REPAIR_ANSWERS).text
     late = answer(browser, f"/s/{second}", second_page.text, REPAIR_ANSWERS)
     assert response_count() == 1 and "感谢" in late.text
     assert "您已完成这份问卷" in browser.get(f"/s/{second}").text
-    with database.session() as db:     # the guard where answers are saved, whatever the caller checked
+    with database.session() as db:  # the guard where answers are saved, whatever the caller checked
         invitation = db.exec(select(Invitation).where(Invitation.token == second)).one()
         version = live_version(db, db.exec(select(Survey).where(Survey.code == "repair-revisit")).one())
         with pytest.raises(AlreadyAnswered):
             complete_invitation(db, invitation, version, {"overall": 5}, channel="agent", language="zh-CN")
     refused = run("link", "--survey", "repair-revisit", "--customer", "C00000", "--event", "T-C00000")
-    assert refused.exit_code != 0 and "has answered survey 'repair-revisit' about this service event already" \
-        in refused.output
+    assert (
+        refused.exit_code != 0
+        and "has answered survey 'repair-revisit' about this service event already" in refused.output
+    )
 
 
 def test_campaigns_and_rules_leave_out_customers_with_a_live_link_about_the_event(world):
@@ -133,10 +144,19 @@ def test_campaigns_and_rules_leave_out_customers_with_a_live_link_about_the_even
         created = create_campaign(db, "repair-revisit", repairs, SamplingPlan(), "export")
     assert created.invitations == 2
     with database.session() as db:
-        assert audiences.count(db, repairs) == 0           # everyone now has a live link about their repair
-        save_rule(db, RuleSpec(code="repair-next-day", name="报修次日回访", survey_code="repair-revisit",
-                               event_kinds=("repair",), rates={"standard": 1.0}, delay_hours=1),
-                  now=utcnow() - timedelta(days=5))
+        assert audiences.count(db, repairs) == 0  # everyone now has a live link about their repair
+        save_rule(
+            db,
+            RuleSpec(
+                code="repair-next-day",
+                name="报修次日回访",
+                survey_code="repair-revisit",
+                event_kinds=("repair",),
+                rates={"standard": 1.0},
+                delay_hours=1,
+            ),
+            now=utcnow() - timedelta(days=5),
+        )
     assert apply_rules(database.session)["repair-next-day"].invited == 0
     with database.session() as db:
         assert set(db.exec(select(RuleDecision.outcome)).all()) == {"already_invited"}

@@ -31,8 +31,9 @@ def account(db_url):
 
 def opened_login_page(address: str) -> tuple[TestClient, str]:
     """A browser at `address` that has opened /login: its cookies and the form's token."""
-    browser = TestClient(Starlette(routes=routes(), middleware=middleware()), client=(address, 50000),
-                         follow_redirects=False)
+    browser = TestClient(
+        Starlette(routes=routes(), middleware=middleware()), client=(address, 50000), follow_redirects=False
+    )
     token = re.search(r'name="_form" value="([^"]+)"', browser.get("/login").text).group(1)
     return browser, token
 
@@ -79,22 +80,24 @@ def stored_user() -> User:
 
 
 def test_simultaneous_wrong_passwords_are_each_counted_and_lock_the_rest_out(account):
-    pages = [opened_login_page(f"198.51.100.{i}") for i in range(PARALLEL)]   # many machines, one account
-    answers, seconds = at_the_same_moment([lambda page=page: post_login(page, "li", "wrong-password")
-                                           for page in pages])
+    pages = [opened_login_page(f"198.51.100.{i}") for i in range(PARALLEL)]  # many machines, one account
+    answers, seconds = at_the_same_moment(
+        [lambda page=page: post_login(page, "li", "wrong-password") for page in pages]
+    )
     assert [a.status_code for a in answers] == [401] * PARALLEL
     checked = audited("login.failed")
     assert checked == stored_user().failed_logins, "every password checked is counted"
     assert checked <= guesses_allowed_within(seconds), "the lock stops the others before their password is checked"
     assert stored_user().locked_until is not None
-    assert sum("秒后重试" in a.text for a in answers) >= PARALLEL - checked   # refused unchecked, told to wait
+    assert sum("秒后重试" in a.text for a in answers) >= PARALLEL - checked  # refused unchecked, told to wait
 
 
 def test_the_right_password_among_simultaneous_guesses_gets_no_extra_tries(account):
     pages = [opened_login_page(f"198.51.100.{i}") for i in range(PARALLEL)]
     passwords = ["wrong-password"] * (PARALLEL - 1) + ["quality-pass"]
-    _, seconds = at_the_same_moment([lambda page=page, pw=pw: post_login(page, "li", pw)
-                                     for page, pw in zip(pages, passwords)])
+    _, seconds = at_the_same_moment(
+        [lambda page=page, pw=pw: post_login(page, "li", pw) for page, pw in zip(pages, passwords)]
+    )
     checked = audited("login.failed") + audited("login")
     assert checked <= guesses_allowed_within(seconds), f"{checked} passwords were checked in {seconds:.1f} s"
     with database.session() as db:
@@ -102,7 +105,7 @@ def test_the_right_password_among_simultaneous_guesses_gets_no_extra_tries(accou
 
 
 def test_one_address_cannot_keep_guessing_across_usernames(account, monkeypatch):
-    monkeypatch.setattr(auth, "ADDRESS_FAILURES", 5)    # the real limit is larger; the rule is the same
+    monkeypatch.setattr(auth, "ADDRESS_FAILURES", 5)  # the real limit is larger; the rule is the same
     for index in range(5):
         assert post_login(opened_login_page("203.0.113.9"), f"guess{index}", "wrong-password").status_code == 401
     refused = post_login(opened_login_page("203.0.113.9"), "li", "quality-pass")

@@ -9,8 +9,20 @@ import survey.models  # noqa: F401
 from survey.core import db as database
 
 EXPECTED_TABLES = {
-    "customer", "serviceevent", "survey", "surveyversion", "question", "campaign", "invitation",
-    "response", "answer", "servicechange", "followupcase", "followupcaseevent", "user", "auditlog",
+    "customer",
+    "serviceevent",
+    "survey",
+    "surveyversion",
+    "question",
+    "campaign",
+    "invitation",
+    "response",
+    "answer",
+    "servicechange",
+    "followupcase",
+    "followupcaseevent",
+    "user",
+    "auditlog",
     "publiclink",
 }
 

@@ -23,25 +23,40 @@ PHONE_FIELDS = {code: [value] for code, value in REPAIR_ANSWERS.items()}
 @pytest.fixture
 def agents(db_url):
     with database.session() as db:
-        return {name: auth.create_user(db, name, "agent", f"{name}-password", display_name=name.title()).id
-                for name in ("li", "zhou")}
+        return {
+            name: auth.create_user(db, name, "agent", f"{name}-password", display_name=name.title()).id
+            for name in ("li", "zhou")
+        }
 
 
-def phone_invitation(db, external_id: str, *, assigned_to: int | None = None, language: str = "zh-CN",
-                     **changes) -> int:
+def phone_invitation(
+    db, external_id: str, *, assigned_to: int | None = None, language: str = "zh-CN", **changes
+) -> int:
     survey = published(db)
     campaign = db.exec(select(Campaign).where(Campaign.channel == "phone")).first()
     if campaign is None:
-        campaign = Campaign(name="Repair revisit by phone", survey_id=survey.id, version_id=live_version(db, survey).id,
-                            channel="phone", status="sending")
+        campaign = Campaign(
+            name="Repair revisit by phone",
+            survey_id=survey.id,
+            version_id=live_version(db, survey).id,
+            channel="phone",
+            status="sending",
+        )
         db.add(campaign)
         db.flush()
     person = customer(db, external_id, language=language, name=f"客户{external_id}")
     event = db.exec(select(ServiceEvent).where(ServiceEvent.customer_id == person.id)).one()
     settings = {"status": "queued", "expires_at": utcnow() + timedelta(days=7), **changes}
-    invitation = Invitation(campaign_id=campaign.id, customer_id=person.id, event_id=event.id, channel="phone",
-                            token=f"phone-token-{external_id}", language=language, assigned_to_id=assigned_to,
-                            **settings)
+    invitation = Invitation(
+        campaign_id=campaign.id,
+        customer_id=person.id,
+        event_id=event.id,
+        channel="phone",
+        token=f"phone-token-{external_id}",
+        language=language,
+        assigned_to_id=assigned_to,
+        **settings,
+    )
     db.add(invitation)
     db.flush()
     return invitation.id
@@ -118,8 +133,12 @@ def test_answers_are_checked_like_the_link_and_saved_as_an_agent_response(agents
     incomplete = phone.save_answers(invitation_id, li, {"overall": ["2"], "nps": ["11"]})
     assert not incomplete.saved
     assert {c: p.key for c, p in incomplete.problems.items()} == {
-        "fault_repair": "answer.required", "staff_attitude": "answer.required", "resolved": "answer.required",
-        "what_wrong": "answer.required", "nps": "answer.out_of_range"}
+        "fault_repair": "answer.required",
+        "staff_attitude": "answer.required",
+        "resolved": "answer.required",
+        "what_wrong": "answer.required",
+        "nps": "answer.out_of_range",
+    }
     saved = phone.save_answers(invitation_id, li, PHONE_FIELDS, note="客户很满意")
     assert saved.saved
     with database.session() as db:
@@ -139,8 +158,10 @@ def test_the_script_speaks_the_customers_language(agents):
         english = phone_invitation(db, "C1", language="en")
         call = phone.open_call(db, english, agents["li"])
         lines = phone.script(call, "Li")
-    assert lines[0] == ("Hello, am I speaking with 客户C1? This is Li from customer service. I am calling about "
-                        "your repair on 4 March 2026. Could you spare a minute for a short follow-up?")
+    assert lines[0] == (
+        "Hello, am I speaking with 客户C1? This is Li from customer service. I am calling about "
+        "your repair on 4 March 2026. Could you spare a minute for a short follow-up?"
+    )
     assert lines[-1] == "Thank you. Your answers help us improve."
 
 
@@ -171,6 +192,7 @@ def test_the_demo_agent_has_a_queue(demo_url):
 
 # ---------------------------------------------------------------- the page
 
+
 def open_phone_page(username: str, password: str) -> AppTest:
     return signed_in(username, password, "pages/phone.py")
 
@@ -182,7 +204,7 @@ def test_an_agent_keys_in_answers_on_the_phone_page(agents):
     assert "您好，请问是客户C1吗？我是客服代表Li。" in at.info[0].value
     prefix = f"phone_{invitation_id}__"
     at.radio(key=prefix + "overall").set_value(1).run()
-    assert at.multiselect(key=prefix + "what_wrong")       # a low score brings "what went wrong?"
+    assert at.multiselect(key=prefix + "what_wrong")  # a low score brings "what went wrong?"
     at.button(key="phone_save").click().run()
     assert at.error and "需要补充或修改" in at.error[0].value
     with database.session() as db:
@@ -239,8 +261,8 @@ def test_a_call_back_is_proposed_outside_the_quiet_hours(agents, monkeypatch):
     from datetime import UTC, datetime
 
     afternoon, evening = datetime(2026, 12, 3, 6, 30, tzinfo=UTC), datetime(2026, 12, 3, 13, 30, tzinfo=UTC)
-    assert phone.default_callback(afternoon).isoformat() == "2026-12-04T14:00:00+08:00"   # this time tomorrow
-    assert phone.default_callback(evening).isoformat() == "2026-12-05T08:00:00+08:00"     # not 21:00: the morning
+    assert phone.default_callback(afternoon).isoformat() == "2026-12-04T14:00:00+08:00"  # this time tomorrow
+    assert phone.default_callback(evening).isoformat() == "2026-12-05T08:00:00+08:00"  # not 21:00: the morning
     monkeypatch.setenv("SURVEY_QUIET_HOURS", "20:00-09:30")
     assert phone.default_callback(afternoon - timedelta(hours=6)).isoformat() == "2026-12-04T09:30:00+08:00"
     monkeypatch.delenv("SURVEY_QUIET_HOURS")

@@ -24,10 +24,18 @@ from tests.cases_support import customer, repair_survey, respond, staff, user
 NAME, PHONE, EMAIL = "欧阳慕白", "13987654321", "muobai.ouyang@example.cn"
 
 
-@pytest.mark.parametrize("raw, masked", [
-    ("13312345678", "133****5678"), ("+8613312345678", "+86 133****5678"), ("133-1234-5678", "133****5678"),
-    ("0571-88886666", "057*****6666"), ("12345", "***45"), (None, None), ("", ""),
-])
+@pytest.mark.parametrize(
+    "raw, masked",
+    [
+        ("13312345678", "133****5678"),
+        ("+8613312345678", "+86 133****5678"),
+        ("133-1234-5678", "133****5678"),
+        ("0571-88886666", "057*****6666"),
+        ("12345", "***45"),
+        (None, None),
+        ("", ""),
+    ],
+)
 def test_mask_phone(raw, masked):
     assert mask_phone(raw) == masked
 
@@ -46,7 +54,7 @@ def text_columns() -> list[tuple[str, str, bool]]:
         for column in table.columns:
             if isinstance(column.type, sa.JSON):
                 found.append((table.name, column.name, True))
-            elif isinstance(getattr(column.type, "impl", column.type), sa.String):   # String, Text, AutoString
+            elif isinstance(getattr(column.type, "impl", column.type), sa.String):  # String, Text, AutoString
                 found.append((table.name, column.name, False))
     return found
 
@@ -58,8 +66,11 @@ def holders(url: str, needles: list[str]) -> list[str]:
     with database.get_engine(url).connect() as conn:
         for table, column, is_json in text_columns():
             value = sa.cast(sa.column(column), sa.Text) if is_json else sa.column(column)
-            query = sa.select(sa.func.count()).select_from(sa.table(table)).where(
-                sa.or_(*(value.contains(form, autoescape=True) for form in forms)))
+            query = (
+                sa.select(sa.func.count())
+                .select_from(sa.table(table))
+                .where(sa.or_(*(value.contains(form, autoescape=True) for form in forms)))
+            )
             if conn.execute(query).scalar_one():
                 hits.append(f"{table}.{column}")
     return hits
@@ -81,9 +92,17 @@ def lived_customer(db_url):
         invitation.draft = {"page": 1, "fields": {"comment": [f"{NAME} {PHONE}"]}}
         invitation.last_error = f"recipient refused: 550 {EMAIL}"
         db.add(invitation)
-        db.add(Delivery(invitation_id=invitation.id, campaign_id=invitation.campaign_id, channel="email",
-                        idempotency_key="k1", status="failed", last_error=f"550 mailbox {EMAIL} unavailable",
-                        provider_id=f"<{EMAIL}>"))
+        db.add(
+            Delivery(
+                invitation_id=invitation.id,
+                campaign_id=invitation.campaign_id,
+                channel="email",
+                idempotency_key="k1",
+                status="failed",
+                last_error=f"550 mailbox {EMAIL} unavailable",
+                provider_id=f"<{EMAIL}>",
+            )
+        )
         db.add(CallAttempt(invitation_id=invitation.id, outcome="call_back", note=f"{NAME}说晚上打{PHONE}"))
     run_rules()
     with database.session() as db:
@@ -95,8 +114,14 @@ def lived_customer(db_url):
 
 def test_erasure_leaves_no_name_phone_or_email_in_any_table_and_keeps_the_statistics(lived_customer):
     needles = [NAME, PHONE, EMAIL]
-    assert set(holders(lived_customer, needles)) >= {"customer.name", "customer.phone", "answer.value_text",
-                                                     "followupcase.notes", "callattempt.note", "delivery.last_error"}
+    assert set(holders(lived_customer, needles)) >= {
+        "customer.name",
+        "customer.phone",
+        "answer.value_text",
+        "followupcase.notes",
+        "callattempt.note",
+        "delivery.last_error",
+    }
     with database.session() as db:
         before = db.exec(select(func.count(Answer.id)).where(Answer.value_num.is_not(None))).one()
         done = erase_customer(db, "CUST-777", actor=user(db, "root"))
@@ -108,8 +133,12 @@ def test_erasure_leaves_no_name_phone_or_email_in_any_table_and_keeps_the_statis
         assert db.exec(select(func.count(Answer.id)).where(Answer.value_num.is_not(None))).one() == before
         kept = db.exec(select(Response).where(Response.customer_id == stub.id)).one()
         assert kept.tier == "gold" and kept.region == "Hangzhou"
-        assert db.exec(select(Answer.value_text).where(Answer.question_code == "comment",
-                                                       Answer.response_id == kept.id)).one() == "[erased]"
+        assert (
+            db.exec(
+                select(Answer.value_text).where(Answer.question_code == "comment", Answer.response_id == kept.id)
+            ).one()
+            == "[erased]"
+        )
         assert db.exec(select(Customer.name).where(Customer.external_id == "OTHER")).one() == "路人甲"
         assert db.exec(select(Invitation.draft).where(Invitation.customer_id == stub.id)).one() == {}
         assert "CUST-777" not in json.dumps([e.detail for e in db.exec(select(AuditLog))], ensure_ascii=False)

@@ -19,16 +19,29 @@ from survey.overview import local_today
 from survey.web.respondent import DEVICE_COOKIE
 from tests.respondent_support import answer, client, published, read_form
 
-HALL_ANSWERS = {"overall": "4", "business_handling": "5", "wait_time": "lt5", "staff_attitude": "5", "ces": "2",
-                "nps": "9"}
+HALL_ANSWERS = {
+    "overall": "4",
+    "business_handling": "5",
+    "wait_time": "lt5",
+    "staff_attitude": "5",
+    "ces": "2",
+    "nps": "9",
+}
 
 
 @pytest.fixture
 def hall_link(db_url):
     with database.session() as db:
         survey = published(db, "hall-visit")
-        public_links.create_public_link(db, survey, "ningbo-hall-2", label="宁波营业厅 2", touch_point="business_hall",
-                                        region="Ningbo", team="Ningbo Hall 2")
+        public_links.create_public_link(
+            db,
+            survey,
+            "ningbo-hall-2",
+            label="宁波营业厅 2",
+            touch_point="business_hall",
+            region="Ningbo",
+            team="Ningbo Hall 2",
+        )
     return "/p/ningbo-hall-2"
 
 
@@ -41,13 +54,18 @@ def test_an_anonymous_answer_is_tagged_with_the_counter(hall_link):
     visitor = client()
     page = visitor.get(hall_link)
     assert page.status_code == 200 and DEVICE_COOKIE in page.cookies
-    assert "尊敬的客户您好，感谢您近日光临营业厅" in page.text      # a QR code knows where, not when
-    assert "/optout" not in page.text                     # nothing to opt out of: nobody is known
+    assert "尊敬的客户您好，感谢您近日光临营业厅" in page.text  # a QR code knows where, not when
+    assert "/optout" not in page.text  # nothing to opt out of: nobody is known
     done = answer(visitor, hall_link, page.text, HALL_ANSWERS)
     assert done.status_code == 200 and "感谢您的评价！" in done.text
     [response] = responses()
     assert (response.channel, response.region, response.touch_point, response.team, response.event_kind) == (
-        "public", "Ningbo", "business_hall", "Ningbo Hall 2", "hall_visit")
+        "public",
+        "Ningbo",
+        "business_hall",
+        "Ningbo Hall 2",
+        "hall_visit",
+    )
     assert response.customer_id is None and response.invitation_id is None and response.tier is None
     assert response.device_key == visitor.cookies[DEVICE_COOKIE] and response.answered_on == local_today()
     assert response.started_at <= response.submitted_at
@@ -59,7 +77,7 @@ def test_one_device_answers_once_but_another_device_may(hall_link):
     answer(visitor, hall_link, html, HALL_ANSWERS)
     again = visitor.get(hall_link)
     assert "您已完成这份问卷" in again.text and "<form" not in again.text
-    double_click = answer(visitor, hall_link, html, HALL_ANSWERS)   # the same page posted again
+    double_click = answer(visitor, hall_link, html, HALL_ANSWERS)  # the same page posted again
     assert "感谢您的评价" in double_click.text
     other = client()
     answer(other, hall_link, other.get(hall_link).text, HALL_ANSWERS)
@@ -80,7 +98,7 @@ def test_a_network_address_is_rate_limited_across_devices(hall_link, monkeypatch
 def test_the_rate_limit_counts_exactly_and_forgets_old_windows(db_url):
     with database.session() as db:
         assert [allow(db, "k", 3, 60, now=1000) for _ in range(4)] == [True, True, True, False]
-        assert allow(db, "k", 3, 60, now=1061)                   # a new window
+        assert allow(db, "k", 3, 60, now=1061)  # a new window
         assert allow(db, "other", 1, 60, now=1000)
 
 
@@ -90,8 +108,13 @@ def test_a_multi_page_survey_carries_earlier_pages_in_the_signed_form(db_url):
         public_links.create_public_link(db, survey, "vip-desk", touch_point="account_manager", region="Hangzhou")
     visitor = client()
     html = visitor.get("/p/vip-desk").text
-    page_one = {"network_quality": "4", "billing": "3", "business_handling": "5", "fault_repair": "4",
-                "staff_attitude": "5"}
+    page_one = {
+        "network_quality": "4",
+        "billing": "3",
+        "business_handling": "5",
+        "fault_repair": "4",
+        "staff_attitude": "5",
+    }
     html = answer(visitor, "/p/vip-desk", html, page_one).text
     assert "第 2 页" in html
     state = read_form(html).hidden["_state"]

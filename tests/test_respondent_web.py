@@ -49,24 +49,25 @@ def response_count() -> int:
 
 # ---------------------------------------------------------------- the page
 
+
 def test_the_link_page_is_a_plain_light_form_in_the_invitations_language(token):
     page = client().get(f"/s/{token}")
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     html = page.text
     assert "<script" not in html and 'method="post"' in html
-    assert "王芳您好，您于2026年3月4日办理的装维服务已完成" in html      # piped from the customer and the event
+    assert "王芳您好，您于2026年3月4日办理的装维服务已完成" in html  # piped from the customer and the event
     assert "您对本次装维服务的总体满意度如何？" in html and "非常满意" in html
     assert {"overall", "fault_repair", "nps", "comment"} <= set(read_form(html).names)
-    assert "13312345678" not in html and "wang@example.cn" not in html    # nothing beyond what is piped in
+    assert "13312345678" not in html and "wang@example.cn" not in html  # nothing beyond what is piped in
     for header in ("content-security-policy", "referrer-policy", "cache-control"):
         assert header in page.headers
-    assert "script-src" not in page.headers["content-security-policy"]   # default-src 'none': no scripts at all
+    assert "script-src" not in page.headers["content-security-policy"]  # default-src 'none': no scripts at all
 
 
 def test_the_customer_can_switch_language_on_the_page(token):
     english = client().get(f"/s/{token}?lang=en").text
     assert "Hello 王芳, our crew visited you on 4 March 2026" in english and 'lang="en"' in english
-    assert 'name="_switch" value="zh-CN"' in english        # a button of the form: answers go with it
+    assert 'name="_switch" value="zh-CN"' in english  # a button of the form: answers go with it
     with database.session() as db:
         english_token = personal_token(db, external_id="C002", name="Mary Smith", language="en")
     assert "How did our install/repair visit go?" in client().get(f"/s/{english_token}").text
@@ -101,9 +102,9 @@ def test_a_very_low_score_from_a_vip_hears_that_someone_will_call(token):
     html = browser.get(f"/s/{token}").text
     low = {**REPAIR_ANSWERS, "overall": "1", "what_wrong": "fault_repair", "comment": "修了三次还没好"}
     done = answer(browser, f"/s/{token}", html, low).text
-    assert "我们的工作人员将在24小时内与您联系" in done        # gold: a 24-hour SLA
+    assert "我们的工作人员将在24小时内与您联系" in done  # gold: a 24-hour SLA
     with database.session() as db:
-        assert db.exec(select(func.count(FollowUpCase.id))).one() == 0     # promised, not yet opened
+        assert db.exec(select(func.count(FollowUpCase.id))).one() == 0  # promised, not yet opened
 
 
 def test_a_happy_customer_is_only_thanked(token):
@@ -122,14 +123,22 @@ def test_an_ordinary_form_post_saves_one_response_with_the_snapshot_and_timeline
     with database.session() as db:
         response = db.exec(select(Response)).one()
         version = live_version(db, db.exec(select(Survey)).one())
-        answers = {(a.question_code, a.value_num, a.value_text) for a in
-                   db.exec(select(Answer).where(Answer.response_id == response.id))}
+        answers = {
+            (a.question_code, a.value_num, a.value_text)
+            for a in db.exec(select(Answer).where(Answer.response_id == response.id))
+        }
     assert (response.channel, response.language, response.version_id) == ("link", "zh-CN", version.id)
     assert (response.tier, response.region, response.segment) == ("gold", "Ningbo", "business")
     assert (response.touch_point, response.event_kind, response.team) == ("field_crew", "repair", "Ningbo Crew 3")
     assert response.answered_on == local_today()
-    assert answers == {("overall", 5.0, None), ("fault_repair", 4.0, None), ("staff_attitude", 5.0, None),
-                       ("resolved", 1.0, None), ("nps", 9.0, None), ("comment", None, "师傅很专业")}
+    assert answers == {
+        ("overall", 5.0, None),
+        ("fault_repair", 4.0, None),
+        ("staff_attitude", 5.0, None),
+        ("resolved", 1.0, None),
+        ("nps", 9.0, None),
+        ("comment", None, "师傅很专业"),
+    }
     invitation = invitation_of(token)
     assert invitation.status == "completed" and invitation.opened_at <= invitation.started_at <= invitation.completed_at
     assert response.started_at == invitation.started_at
@@ -144,7 +153,7 @@ def test_problems_show_beside_their_questions_and_the_answers_stay(token):
     assert "请回答此题。" in fieldset(html, "staff_attitude")
     assert "请选择 1 到 5 之间的分值。" in fieldset(html, "fault_repair")
     assert "请控制在 500 字以内（现在 600 字）。" in fieldset(html, "comment")
-    assert "请回答此题。" in fieldset(html, "what_wrong")      # overall <= 2: "what went wrong?" now shows
+    assert "请回答此题。" in fieldset(html, "what_wrong")  # overall <= 2: "what went wrong?" now shows
     assert read_form(html).checked["overall"] == ["2"]
     assert "x" * 600 in fieldset(html, "comment")
     assert invitation_of(token).status == "started"
@@ -164,6 +173,7 @@ def test_the_customer_name_is_escaped(db_url):
 
 
 # ---------------------------------------------------------------- one response per token
+
 
 def test_a_repeated_post_shows_the_thank_you_page_and_keeps_one_response(token):
     browser = client()
@@ -200,23 +210,29 @@ def test_twenty_concurrent_posts_of_one_token_leave_exactly_one_response(token):
 
 # ---------------------------------------------------------------- multi-page surveys
 
+
 def test_a_multi_page_survey_keeps_completed_pages_when_the_customer_comes_back(db_url):
     with database.session() as db:
         vip = personal_token(db, "vip-quarterly")
     first_visit = client()
     html = first_visit.get(f"/s/{vip}").text
     assert "第 1 页，共 2 页" in html
-    page_one = {"network_quality": "4", "billing": "3", "business_handling": "5", "fault_repair": "4",
-                "staff_attitude": "5"}
+    page_one = {
+        "network_quality": "4",
+        "billing": "3",
+        "business_handling": "5",
+        "fault_repair": "4",
+        "staff_attitude": "5",
+    }
     html = answer(first_visit, f"/s/{vip}", html, page_one).text
     assert "第 2 页，共 2 页" in html and "总体而言，您对我们的服务满意吗？" in html
-    later = client()                                    # another day, another browser, the same link
+    later = client()  # another day, another browser, the same link
     html = later.get(f"/s/{vip}").text
     assert "第 2 页，共 2 页" in html
     html = answer(later, f"/s/{vip}", html, {"overall": "4"}, action="back").text
     assert "第 1 页" in html and read_form(html).checked["billing"] == ["3"]
     html = answer(later, f"/s/{vip}", html, {**page_one, "billing": "2"}).text
-    assert read_form(html).checked["overall"] == ["4"]   # page 2 kept what was typed before going back
+    assert read_form(html).checked["overall"] == ["4"]  # page 2 kept what was typed before going back
     assert "感谢您的宝贵意见" in answer(later, f"/s/{vip}", html, {"overall": "4", "nps": "8"}).text
     with database.session() as db:
         billing = db.exec(select(Answer.value_num).where(Answer.question_code == "billing")).one()
@@ -236,6 +252,7 @@ def test_answers_go_to_the_live_version_and_record_which(token):
 
 
 # ---------------------------------------------------------------- polite pages
+
 
 def close_survey(_token):
     with database.session() as db:
@@ -260,13 +277,16 @@ def opt_out(token_):
     answer(browser, f"/s/{token_}/optout", confirm, {})
 
 
-@pytest.mark.parametrize("make_state, status, zh, en", [
-    (None, 404, "找不到这个问卷链接", "We cannot find this survey link"),
-    (expire, 410, "这个问卷已过期", "This survey has expired"),
-    (answer_it, 200, "您已完成这份问卷", "You have already answered this survey"),
-    (close_survey, 410, "这份问卷已结束", "This survey is closed"),
-    (opt_out, 200, "我们不会再邀请您参加调查", "We will not survey you again"),
-])
+@pytest.mark.parametrize(
+    "make_state, status, zh, en",
+    [
+        (None, 404, "找不到这个问卷链接", "We cannot find this survey link"),
+        (expire, 410, "这个问卷已过期", "This survey has expired"),
+        (answer_it, 200, "您已完成这份问卷", "You have already answered this survey"),
+        (close_survey, 410, "这份问卷已结束", "This survey is closed"),
+        (opt_out, 200, "我们不会再邀请您参加调查", "We will not survey you again"),
+    ],
+)
 def test_each_state_gets_a_polite_page_in_both_languages(token, make_state, status, zh, en):
     path = f"/s/{token}" if make_state else "/s/NoSuchTokenAtAll12345"
     if make_state:
@@ -290,8 +310,8 @@ def test_a_customer_who_opened_before_expiry_may_finish_within_a_day(token):
     html = browser.get(f"/s/{token}").text
     with database.session() as db:
         invitation = db.exec(select(Invitation).where(Invitation.token == token)).one()
-        invitation.opened_at = utcnow() - timedelta(minutes=30)      # opened in time,
-        invitation.expires_at = utcnow() - timedelta(minutes=1)      # answered just after the deadline
+        invitation.opened_at = utcnow() - timedelta(minutes=30)  # opened in time,
+        invitation.expires_at = utcnow() - timedelta(minutes=1)  # answered just after the deadline
         db.add(invitation)
     assert "感谢您的评价" in answer(browser, f"/s/{token}", html, REPAIR_ANSWERS).text
     with database.session() as db:
@@ -306,7 +326,7 @@ def test_do_not_survey_me_again_marks_the_invitation_and_the_customer(token):
     assert f'href="/s/{token}/optout?lang=zh-CN"' in html
     confirm = browser.get(f"/s/{token}/optout")
     assert confirm.status_code == 200 and "不再参加调查？" in confirm.text and "<form" in confirm.text
-    assert invitation_of(token).opted_out_at is None        # asking is not doing
+    assert invitation_of(token).opted_out_at is None  # asking is not doing
     done = answer(browser, f"/s/{token}/optout", confirm.text, {})
     assert "我们将不再向您发送调查邀请。" in done.text
     invitation = invitation_of(token)
@@ -325,12 +345,16 @@ def test_an_opt_out_post_without_our_signature_changes_nothing(token):
 
 # ---------------------------------------------------------------- signed, bounded forms
 
-@pytest.mark.parametrize("tamper", [
-    lambda form: {**form, "_page": "2"},                                   # claim another page
-    lambda form: {**form, "_form": form["_form"][:-2] + "xx"},             # forge the signature
-    lambda form: {k: v for k, v in form.items() if k != "_form"},          # a cross-site post has none
-    lambda form: {**form, "_form": f"{int(time.time()) - 3 * 86400}." + form["_form"].split(".")[1]},   # stale
-])
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda form: {**form, "_page": "2"},  # claim another page
+        lambda form: {**form, "_form": form["_form"][:-2] + "xx"},  # forge the signature
+        lambda form: {k: v for k, v in form.items() if k != "_form"},  # a cross-site post has none
+        lambda form: {**form, "_form": f"{int(time.time()) - 3 * 86400}." + form["_form"].split(".")[1]},  # stale
+    ],
+)
 def test_a_form_we_did_not_sign_saves_nothing_but_keeps_the_answers(token, tamper):
     browser = client()
     hidden = read_form(browser.get(f"/s/{token}").text).hidden
@@ -344,7 +368,7 @@ def test_a_form_we_did_not_sign_saves_nothing_but_keeps_the_answers(token, tampe
 def test_a_form_signed_by_another_process_is_accepted(token):
     """The signing key lives in the database, so any app process accepts the forms of another."""
     html = client().get(f"/s/{token}").text
-    database.dispose_engines()      # a "new process": nothing cached in memory
+    database.dispose_engines()  # a "new process": nothing cached in memory
     assert "感谢您的评价" in answer(client(), f"/s/{token}", html, REPAIR_ANSWERS).text
 
 
@@ -353,8 +377,11 @@ def test_request_size_is_bounded(token):
     hidden = read_form(browser.get(f"/s/{token}").text).hidden
     huge = browser.post(f"/s/{token}", data={**hidden, "comment": "x" * (routes_module.MAX_FORM_BYTES + 1)})
     assert huge.status_code == 413 and "提交的内容过多" in huge.text
-    many = browser.post(f"/s/{token}", content="&".join(f"f{i}=1" for i in range(routes_module.MAX_FIELDS + 10)),
-                        headers={"content-type": "application/x-www-form-urlencoded"})
+    many = browser.post(
+        f"/s/{token}",
+        content="&".join(f"f{i}=1" for i in range(routes_module.MAX_FIELDS + 10)),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
     assert many.status_code == 413
     odd = browser.post(f"/s/{token}", content=b"{}", headers={"content-type": "application/json"})
     assert odd.status_code == 415 and "Traceback" not in odd.text
@@ -386,6 +413,7 @@ def test_a_ten_question_page_weighs_well_under_sixty_kilobytes(db_url):
 
 # ---------------------------------------------------------------- when things go wrong
 
+
 def test_every_polite_page_and_vocabulary_has_both_languages():
     from survey.collect.visit import LinkState
     from survey.core.i18n import catalog
@@ -416,7 +444,7 @@ def test_an_unreachable_database_gets_a_polite_page_and_one_log_line(monkeypatch
 
 
 def test_broken_data_gets_a_polite_page_not_a_traceback(token):
-    with database.get_engine().begin() as conn:   # bypasses the domain on purpose
+    with database.get_engine().begin() as conn:  # bypasses the domain on purpose
         conn.exec_driver_sql("UPDATE question SET type = 'stars' WHERE code = 'nps'")
     page = client().get(f"/s/{token}")
     assert page.status_code == 500 and "出了点问题" in page.text and "Traceback" not in page.text

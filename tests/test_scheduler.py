@@ -45,7 +45,9 @@ def recording_jobs(log: list, fail: set[str] = frozenset()) -> tuple[Job, ...]:
             if name in fail:
                 raise RuntimeError(f"{name} broke")
             return f"{name} done"
+
         return Job(name, run)
+
     return tuple(make(name) for name in JOB_NAMES)
 
 
@@ -57,7 +59,7 @@ def test_of_two_runners_one_runs_each_job_once_per_slot(db_url):
     clock, log = Clock(), []
     first, second = runner("first", clock, log), runner("second", clock, log)
     for _ in range(3):
-        ran = first.tick() + second.tick() + first.tick()      # extra ticks within a slot do nothing
+        ran = first.tick() + second.tick() + first.tick()  # extra ticks within a slot do nothing
         assert sorted(name for name, _ in ran) == sorted(JOB_NAMES)
         clock.advance(MINUTE)
     assert len(log) == 3 * len(JOB_NAMES) == len(set(log))
@@ -81,11 +83,11 @@ def test_a_dead_runner_is_replaced_after_its_lease_and_a_stopped_one_at_once(db_
     clock, log = Clock(), []
     first, second = runner("first", clock, log), runner("second", clock, log)
     assert first.tick() and not second.tick()
-    clock.advance(2 * MINUTE)                       # the first stopped ticking (died) ...
-    assert not second.tick()                        # ... but its lease (3 intervals) still holds
+    clock.advance(2 * MINUTE)  # the first stopped ticking (died) ...
+    assert not second.tick()  # ... but its lease (3 intervals) still holds
     clock.advance(2 * MINUTE)
     assert second.tick() and scheduler_state(now=clock.now).runner == "second"
-    second.release_lease()                          # a clean stop hands over without waiting
+    second.release_lease()  # a clean stop hands over without waiting
     assert first.hold_lease() and scheduler_state(now=clock.now).runner == "first"
 
 
@@ -101,11 +103,17 @@ def test_run_now_brings_the_next_run_forward(db_url):
         request_run("no-such-job")
 
 
-@pytest.mark.slow   # a real `survey worker` process
+@pytest.mark.slow  # a real `survey worker` process
 def test_the_worker_stops_gracefully_on_sigterm_and_releases_its_lease(db_url, tmp_path):
     env = server_env(db_url, tmp_path)
-    worker = subprocess.Popen([sys.executable, "-m", "survey.cli", "worker", "--interval", "1"], cwd=PROJECT_ROOT,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "survey.cli", "worker", "--interval", "1"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 60
         while scheduler_state().runner is None and time.monotonic() < deadline:
@@ -116,7 +124,7 @@ def test_the_worker_stops_gracefully_on_sigterm_and_releases_its_lease(db_url, t
         output, _ = worker.communicate(timeout=60)
     assert worker.returncode == 0, output
     assert "stopped" in output and "Traceback" not in output
-    assert scheduler_state().runner is None        # released at once, not after the lease
+    assert scheduler_state().runner is None  # released at once, not after the lease
 
 
 # ---------------------------------------------------------------- with real app processes
@@ -131,8 +139,13 @@ def _runs(*apps: LiveApp) -> list[tuple[str, str, str]]:
 @pytest.mark.slow
 def test_two_app_processes_on_postgresql_run_each_job_exactly_once(postgres_url, tmp_path):
     database.dispose_engines()
-    apps = [LiveApp(server_env(postgres_url, tmp_path / f"app{i}", SURVEY_SCHEDULER="on", SURVEY_SCHEDULER_INTERVAL="1"),
-                    free_port()) for i in range(2)]
+    apps = [
+        LiveApp(
+            server_env(postgres_url, tmp_path / f"app{i}", SURVEY_SCHEDULER="on", SURVEY_SCHEDULER_INTERVAL="1"),
+            free_port(),
+        )
+        for i in range(2)
+    ]
     try:
         for app in apps:
             app.wait_healthy()
@@ -154,16 +167,29 @@ def test_a_low_vip_score_on_a_link_becomes_a_case_with_nobody_touching_anything(
     with database.session() as db:
         token = personal_token(db, tier="diamond")
     database.dispose_engines()
-    app = LiveApp(server_env(db_url, tmp_path / "app", SURVEY_SCHEDULER="on", SURVEY_SCHEDULER_INTERVAL="2"),
-                  free_port())
+    app = LiveApp(
+        server_env(db_url, tmp_path / "app", SURVEY_SCHEDULER="on", SURVEY_SCHEDULER_INTERVAL="2"), free_port()
+    )
     try:
         app.wait_healthy()
         with requests.Session() as browser:
             url = f"{app.base_url}/s/{token}"
             form = read_form(browser.get(url, timeout=30).text)
-            done = browser.post(url, timeout=30, data={
-                **form.hidden, "_action": "next", "overall": "1", "what_wrong": "fault_repair",
-                "fault_repair": "1", "staff_attitude": "2", "resolved": "0", "nps": "0", "comment": "修了三次还没好"})
+            done = browser.post(
+                url,
+                timeout=30,
+                data={
+                    **form.hidden,
+                    "_action": "next",
+                    "overall": "1",
+                    "what_wrong": "fault_repair",
+                    "fault_repair": "1",
+                    "staff_attitude": "2",
+                    "resolved": "0",
+                    "nps": "0",
+                    "comment": "修了三次还没好",
+                },
+            )
             assert done.status_code == 200
         deadline = time.monotonic() + 120
         while True:

@@ -28,7 +28,7 @@ def test_the_staff_policy_loads_nothing_from_another_host_and_allows_streamlits_
 
 def test_every_answer_gets_the_policy_and_a_plain_route_keeps_its_stricter_one(db_url):
     client = TestClient(Starlette(routes=routes(), middleware=middleware()))
-    health = client.get("/healthz")           # an answer with no policy of its own, as Streamlit's page
+    health = client.get("/healthz")  # an answer with no policy of its own, as Streamlit's page
     assert health.headers["content-security-policy"] == staff_policy()
     assert health.headers["referrer-policy"] == "same-origin"
     login = client.get("/login")

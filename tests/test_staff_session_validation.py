@@ -44,7 +44,7 @@ def signed_in_tab():
 def test_a_session_revoked_between_reruns_shows_the_sign_in_page(zhao):
     at = signed_in_tab()
     with database.session() as db:
-        staff_sessions.revoke_user(db, zhao)      # e.g. signed out in another tab of the same browser
+        staff_sessions.revoke_user(db, zhao)  # e.g. signed out in another tab of the same browser
     at.run()
     assert shows_sign_in(at)
 
@@ -81,7 +81,7 @@ def test_checking_a_session_is_one_query(zhao):
         token = staff_sessions.start(db, db.get(User, zhao))
     statements = []
     engine = database.get_engine()
-    listener = lambda *args: statements.append(args[2])   # noqa: E731  (conn, cursor, statement, ...)
+    listener = lambda *args: statements.append(args[2])  # noqa: E731  (conn, cursor, statement, ...)
     sa.event.listen(engine, "before_cursor_execute", listener)
     try:
         with database.session() as db:
@@ -92,13 +92,18 @@ def test_checking_a_session_is_one_query(zhao):
 
 
 def test_signing_in_again_replaces_the_browsers_session(zhao):
-    browser = TestClient(Starlette(routes=[*routes(), Route("/{path:path}", lambda _r: PlainTextResponse("app"))],
-                                   middleware=middleware()), follow_redirects=False)
+    browser = TestClient(
+        Starlette(
+            routes=[*routes(), Route("/{path:path}", lambda _r: PlainTextResponse("app"))], middleware=middleware()
+        ),
+        follow_redirects=False,
+    )
 
     def login():
         token = re.search(r'name="_form" value="([^"]+)"', browser.get("/login").text).group(1)
-        answer = browser.post("/login", data={"_form": token, "next": "/", "username": "zhao",
-                                              "password": "quality-pass"})
+        answer = browser.post(
+            "/login", data={"_form": token, "next": "/", "username": "zhao", "password": "quality-pass"}
+        )
         assert answer.status_code == 303
         return browser.cookies["survey_session"]
 
@@ -115,7 +120,7 @@ def test_a_button_clicked_in_a_tab_whose_session_was_revoked_does_nothing_and_sh
     at.switch_page("pages/jobs.py").run()
     assert not at.exception and not shows_sign_in(at)
     with database.session() as db:
-        staff_sessions.revoke_user(db, zhao)      # signed out in another tab, while this one shows the page
+        staff_sessions.revoke_user(db, zhao)  # signed out in another tab, while this one shows the page
     jobs_before = scheduler_state().jobs
     at.button(key="jobs_run_cases").click().run()
     assert not at.exception and shows_sign_in(at)
@@ -125,21 +130,27 @@ def test_a_button_clicked_in_a_tab_whose_session_was_revoked_does_nothing_and_sh
 
 # The widget callbacks that need no live session: each checks what it needs itself.
 SESSION_FREE_CALLBACKS = {
-    "_language_chosen",     # the language picker works on the sign-in page; it saves only for a live session
-    "sign_out",             # ending a session that has already ended changes nothing
+    "_language_chosen",  # the language picker works on the sign-in page; it saves only for a live session
+    "sign_out",  # ending a session that has already ended changes nothing
 }
 
 
 def is_action(function: ast.FunctionDef) -> bool:
-    return any((isinstance(d, ast.Name) and d.id == "action") or (isinstance(d, ast.Attribute) and d.attr == "action")
-               for d in function.decorator_list)
+    return any(
+        (isinstance(d, ast.Name) and d.id == "action") or (isinstance(d, ast.Attribute) and d.attr == "action")
+        for d in function.decorator_list
+    )
 
 
 def widget_callbacks(tree: ast.Module) -> list[tuple[int, str]]:
     """(line, name) of every function passed as a widget's on_click / on_change / on_submit."""
-    return [(node.lineno, keyword.value.id) for node in ast.walk(tree) if isinstance(node, ast.Call)
-            for keyword in node.keywords
-            if keyword.arg in ("on_click", "on_change", "on_submit") and isinstance(keyword.value, ast.Name)]
+    return [
+        (node.lineno, keyword.value.id)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        for keyword in node.keywords
+        if keyword.arg in ("on_click", "on_change", "on_submit") and isinstance(keyword.value, ast.Name)
+    ]
 
 
 def test_every_widget_callback_on_a_staff_page_checks_the_session_first():

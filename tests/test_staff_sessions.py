@@ -33,8 +33,7 @@ def client(db_url):
 def login(client, username="li", password="quality-pass", next_path="/"):
     form = client.get("/login", params={"next": next_path})
     token = re.search(r'name="_form" value="([^"]+)"', form.text).group(1)
-    return client.post("/login", data={"_form": token, "next": next_path, "username": username,
-                                       "password": password})
+    return client.post("/login", data={"_form": token, "next": next_path, "username": username, "password": password})
 
 
 BROWSER = {"accept": "text/html,application/xhtml+xml"}
@@ -49,7 +48,7 @@ def test_a_visitor_is_sent_to_login_with_the_page_to_return_to(client):
 def test_assets_health_and_respondent_links_are_not_gated(client):
     assert client.get("/static/js/app.js", headers={"accept": "*/*"}).status_code == 200
     assert client.get("/healthz").status_code == 200
-    assert client.get("/s/not-a-real-token", headers=BROWSER).status_code == 404   # the polite page
+    assert client.get("/s/not-a-real-token", headers=BROWSER).status_code == 404  # the polite page
 
 
 def test_signing_in_sets_an_httponly_cookie_and_returns_to_the_page(client):
@@ -60,7 +59,7 @@ def test_signing_in_sets_an_httponly_cookie_and_returns_to_the_page(client):
     assert client.get("/executive", headers=BROWSER).text == "staff app"
     with database.session() as db:
         stored = db.exec(select(StaffSession)).one()
-    assert stored.token_hash != client.cookies["survey_session"]   # only the hash is kept
+    assert stored.token_hash != client.cookies["survey_session"]  # only the hash is kept
 
 
 def test_wrong_password_and_forged_forms_start_no_session(client):
@@ -81,7 +80,7 @@ def test_logout_revokes_the_session_everywhere(client):
     login(client)
     token = client.cookies["survey_session"]
     assert client.post("/logout").status_code == 303
-    client.cookies.set("survey_session", token)          # a copy of the old cookie is no use
+    client.cookies.set("survey_session", token)  # a copy of the old cookie is no use
     assert client.get("/", headers=BROWSER).status_code == 303
 
 

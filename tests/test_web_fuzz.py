@@ -42,17 +42,46 @@ from tests.respondent_support import personal_token, published, read_form
 
 SEED = 16
 SITE = "http://testserver"
-FORM_NAMES = ["_form", "_page", "_lang", "_switch", "_state", "_action", "username", "password", "next", "lang",
-              "overall", "fault_repair", "staff_attitude", "resolved", "nps", "comment", "what_wrong", "q1.i1"]
-CONTENT_TYPES = ["application/x-www-form-urlencoded", "application/x-www-form-urlencoded; charset=gbk", "",
-                 "multipart/form-data", "multipart/form-data; boundary=", "application/json", "text/plain",
-                 "text/html", "application/octet-stream", "*/*", "form-data", "application/x-www-form-urlencoded;;;"]
+FORM_NAMES = [
+    "_form",
+    "_page",
+    "_lang",
+    "_switch",
+    "_state",
+    "_action",
+    "username",
+    "password",
+    "next",
+    "lang",
+    "overall",
+    "fault_repair",
+    "staff_attitude",
+    "resolved",
+    "nps",
+    "comment",
+    "what_wrong",
+    "q1.i1",
+]
+CONTENT_TYPES = [
+    "application/x-www-form-urlencoded",
+    "application/x-www-form-urlencoded; charset=gbk",
+    "",
+    "multipart/form-data",
+    "multipart/form-data; boundary=",
+    "application/json",
+    "text/plain",
+    "text/html",
+    "application/octet-stream",
+    "*/*",
+    "form-data",
+    "application/x-www-form-urlencoded;;;",
+]
 
 
 @dataclass(frozen=True)
 class Target:
     path: str
-    genuine_form: dict[str, str]    # the hidden fields of the page a browser got (signatures to forge from)
+    genuine_form: dict[str, str]  # the hidden fields of the page a browser got (signatures to forge from)
 
 
 @dataclass(frozen=True)
@@ -65,8 +94,10 @@ class Attempt:
     cookies: dict[str, str]
 
     def __str__(self) -> str:
-        return (f"request {self.number} (seed {SEED}): POST {self.path!r} content-type {self.content_type!r}, "
-                f"{len(self.body)} bytes {self.body[:120]!r}..., headers {self.headers}, cookies {self.cookies}")
+        return (
+            f"request {self.number} (seed {SEED}): POST {self.path!r} content-type {self.content_type!r}, "
+            f"{len(self.body)} bytes {self.body[:120]!r}..., headers {self.headers}, cookies {self.cookies}"
+        )
 
 
 class Bodies:
@@ -87,8 +118,20 @@ class Bodies:
         """Mostly the route itself; sometimes a mangled address under it."""
         if self.rng.random() < 0.8:
             return path
-        tail = self.rng.choice(["", "/", "/..", "/%00", "/%ff%fe", "/" + self.quoted(self.text(20)), "/optout", "//x",
-                                "/" + "a" * 300, "?lang=" + self.quoted(self.text(8))])
+        tail = self.rng.choice(
+            [
+                "",
+                "/",
+                "/..",
+                "/%00",
+                "/%ff%fe",
+                "/" + self.quoted(self.text(20)),
+                "/optout",
+                "//x",
+                "/" + "a" * 300,
+                "?lang=" + self.quoted(self.text(8)),
+            ]
+        )
         return path + tail
 
     def headers(self) -> dict[str, str]:
@@ -126,9 +169,12 @@ class Bodies:
             return self.multipart(self.fields(target))
         if roll < 0.85:
             return self.content_type("application/json"), json.dumps(
-                {name: value if isinstance(value, str) else value.decode("latin-1")
-                 for name, value in self.fields(target)}, ensure_ascii=self.rng.random() < 0.5).encode(
-                "utf-8", "surrogatepass")
+                {
+                    name: value if isinstance(value, str) else value.decode("latin-1")
+                    for name, value in self.fields(target)
+                },
+                ensure_ascii=self.rng.random() < 0.5,
+            ).encode("utf-8", "surrogatepass")
         return self.content_type(self.rng.choice(CONTENT_TYPES)), self.rng.randbytes(self.rng.randint(0, 400))
 
     def content_type(self, usual: str) -> str | None:
@@ -140,7 +186,7 @@ class Bodies:
     def fields(self, target: Target) -> list[tuple[str, str | bytes]]:
         names = [*FORM_NAMES, *target.genuine_form]
         pairs = [(self.name(names), self.value(target)) for _ in range(self.rng.randint(0, 12))]
-        if target.genuine_form and self.rng.random() < 0.5:      # the page's own fields, its signature forged
+        if target.genuine_form and self.rng.random() < 0.5:  # the page's own fields, its signature forged
             forged = dict(target.genuine_form)
             for name in {"_form", self.rng.choice(list(forged))} & set(forged):
                 forged[name] = self.forged(forged[name])
@@ -162,7 +208,7 @@ class Bodies:
         if kind == 2:
             return self.text(self.rng.choice([1, 20, 500]))
         if kind == 3:
-            return self.rng.randbytes(self.rng.randint(1, 40))                     # anything, invalid UTF-8 too
+            return self.rng.randbytes(self.rng.randint(1, 40))  # anything, invalid UTF-8 too
         if kind == 4:
             return "\x00" * self.rng.randint(1, 5) + self.text(5)
         if kind == 5:
@@ -170,17 +216,37 @@ class Bodies:
         if kind == 6 and target.genuine_form:
             return self.forged(self.rng.choice(list(target.genuine_form.values())))
         if kind == 7:
-            return self.rng.choice(["next", "back", "submit", "zh-CN", "en", "fr", "../../etc/passwd", "/\\evil.example",
-                                    "javascript:alert(1)", "<script>alert(1)</script>", "[x](https://evil.example)"])
+            return self.rng.choice(
+                [
+                    "next",
+                    "back",
+                    "submit",
+                    "zh-CN",
+                    "en",
+                    "fr",
+                    "../../etc/passwd",
+                    "/\\evil.example",
+                    "javascript:alert(1)",
+                    "<script>alert(1)</script>",
+                    "[x](https://evil.example)",
+                ]
+            )
         if kind == 8:
             return "x" * self.rng.choice([1_000, 20_000, 60_000])
         return self.token(self.rng.randint(1, 80))
 
     def state(self) -> str:
         """What the public form carries between pages (base64 JSON), made up."""
-        data = self.rng.choice([
-            {"fields": {"overall": ["5"]}, "started": self.rng.randint(-(2**63), 2**63)},
-            {"fields": "x", "started": "y"}, {"fields": {"a": [1, 2]}, "started": 1.5}, [], None, self.text(10)])
+        data = self.rng.choice(
+            [
+                {"fields": {"overall": ["5"]}, "started": self.rng.randint(-(2**63), 2**63)},
+                {"fields": "x", "started": "y"},
+                {"fields": {"a": [1, 2]}, "started": 1.5},
+                [],
+                None,
+                self.text(10),
+            ]
+        )
         encoded = base64.urlsafe_b64encode(json.dumps(data).encode()).decode()
         return self.rng.choice([encoded, encoded[:-3], encoded + "!!", "%%%", self.token(40)])
 
@@ -190,12 +256,12 @@ class Bodies:
             return "x"
         at = self.rng.randrange(len(value))
         replacement = self.rng.choice([c for c in string.ascii_letters + string.digits + "-_." if c != value[at]])
-        return self.rng.choice([value[:at] + replacement + value[at + 1:], value[:-1], value + "A", value[::-1]])
+        return self.rng.choice([value[:at] + replacement + value[at + 1 :], value[:-1], value + "A", value[::-1]])
 
     def urlencoded(self, pairs: list[tuple[str, str | bytes]]) -> bytes:
         def encoded(text: str | bytes) -> bytes:
             raw = text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass")
-            return quote(raw, safe="").encode() if self.rng.random() < 0.8 else raw     # sometimes not encoded at all
+            return quote(raw, safe="").encode() if self.rng.random() < 0.8 else raw  # sometimes not encoded at all
 
         separator = self.rng.choice([b"&", b"&", b"&", b";", b"&&", b"\n"])
         body = separator.join(encoded(name) + b"=" + encoded(value) for name, value in pairs)
@@ -213,8 +279,11 @@ class Bodies:
                 disposition += '; filename="x.txt"'
             if self.rng.random() < 0.05:
                 disposition = self.text(20)
-            parts.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode("utf-8", "surrogatepass")
-                         + raw + b"\r\n")
+            parts.append(
+                f"--{boundary}\r\nContent-Disposition: {disposition}\r\n\r\n".encode("utf-8", "surrogatepass")
+                + raw
+                + b"\r\n"
+            )
         body = b"".join(parts) + (f"--{boundary}--\r\n".encode() if self.rng.random() < 0.8 else b"")
         declared = self.rng.choice([boundary, boundary, boundary, "other", ""])
         return f"multipart/form-data; boundary={declared}", body
@@ -235,12 +304,15 @@ class Bodies:
 
 # ---------------------------------------------------------------- the world and the checks
 
+
 def snapshot(url: str) -> dict[str, list[tuple]]:
     """Every row of every table, in a stable order."""
     engine = database.get_engine(url)
     with engine.connect() as conn:
-        return {name: sorted(tuple(map(repr, row)) for row in conn.execute(sa.select(table)))
-                for name, table in SQLModel.metadata.tables.items()}
+        return {
+            name: sorted(tuple(map(repr, row)) for row in conn.execute(sa.select(table)))
+            for name, table in SQLModel.metadata.tables.items()
+        }
 
 
 def path_for(route: Route, values: dict[str, str]) -> str:
@@ -258,7 +330,7 @@ def form_targets(app_client: TestClient, token: str, slug: str) -> list[Target]:
             path = path_for(route, values)
             page = app_client.get(path)
             targets.append(Target(path, read_form(page.text).hidden if page.status_code == 200 else {}))
-            if route.param_convertors:       # and an address that names nothing
+            if route.param_convertors:  # and an address that names nothing
                 targets.append(Target(path_for(route, {"token": "no-such-token", "slug": "no-such-link"}), {}))
     return targets
 
@@ -268,12 +340,14 @@ def world(db_url):
     """A personal link (opened once, as the customer did), a public link, a staff member signed in."""
     with database.session() as db:
         token = personal_token(db)
-        public_links.create_public_link(db, published(db, "hall-visit"), "fuzz-hall", touch_point="business_hall",
-                                        region="Ningbo")
+        public_links.create_public_link(
+            db, published(db, "hall-visit"), "fuzz-hall", touch_point="business_hall", region="Ningbo"
+        )
         auth.create_user(db, "qi", "quality", "quality-password")
     assert accounts.sign_in("qi", "quality-password", client="127.0.0.1").user is not None
-    app_client = TestClient(Starlette(routes=routes(), middleware=middleware()), raise_server_exceptions=False,
-                            follow_redirects=False)
+    app_client = TestClient(
+        Starlette(routes=routes(), middleware=middleware()), raise_server_exceptions=False, follow_redirects=False
+    )
     targets = form_targets(app_client, token, "fuzz-hall")
     assert {"/login", "/logout", f"/s/{token}", f"/s/{token}/optout", "/p/fuzz-hall"} <= {t.path for t in targets}
     forms = [t.genuine_form for t in targets if t.path in ("/login", f"/s/{token}", "/p/fuzz-hall")]
@@ -310,6 +384,7 @@ def test_ten_thousand_random_posts_with_more_huge_bodies(world):
 
 # ---------------------------------------------------------------- what the fuzzing found
 
+
 def test_a_signature_with_other_characters_is_refused_not_an_error():
     key = b"k" * 32
     genuine = signing.sign_form(key, "s:x", 1)
@@ -321,6 +396,7 @@ def test_a_signature_with_other_characters_is_refused_not_an_error():
 
 def test_a_sign_in_post_too_large_is_refused_politely(world):
     _url, app_client, _targets = world
-    response = app_client.post("/login", content=b"a" * (MAX_LOGIN_BYTES + 1),
-                               headers={"content-type": "application/x-www-form-urlencoded"})
+    response = app_client.post(
+        "/login", content=b"a" * (MAX_LOGIN_BYTES + 1), headers={"content-type": "application/x-www-form-urlencoded"}
+    )
     assert response.status_code == 413 and "<form" in response.text

@@ -35,8 +35,9 @@ def posted_fields(questions: Sequence[Question], prefix: str) -> dict[str, list[
     return fields
 
 
-def draw_questions(questions: Sequence[Question], language: str, piped: dict[str, str], prefix: str,
-                   problems: Mapping[str, Problem]) -> None:
+def draw_questions(
+    questions: Sequence[Question], language: str, piped: dict[str, str], prefix: str, problems: Mapping[str, Problem]
+) -> None:
     """The questions that show given the answers so far (conditions follow as the agent types)."""
     visible = {q.code for q in evaluate(questions, posted_fields(questions, prefix)).visible}
     for question in questions:
@@ -69,8 +70,12 @@ def _draw(question: Question, language: str, piped: dict[str, str], prefix: str)
     elif qtype.has_items:
         st.markdown(f"**{text}**")
         for item in question.items:
-            _scale(question, plain(text_in(item, language)),
-                   widget_key(prefix, matrix_field(question.code, item["code"])), language)
+            _scale(
+                question,
+                plain(text_in(item, language)),
+                widget_key(prefix, matrix_field(question.code, item["code"])),
+                language,
+            )
     else:
         _scale(question, text, key, language)
 
@@ -83,7 +88,15 @@ def _scale(question: Question, text: str, key: str, language: str) -> None:
     labels = question.labels or {}
     # The ends' meaning beside the numbers, where the agent reads the question out (a tooltip
     # would hide it behind a hover).
-    ends = {question.scale_min: text_in(labels.get("low"), language),
-            question.scale_max: text_in(labels.get("high"), language)}
-    st.radio(text, list(range(question.scale_min, question.scale_max + 1)), index=None, key=key, horizontal=True,
-             format_func=lambda value: f"{value} · {plain(ends[value])}" if ends.get(value) else str(value))
+    ends = {
+        question.scale_min: text_in(labels.get("low"), language),
+        question.scale_max: text_in(labels.get("high"), language),
+    }
+    st.radio(
+        text,
+        list(range(question.scale_min, question.scale_max + 1)),
+        index=None,
+        key=key,
+        horizontal=True,
+        format_func=lambda value: f"{value} · {plain(ends[value])}" if ends.get(value) else str(value),
+    )

@@ -15,7 +15,7 @@ def channel_name(channel: str) -> str:
 
 
 def missing_text(channel: str, settings: tuple[str, ...]) -> str:
-    """"SMS is not configured: set SURVEY_SMS_URL, SURVEY_SMS_TOKEN." in the user's language."""
+    """ "SMS is not configured: set SURVEY_SMS_URL, SURVEY_SMS_TOKEN." in the user's language."""
     return tr("dist.channel_missing", channel=channel_name(channel), settings=", ".join(settings))
 
 
@@ -27,8 +27,11 @@ def status_text(status: ChannelStatus) -> str:
 
 def show_statuses(statuses: list[ChannelStatus]) -> None:
     """One line per channel we send: ready, or what to set."""
-    st.caption(tr("dist.channels_title") + "  \n" + "  \n".join(
-        ("✅ " if s.configured else "⚠️ ") + status_text(s) for s in statuses))
+    st.caption(
+        tr("dist.channels_title")
+        + "  \n"
+        + "  \n".join(("✅ " if s.configured else "⚠️ ") + status_text(s) for s in statuses)
+    )
 
 
 def unconfigured(statuses: list[ChannelStatus], channel: str) -> ChannelStatus | None:

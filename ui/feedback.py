@@ -34,7 +34,7 @@ Kind = Literal["success", "info", "warning", "error"]
 class Outcome:
     kind: Kind
     message: str
-    details: tuple[str, ...] = ()   # e.g. one line per problem found in a form
+    details: tuple[str, ...] = ()  # e.g. one line per problem found in a form
 
 
 def _key(page: str) -> str:

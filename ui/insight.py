@@ -85,8 +85,13 @@ def group_label(column: str, value: str, language: str | None = None) -> str:
     language = language or lang()
     if value == "":
         return t("insight.unknown", language)
-    vocabulary = {"region": "region", "tier": "tier", "touch_point": "touch_point", "dimension": "dimension",
-                  "driver": "dimension"}.get(column)
+    vocabulary = {
+        "region": "region",
+        "tier": "tier",
+        "touch_point": "touch_point",
+        "dimension": "dimension",
+        "driver": "dimension",
+    }.get(column)
     return label(vocabulary, value, language) if vocabulary else str(value)
 
 
@@ -95,14 +100,18 @@ def interval_table(table: pd.DataFrame, metric: str, column: str, *, with_rest: 
     rows = {
         tr("col.group"): [group_label(column, g) for g in table["group"]],
         tr("col.value"): [fmt.metric(metric, v, 2) for v in table["value"]],
-        tr("col.ci"): [f"{fmt.metric(metric, lo, 2)} – {fmt.metric(metric, hi, 2)}"
-                       for lo, hi in zip(table["ci_low"], table["ci_high"])],
+        tr("col.ci"): [
+            f"{fmt.metric(metric, lo, 2)} – {fmt.metric(metric, hi, 2)}"
+            for lo, hi in zip(table["ci_low"], table["ci_high"])
+        ],
         tr("col.n"): table["n"].astype(int),
     }
     if with_rest and "difference" in table:
         rows[tr("col.difference")] = [fmt.metric_change(metric, d, 2) for d in table["difference"]]
-        rows[tr("col.diff_ci")] = [f"{fmt.metric_change(metric, lo, 2)} – {fmt.metric_change(metric, hi, 2)}"
-                                   for lo, hi in zip(table["diff_ci_low"], table["diff_ci_high"])]
+        rows[tr("col.diff_ci")] = [
+            f"{fmt.metric_change(metric, lo, 2)} – {fmt.metric_change(metric, hi, 2)}"
+            for lo, hi in zip(table["diff_ci_low"], table["diff_ci_high"])
+        ]
         rows[tr("col.p_holm")] = [fmt.p_cell(p) for p in table["p_holm"]]
     rows[tr("col.small")] = table["small"].astype(bool)
     return pd.DataFrame(rows)

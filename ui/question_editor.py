@@ -11,8 +11,14 @@ from survey.core.vocab import Dimension
 from survey.design.question_types import CONDITION_OPERATORS, DEFAULT_TEXT_LIMIT, QUESTION_TYPES, question_type
 from ui.session import lang, tr
 
-NEW_QUESTION = {"code": "", "type": "rating", "required": True, "page": 1, "dimension": None,
-                "text": {"zh-CN": "", "en": ""}}
+NEW_QUESTION = {
+    "code": "",
+    "type": "rating",
+    "required": True,
+    "page": 1,
+    "dimension": None,
+    "text": {"zh-CN": "", "en": ""},
+}
 
 
 def question_editor(question: dict | None, earlier: list[dict], key: str) -> dict:
@@ -22,15 +28,29 @@ def question_editor(question: dict | None, earlier: list[dict], key: str) -> dic
     top = st.columns(4)
     code = top[0].text_input(tr("design.q_code"), q.get("code", ""), key=k("code"), help=tr("design.q_code_help"))
     types = list(QUESTION_TYPES)
-    qtype = top[1].selectbox(tr("design.q_type"), types, index=types.index(q.get("type", "rating")), key=k("type"),
-                             format_func=lambda v: tr(f"question_type.{v}"))
+    qtype = top[1].selectbox(
+        tr("design.q_type"),
+        types,
+        index=types.index(q.get("type", "rating")),
+        key=k("type"),
+        format_func=lambda v: tr(f"question_type.{v}"),
+    )
     dimensions = [""] + [d.value for d in Dimension]
-    dimension = top[2].selectbox(tr("design.q_dimension"), dimensions, index=dimensions.index(q.get("dimension") or ""),
-                                 key=k("dimension"), format_func=lambda d: label("dimension", d, lang()) if d else "—")
-    page = top[3].number_input(tr("design.q_page"), min_value=1, max_value=50, value=int(q.get("page", 1)),
-                               key=k("page"))
+    dimension = top[2].selectbox(
+        tr("design.q_dimension"),
+        dimensions,
+        index=dimensions.index(q.get("dimension") or ""),
+        key=k("dimension"),
+        format_func=lambda d: label("dimension", d, lang()) if d else "—",
+    )
+    page = top[3].number_input(
+        tr("design.q_page"), min_value=1, max_value=50, value=int(q.get("page", 1)), key=k("page")
+    )
     definition = {
-        "code": code.strip(), "type": qtype, "dimension": dimension or None, "page": int(page),
+        "code": code.strip(),
+        "type": qtype,
+        "dimension": dimension or None,
+        "page": int(page),
         "required": st.checkbox(tr("design.q_required"), bool(q.get("required", True)), key=k("required")),
         "text": bilingual_input(tr("design.q_text"), q.get("text"), k("text"), area=True),
     }
@@ -61,8 +81,9 @@ def _type_settings(qtype, q: dict, k) -> dict:
     if qtype.scales and qtype.name != "yes_no":
         scales = [f"{lo}-{hi}" for lo, hi in qtype.scales]
         current = "-".join(str(v) for v in (q.get("scale") or qtype.default_scale))
-        chosen = st.selectbox(tr("design.q_scale"), scales, index=scales.index(current) if current in scales else 0,
-                              key=k("scale"))
+        chosen = st.selectbox(
+            tr("design.q_scale"), scales, index=scales.index(current) if current in scales else 0, key=k("scale")
+        )
         settings["scale"] = [int(v) for v in chosen.split("-")]
         labels = q.get("labels") or {}
         low = bilingual_input(tr("design.q_low"), labels.get("low"), k("low"))
@@ -74,9 +95,15 @@ def _type_settings(qtype, q: dict, k) -> dict:
     if qtype.has_items:
         settings["items"] = _entries(tr("design.q_items"), q.get("items"), "code", k("items"))
     if qtype.free_text:
-        settings["max_length"] = int(st.number_input(tr("design.q_max_length"), min_value=1, max_value=5000,
-                                                     value=int(q.get("max_length") or DEFAULT_TEXT_LIMIT),
-                                                     key=k("max_length")))
+        settings["max_length"] = int(
+            st.number_input(
+                tr("design.q_max_length"),
+                min_value=1,
+                max_value=5000,
+                value=int(q.get("max_length") or DEFAULT_TEXT_LIMIT),
+                key=k("max_length"),
+            )
+        )
     return settings
 
 
@@ -93,19 +120,34 @@ def _entries(caption: str, entries: list | None, key_name: str, key: str) -> lis
 
 def _condition(condition: dict | None, earlier: list[dict], k) -> dict | None:
     """Show only when an earlier answer meets a rule, e.g. overall <= 2."""
-    sources = [""] + [e["code"] for e in earlier if not question_type(e["type"]).free_text
-                      and not question_type(e["type"]).has_items]
+    sources = [""] + [
+        e["code"] for e in earlier if not question_type(e["type"]).free_text and not question_type(e["type"]).has_items
+    ]
     condition = condition or {}
     current = condition.get("question", "")
     cols = st.columns(3)
-    source = cols[0].selectbox(tr("design.q_condition"), sources,
-                               index=sources.index(current) if current in sources else 0,
-                               key=k("cond_source"), format_func=lambda c: c or tr("design.q_always"))
+    source = cols[0].selectbox(
+        tr("design.q_condition"),
+        sources,
+        index=sources.index(current) if current in sources else 0,
+        key=k("cond_source"),
+        format_func=lambda c: c or tr("design.q_always"),
+    )
     ops = list(CONDITION_OPERATORS)
-    op = cols[1].selectbox(tr("design.q_condition_op"), ops, index=ops.index(condition.get("op", "<=")),
-                           key=k("cond_op"), disabled=not source)
-    value = cols[2].text_input(tr("design.q_condition_value"), _value_text(condition.get("value")), key=k("cond_value"),
-                               disabled=not source, help=tr("design.q_condition_value_help"))
+    op = cols[1].selectbox(
+        tr("design.q_condition_op"),
+        ops,
+        index=ops.index(condition.get("op", "<=")),
+        key=k("cond_op"),
+        disabled=not source,
+    )
+    value = cols[2].text_input(
+        tr("design.q_condition_value"),
+        _value_text(condition.get("value")),
+        key=k("cond_value"),
+        disabled=not source,
+        help=tr("design.q_condition_value_help"),
+    )
     if not source:
         return None
     numeric = question_type(next(e["type"] for e in earlier if e["code"] == source)).numeric
@@ -125,5 +167,5 @@ def _typed(text: str, numeric: bool):
     try:
         number = float(text)
     except ValueError:
-        return text      # validation names the problem
+        return text  # validation names the problem
     return int(number) if number.is_integer() else number

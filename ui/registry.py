@@ -17,11 +17,11 @@ STAFF_APP_DIR = Path(__file__).resolve().parent.parent
 
 @dataclass(frozen=True)
 class PageSpec:
-    path: str                 # relative to the project root (where staff_app.py lives)
-    title_key: str            # i18n key of the title
+    path: str  # relative to the project root (where staff_app.py lives)
+    title_key: str  # i18n key of the title
     icon: str
     roles: frozenset[str]
-    section: str              # i18n key of the navigation section
+    section: str  # i18n key of the navigation section
     default: bool = False
 
     @property
@@ -31,8 +31,20 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/home.py", "page.home", ":material/home:", ALL_ROLES, "nav.overview", default=True),
-    PageSpec("pages/executive.py", "page.executive", ":material/monitoring:", frozenset({"executive", "quality", "admin"}), "insight.nav"),
-    PageSpec("pages/changes.py", "page.changes", ":material/published_with_changes:", frozenset({"quality", "executive", "admin"}), "insight.nav"),
+    PageSpec(
+        "pages/executive.py",
+        "page.executive",
+        ":material/monitoring:",
+        frozenset({"executive", "quality", "admin"}),
+        "insight.nav",
+    ),
+    PageSpec(
+        "pages/changes.py",
+        "page.changes",
+        ":material/published_with_changes:",
+        frozenset({"quality", "executive", "admin"}),
+        "insight.nav",
+    ),
     PageSpec("pages/design.py", "page.design", ":material/edit_note:", frozenset({"quality", "admin"}), "nav.surveys"),
     PageSpec("pages/phone.py", "page.phone", ":material/call:", frozenset({"agent"}), "nav.revisits"),
     PageSpec("pages/users.py", "page.users", ":material/group:", frozenset({"admin"}), "nav.admin"),
@@ -42,14 +54,26 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("pages/imports.py", "dist.page.imports", ":material/upload_file:", frozenset({"quality"}), "dist.nav"),
     PageSpec("pages/rules.py", "dist.page.rules", ":material/rule:", frozenset({"quality"}), "dist.nav"),
     PageSpec("pages/cases.py", "cases.page", ":material/support_agent:", ALL_ROLES, "cases.nav"),
-    PageSpec("pages/case_reports.py", "cases.reports_page", ":material/monitoring:",
-             frozenset({"quality", "executive", "admin"}), "cases.nav"),
-    PageSpec("pages/themes.py", "themes.page", ":material/forum:", frozenset({"quality", "executive", "admin"}),
-             "cases.nav"),
-    PageSpec("pages/case_settings.py", "cases.settings_page", ":material/tune:", frozenset({"quality", "admin"}),
-             "cases.nav"),
-    PageSpec("pages/export.py", "export.page", ":material/download:", frozenset({"quality", "executive", "admin"}),
-             "cases.nav"),
+    PageSpec(
+        "pages/case_reports.py",
+        "cases.reports_page",
+        ":material/monitoring:",
+        frozenset({"quality", "executive", "admin"}),
+        "cases.nav",
+    ),
+    PageSpec(
+        "pages/themes.py", "themes.page", ":material/forum:", frozenset({"quality", "executive", "admin"}), "cases.nav"
+    ),
+    PageSpec(
+        "pages/case_settings.py", "cases.settings_page", ":material/tune:", frozenset({"quality", "admin"}), "cases.nav"
+    ),
+    PageSpec(
+        "pages/export.py",
+        "export.page",
+        ":material/download:",
+        frozenset({"quality", "executive", "admin"}),
+        "cases.nav",
+    ),
     PageSpec("pages/privacy.py", "privacy.page", ":material/person_remove:", frozenset({"admin"}), "nav.admin"),
 )
 

@@ -26,11 +26,11 @@ from ui.outage import DATABASE_DOWN, database_unavailable
 from ui.registry import spec_for
 
 TOKEN_KEY = "staff_session_token"
-USER_KEY = "signed_in_user"          # the user the frame checked, only while it runs the page
+USER_KEY = "signed_in_user"  # the user the frame checked, only while it runs the page
 LANG_KEY = "ui_language"
 LANG_WIDGET_KEY = "language_select"
 LANG_CHOSEN_KEY = "ui_language_chosen"
-ENDED_KEY = "staff_session_ended"    # a click came after the session had ended: say so at sign-in
+ENDED_KEY = "staff_session_ended"  # a click came after the session had ended: say so at sign-in
 
 P = ParamSpec("P")
 
@@ -69,7 +69,7 @@ def current_user() -> SignedInUser | None:
     if user is None:
         st.session_state.pop(TOKEN_KEY, None)
         return None
-    if TOKEN_KEY not in st.session_state:          # the first run of a tab opened with the cookie
+    if TOKEN_KEY not in st.session_state:  # the first run of a tab opened with the cookie
         st.session_state[TOKEN_KEY] = token
         if not st.session_state.get(LANG_CHOSEN_KEY):
             st.session_state[LANG_KEY] = normalise_language(user.language)
@@ -86,6 +86,7 @@ def action(callback: Callable[P, None]) -> Callable[P, None]:
     when the session has ended it does nothing, and the rerun that follows the click shows the
     sign-in page, saying why. With the database down it does nothing either: the rerun shows
     the outage notice."""
+
     @functools.wraps(callback)
     def checked(*args: P.args, **kwargs: P.kwargs) -> None:
         try:
@@ -96,6 +97,7 @@ def action(callback: Callable[P, None]) -> Callable[P, None]:
             st.session_state[ENDED_KEY] = True
             return
         callback(*args, **kwargs)
+
     return checked
 
 
@@ -125,7 +127,7 @@ def sign_in(username: str, password: str) -> str | None:
     if outcome.user is None:
         return outcome.message(lang())
     st.session_state[TOKEN_KEY] = outcome.token
-    if not st.session_state.get(LANG_CHOSEN_KEY):   # a choice made on the login screen wins
+    if not st.session_state.get(LANG_CHOSEN_KEY):  # a choice made on the login screen wins
         st.session_state[LANG_KEY] = normalise_language(outcome.user.language)
     return None
 
@@ -148,7 +150,7 @@ def _language_chosen() -> None:
         if user is not None:
             accounts.set_language(user.id, chosen)
     except DATABASE_DOWN:
-        pass     # the page says the database is down; the switch still holds for this session
+        pass  # the page says the database is down; the switch still holds for this session
 
 
 def _redraw_choices_in_new_language() -> None:
@@ -164,6 +166,7 @@ def _redraw_choices_in_new_language() -> None:
 def _is_choice(value) -> bool:
     def plain(item) -> bool:
         return isinstance(item, (str, int)) and not isinstance(item, bool)
+
     return plain(value) or (isinstance(value, (list, tuple)) and all(plain(item) for item in value))
 
 
@@ -173,7 +176,10 @@ def language_switch() -> None:
     source of truth."""
     st.session_state[LANG_WIDGET_KEY] = lang()
     st.sidebar.selectbox(
-        t("app.language", lang()), LANGUAGES, key=LANG_WIDGET_KEY, on_change=_language_chosen,
+        t("app.language", lang()),
+        LANGUAGES,
+        key=LANG_WIDGET_KEY,
+        on_change=_language_chosen,
         format_func=lambda code: {"zh-CN": "中文", "en": "English"}[code],
     )
 

@@ -23,9 +23,11 @@ from ui.session import (
 from ui.text import plain
 
 # A plain form: the browser posts it to /logout, which ends the session and clears the cookie.
-LOGOUT_FORM = ('<form method="post" action="/logout"><button type="submit" style="font:inherit;cursor:pointer;'
-               'padding:.25rem .75rem;border:1px solid rgba(49,51,63,.2);border-radius:.5rem;'
-               'background:transparent;color:inherit">{label}</button></form>')
+LOGOUT_FORM = (
+    '<form method="post" action="/logout"><button type="submit" style="font:inherit;cursor:pointer;'
+    "padding:.25rem .75rem;border:1px solid rgba(49,51,63,.2);border-radius:.5rem;"
+    'background:transparent;color:inherit">{label}</button></form>'
+)
 
 # Served by the app itself: a ":material/..." page icon makes every browser fetch the favicon
 # from a public CDN, and an on-premises install must make no outbound call.
@@ -39,14 +41,17 @@ def run() -> None:
         user = current_user()
         language_switch()
         if user is None:
-            st.navigation([st.Page(login_page, title=tr("login.title"), icon=":material/login:")],
-                          position="hidden").run()
+            st.navigation(
+                [st.Page(login_page, title=tr("login.title"), icon=":material/login:")], position="hidden"
+            ).run()
             return
         sections: dict[str, list] = {}
         for spec in pages_for(user.role):
             sections.setdefault(tr(spec.section), []).append(
-                st.Page(spec.path, title=tr(spec.title_key), icon=spec.icon, url_path=spec.url_path,
-                        default=spec.default))
+                st.Page(
+                    spec.path, title=tr(spec.title_key), icon=spec.icon, url_path=spec.url_path, default=spec.default
+                )
+            )
         page = st.navigation(sections)
         with st.sidebar:
             st.caption(tr("app.signed_in_as", name=plain(user.display_name), role=tr(f"role.{user.role}")))

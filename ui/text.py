@@ -48,6 +48,6 @@ def plain(text: object) -> str:
 
 
 def _escape_block_start(found: re.Match) -> str:
-    """"- x" -> "\\- x"; "1. x" -> "1\\. x" (the number stays; its dot or parenthesis is escaped)."""
+    """ "- x" -> "\\- x"; "1. x" -> "1\\. x" (the number stays; its dot or parenthesis is escaped)."""
     start = found.group(0)
     return f"{start[:-1]}\\{start[-1]}" if start[0].isdigit() else f"\\{start}"

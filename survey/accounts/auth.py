@@ -34,8 +34,8 @@ from survey.models import User, utcnow
 FREE_ATTEMPTS = 3
 MAX_LOCK_SECONDS = 15 * 60
 MIN_PASSWORD_LENGTH = 8
-ADDRESS_FAILURES = 30              # sign-ins that did not succeed, from one network address ...
-ADDRESS_WINDOW_SECONDS = 15 * 60   # ... per quarter of an hour, whatever usernames they tried
+ADDRESS_FAILURES = 30  # sign-ins that did not succeed, from one network address ...
+ADDRESS_WINDOW_SECONDS = 15 * 60  # ... per quarter of an hour, whatever usernames they tried
 
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
@@ -48,7 +48,7 @@ class AuthError(SurveyError, ValueError):
 @dataclass(frozen=True)
 class LoginResult:
     user: User | None
-    error: str | None = None           # "invalid" | "locked" | "inactive" | "throttled" (the address)
+    error: str | None = None  # "invalid" | "locked" | "inactive" | "throttled" (the address)
     retry_after_seconds: int = 0
 
     @property
@@ -66,8 +66,14 @@ def check_password_strength(password: str) -> None:
 
 
 def create_user(
-    db: Session, username: str, role: str, password: str, *,
-    display_name: str = "", language: str = "zh-CN", team: str | None = None,
+    db: Session,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    display_name: str = "",
+    language: str = "zh-CN",
+    team: str | None = None,
     actor: User | None = None,
 ) -> User:
     username = username.strip()
@@ -79,8 +85,12 @@ def create_user(
     if db.exec(select(User).where(User.username == username)).first():
         raise AuthError(f"user '{username}' already exists")
     user = User(
-        username=username, role=role, password_hash=hash_password(password),
-        display_name=display_name or username, language=language, team=team,
+        username=username,
+        role=role,
+        password_hash=hash_password(password),
+        display_name=display_name or username,
+        language=language,
+        team=team,
     )
     db.add(user)
     db.flush()
@@ -94,25 +104,26 @@ def set_password(db: Session, user: User, password: str, *, actor: User | None =
     user.failed_logins = 0
     user.locked_until = None
     db.add(user)
-    staff_sessions.revoke_user(db, user.id)   # a changed password signs out every browser
+    staff_sessions.revoke_user(db, user.id)  # a changed password signs out every browser
     record(db, actor, "user.password", "user", user.id, {"username": user.username})
 
 
 def _lock_seconds(failed_logins: int) -> int:
     over = failed_logins - FREE_ATTEMPTS
-    return 0 if over <= 0 else min(2 ** over, MAX_LOCK_SECONDS)
+    return 0 if over <= 0 else min(2**over, MAX_LOCK_SECONDS)
 
 
 @dataclass(frozen=True)
 class Attempt:
     """A sign-in counted before its password is checked (``begin_login``)."""
+
     username: str
     client: str
     now: datetime
-    user_id: int | None = None            # None: no such user; a dummy hash is checked all the same
+    user_id: int | None = None  # None: no such user; a dummy hash is checked all the same
     password_hash: str = _DUMMY_HASH
-    failed_logins: int = 0                # the user's failures, this attempt included
-    refused: LoginResult | None = None    # refused before any password is checked
+    failed_logins: int = 0  # the user's failures, this attempt included
+    refused: LoginResult | None = None  # refused before any password is checked
 
 
 def begin_login(db: Session, username: str, *, client: str = UNKNOWN, now: datetime | None = None) -> Attempt:
@@ -134,7 +145,8 @@ def begin_login(db: Session, username: str, *, client: str = UNKNOWN, now: datet
         return Attempt(username, client, now, refused=LoginResult(None, "throttled", wait))
     not_locked = sa.or_(col(User.locked_until).is_(None), col(User.locked_until) <= now)
     counted = db.execute(
-        sa.update(User).where(col(User.username) == username, not_locked)
+        sa.update(User)
+        .where(col(User.username) == username, not_locked)
         .values(failed_logins=User.failed_logins + 1)
         .returning(User.id, User.password_hash, User.failed_logins)
     ).first()
@@ -149,7 +161,7 @@ def begin_login(db: Session, username: str, *, client: str = UNKNOWN, now: datet
 def _unknown_or_locked(db: Session, username: str, client: str, now: datetime) -> Attempt:
     """No row was counted: no such user (checked against a dummy hash, to take as long), or locked."""
     locked_until = db.exec(select(User.locked_until).where(User.username == username)).one_or_none()
-    if locked_until is None:   # no such user, or a lock that ended a moment ago: a plain "wrong"
+    if locked_until is None:  # no such user, or a lock that ended a moment ago: a plain "wrong"
         return Attempt(username, client, now)
     seconds = int((locked_until - now).total_seconds()) + 1
     return Attempt(username, client, now, refused=LoginResult(None, "locked", max(seconds, 1)))
@@ -183,8 +195,9 @@ def finish_login(db: Session, attempt: Attempt, password_ok: bool, password: str
     return LoginResult(user)
 
 
-def authenticate(db: Session, username: str, password: str, *, client: str = UNKNOWN,
-                 now: datetime | None = None) -> LoginResult:
+def authenticate(
+    db: Session, username: str, password: str, *, client: str = UNKNOWN, now: datetime | None = None
+) -> LoginResult:
     """Check a login within the caller's transaction (the CLI, tests). Staff sign-in
     (``survey.accounts.service.sign_in``) takes the same steps in two transactions, so that
     no lock is held while the password hash is computed."""

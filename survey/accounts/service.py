@@ -27,9 +27,24 @@ from survey.core.vocab import Role
 from survey.models import AuditLog, User
 
 __all__ = [
-    "AuditChoices", "AuditEntry", "AuthError", "StaffUser", "add_user", "audit_choices", "audit_log", "list_users",
-    "reset_password", "set_active", "set_language", "set_team",
-    "COOKIE_NAME", "SignIn", "SignedInUser", "session_user", "sign_in", "sign_out",
+    "AuditChoices",
+    "AuditEntry",
+    "AuthError",
+    "StaffUser",
+    "add_user",
+    "audit_choices",
+    "audit_log",
+    "list_users",
+    "reset_password",
+    "set_active",
+    "set_language",
+    "set_team",
+    "COOKIE_NAME",
+    "SignIn",
+    "SignedInUser",
+    "session_user",
+    "sign_in",
+    "sign_out",
 ]
 
 TEAM_EDITORS = (Role.ADMIN, Role.QUALITY)
@@ -48,8 +63,16 @@ class StaffUser:
 
     @classmethod
     def of(cls, user: User) -> StaffUser:
-        return cls(user.id, user.username, user.display_name, user.role, user.team, user.language, user.active,
-                   user.last_login_at)
+        return cls(
+            user.id,
+            user.username,
+            user.display_name,
+            user.role,
+            user.team,
+            user.language,
+            user.active,
+            user.last_login_at,
+        )
 
 
 def _acting_as(db: Session, actor_id: int, roles: tuple[str, ...], refusal: str) -> User:
@@ -76,11 +99,27 @@ def list_users() -> list[StaffUser]:
         return [StaffUser.of(user) for user in auth.list_users(db)]
 
 
-def add_user(actor_id: int, username: str, role: str, password: str, *, display_name: str = "",
-             language: str = "zh-CN", team: str | None = None) -> StaffUser:
+def add_user(
+    actor_id: int,
+    username: str,
+    role: str,
+    password: str,
+    *,
+    display_name: str = "",
+    language: str = "zh-CN",
+    team: str | None = None,
+) -> StaffUser:
     with database.session() as db:
-        user = auth.create_user(db, username, role, password, display_name=display_name, language=language,
-                                team=team or None, actor=_admin(db, actor_id))
+        user = auth.create_user(
+            db,
+            username,
+            role,
+            password,
+            display_name=display_name,
+            language=language,
+            team=team or None,
+            actor=_admin(db, actor_id),
+        )
         return StaffUser.of(user)
 
 
@@ -112,6 +151,7 @@ def set_language(user_id: int, language: str) -> None:
 
 # ---------------------------------------------------------------- the audit log
 
+
 @dataclass(frozen=True)
 class AuditEntry:
     at: datetime
@@ -129,6 +169,7 @@ class AuditEntry:
 @dataclass(frozen=True)
 class AuditChoices:
     """What the audit log can be filtered by: the actions and usernames it holds."""
+
     actions: list[str]
     usernames: list[str]
 
@@ -138,23 +179,33 @@ def audit_choices() -> AuditChoices:
         return AuditChoices(audit.known_actions(db), audit.known_usernames(db))
 
 
-def audit_log(*, action: str | None = None, username: str | None = None, start: date | None = None,
-              end: date | None = None, limit: int = 1000) -> list[AuditEntry]:
+def audit_log(
+    *,
+    action: str | None = None,
+    username: str | None = None,
+    start: date | None = None,
+    end: date | None = None,
+    limit: int = 1000,
+) -> list[AuditEntry]:
     """Newest first, optionally of one action, one user, and the local days ``start`` to ``end``
     (both included)."""
     zone = settings().timezone
     since = datetime.combine(start, time.min, zone) if start else None
     until = datetime.combine(end + timedelta(days=1), time.min, zone) if end else None
     with database.session() as db:
-        return [AuditEntry.of(e) for e in audit.entries(db, action=action, username=username, since=since,
-                                                        until=until, limit=limit)]
+        return [
+            AuditEntry.of(e)
+            for e in audit.entries(db, action=action, username=username, since=since, until=until, limit=limit)
+        ]
 
 
 # ---------------------------------------------------------------- signing in and out
 
+
 @dataclass(frozen=True)
 class SignedInUser:
     """Whose staff session this is, as pages need it on every rerun."""
+
     id: int
     username: str
     display_name: str
@@ -170,6 +221,7 @@ class SignedInUser:
 class SignIn:
     """A sign-in's outcome: the user and their new session token, or why not (``error`` as in
     ``auth.LoginResult``)."""
+
     user: SignedInUser | None
     token: str | None = None
     error: str | None = None

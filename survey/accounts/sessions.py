@@ -21,7 +21,7 @@ from survey.models import StaffSession, User, utcnow
 COOKIE_NAME = "survey_session"
 IDLE_TIMEOUT = timedelta(hours=8)
 MAX_AGE = timedelta(days=7)
-TOUCH_EVERY = timedelta(minutes=5)   # write last_seen_at at most this often
+TOUCH_EVERY = timedelta(minutes=5)  # write last_seen_at at most this often
 
 
 def _hash(token: str) -> str:
@@ -34,8 +34,11 @@ def start(db: Session, user: User, *, replaces: str | None = None) -> str:
     revoke(db, replaces)
     token = secrets.token_urlsafe(32)
     now = utcnow()
-    db.add(StaffSession(token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now,
-                        expires_at=now + MAX_AGE))
+    db.add(
+        StaffSession(
+            token_hash=_hash(token), user_id=user.id, created_at=now, last_seen_at=now, expires_at=now + MAX_AGE
+        )
+    )
     return token
 
 
@@ -46,8 +49,11 @@ def resolve(db: Session, token: str | None) -> User | None:
     joined to its user."""
     if not token:
         return None
-    found = db.exec(select(StaffSession, User).join(User, col(User.id) == col(StaffSession.user_id))
-                    .where(StaffSession.token_hash == _hash(token))).first()
+    found = db.exec(
+        select(StaffSession, User)
+        .join(User, col(User.id) == col(StaffSession.user_id))
+        .where(StaffSession.token_hash == _hash(token))
+    ).first()
     if found is None:
         return None
     row, user = found
@@ -64,11 +70,17 @@ def resolve(db: Session, token: str | None) -> User | None:
 
 def revoke(db: Session, token: str | None) -> None:
     if token:
-        db.execute(sa.update(StaffSession).where(StaffSession.token_hash == _hash(token),
-                                                 StaffSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+        db.execute(
+            sa.update(StaffSession)
+            .where(StaffSession.token_hash == _hash(token), StaffSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
 
 
 def revoke_user(db: Session, user_id: int) -> None:
     """End every session of a user (disabled, or password changed)."""
-    db.execute(sa.update(StaffSession).where(StaffSession.user_id == user_id,
-                                             StaffSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    db.execute(
+        sa.update(StaffSession)
+        .where(StaffSession.user_id == user_id, StaffSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )

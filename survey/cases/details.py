@@ -30,9 +30,9 @@ from survey.models import (
 
 @dataclass(frozen=True)
 class ShownAnswer:
-    question: dict[str, str]      # {"zh-CN": .., "en": ..}
-    value: dict[str, str]         # the answer in words, per language
-    free_text: bool = False       # a comment: shown whole, not cut to fit a table cell
+    question: dict[str, str]  # {"zh-CN": .., "en": ..}
+    value: dict[str, str]  # the answer in words, per language
+    free_text: bool = False  # a comment: shown whole, not cut to fit a table cell
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,17 @@ def _score_text(question: Question, number: float, lang: str) -> str:
     value = f"{number:g}"
     if question.scale_max is None:
         return value
-    ends = {question.scale_min: (question.labels or {}).get("low"), question.scale_max: (question.labels or {}).get("high")}
+    ends = {
+        question.scale_min: (question.labels or {}).get("low"),
+        question.scale_max: (question.labels or {}).get("high"),
+    }
     end = text_in(ends.get(number), lang)
     key = "answer.scale_end" if end else "answer.scale"
     return t(key, lang, value=value, top=question.scale_max, end=end)
 
 
 def _answer_text(question: Question | None, answer: Answer, lang: str) -> str:
-    if question is None:        # a question no longer in the version: the stored values as they are
+    if question is None:  # a question no longer in the version: the stored values as they are
         return f"{answer.value_num:g}" if answer.value_num is not None else (answer.value_text or "")
     if answer.value_num is not None:
         score = _score_text(question, answer.value_num, lang)
@@ -82,16 +85,21 @@ def _answer_text(question: Question | None, answer: Answer, lang: str) -> str:
 
 
 def shown_answers(db: Session, response: Response) -> list[ShownAnswer]:
-    questions = {q.code: q for q in db.execute(sa.select(Question).where(
-        Question.version_id == response.version_id).order_by(Question.position)).scalars()}
+    questions = {
+        q.code: q
+        for q in db.execute(
+            sa.select(Question).where(Question.version_id == response.version_id).order_by(Question.position)
+        ).scalars()
+    }
     answers: dict[str, list[Answer]] = {}
     for answer in db.execute(sa.select(Answer).where(Answer.response_id == response.id).order_by(Answer.id)).scalars():
         answers.setdefault(answer.question_code, []).append(answer)
     shown = []
     for code, given in answers.items():
         question = questions.get(code)
-        words = {lang: t("words.separator", lang).join(_answer_text(question, a, lang) for a in given)
-                 for lang in LANGUAGES}
+        words = {
+            lang: t("words.separator", lang).join(_answer_text(question, a, lang) for a in given) for lang in LANGUAGES
+        }
         asked = {"zh-CN": question.text_zh, "en": question.text_en} if question else {lang: code for lang in LANGUAGES}
         free_text = question is not None and question_type(question.type).free_text
         shown.append((question.position if question else len(questions), ShownAnswer(asked, words, free_text)))
@@ -107,12 +115,16 @@ def case_detail(db: Session, case_id: int) -> CaseDetail:
     survey = db.get(Survey, response.survey_id) if response else None
     assignee = db.get(User, case.assignee_id) if case.assignee_id else None
     return CaseDetail(
-        case=case, customer_name=customer.name if customer else None, customer_phone=customer.phone if customer else None,
-        customer_email=customer.email if customer else None, tier=response.tier if response else None,
+        case=case,
+        customer_name=customer.name if customer else None,
+        customer_phone=customer.phone if customer else None,
+        customer_email=customer.email if customer else None,
+        tier=response.tier if response else None,
         assignee=assignee.username if assignee else None,
         overdue=case.status in OPEN_STATUSES and case.due_at < utcnow(),
         survey_name={"zh-CN": survey.name_zh, "en": survey.name_en} if survey else None,
         answered_on=response.answered_on if response else None,
-        answers=shown_answers(db, response) if response else [], history=history(db, case.id),
+        answers=shown_answers(db, response) if response else [],
+        history=history(db, case.id),
         recontact_status=recontact_state(db, case.recontact_invitation_id),
     )

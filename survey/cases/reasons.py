@@ -21,12 +21,21 @@ from collections.abc import Mapping, Sequence
 from survey.cases.themes import THEMES
 from survey.core.i18n import label, question_label, t
 
-__all__ = ["LIMIT", "THEMES", "comment_theme", "decode", "describe", "encode", "question_name", "repeated_fault",
-           "score"]
+__all__ = [
+    "LIMIT",
+    "THEMES",
+    "comment_theme",
+    "decode",
+    "describe",
+    "encode",
+    "question_name",
+    "repeated_fault",
+    "score",
+]
 
-LIMIT = 500               # characters of FollowUpCase.reason
-PHRASES_SHOWN = 3         # phrases of a comment quoted per theme
-SHORT_PHRASE = 20         # characters of a phrase kept when the reason must shrink to fit
+LIMIT = 500  # characters of FollowUpCase.reason
+PHRASES_SHOWN = 3  # phrases of a comment quoted per theme
+SHORT_PHRASE = 20  # characters of a phrase kept when the reason must shrink to fit
 
 
 def score(question: str, value: float, at_most: float, tier: str | None) -> dict:
@@ -40,19 +49,29 @@ def repeated_fault(source: str) -> dict:
 
 def comment_theme(themes: Mapping[str, Sequence[str]]) -> dict:
     """The themes a comment names, each with the phrases that named it."""
-    return {"kind": "comment_theme", "themes": {theme: list(phrases)[:PHRASES_SHOWN] for theme, phrases in themes.items()}}
+    return {
+        "kind": "comment_theme",
+        "themes": {theme: list(phrases)[:PHRASES_SHOWN] for theme, phrases in themes.items()},
+    }
 
 
 # ---------------------------------------------------------------- storing
+
 
 def _dumps(why: list[dict]) -> str:
     return json.dumps({"why": why}, ensure_ascii=False, separators=(",", ":"))
 
 
 def _shorter_phrases(why: list[dict], keep: int) -> list[dict]:
-    return [{**item, "themes": {theme: [p[:SHORT_PHRASE] for p in phrases[:keep]]
-                                for theme, phrases in item["themes"].items()}}
-            if item.get("kind") == "comment_theme" else item for item in why]
+    return [
+        {
+            **item,
+            "themes": {theme: [p[:SHORT_PHRASE] for p in phrases[:keep]] for theme, phrases in item["themes"].items()},
+        }
+        if item.get("kind") == "comment_theme"
+        else item
+        for item in why
+    ]
 
 
 def encode(why: list[dict], limit: int = LIMIT) -> str:
@@ -65,7 +84,7 @@ def encode(why: list[dict], limit: int = LIMIT) -> str:
             kept.pop()
         if len(_dumps(kept)) <= limit:
             return _dumps(kept)
-    return _dumps(kept[:1])[:limit]      # one entry that cannot fit: unreachable with the known kinds
+    return _dumps(kept[:1])[:limit]  # one entry that cannot fit: unreachable with the known kinds
 
 
 def decode(stored: str | None) -> list[dict] | None:
@@ -84,7 +103,7 @@ def decode(stored: str | None) -> list[dict] | None:
 
 # ---------------------------------------------------------------- reading
 
-question_name = question_label      # a question code in words
+question_name = question_label  # a question code in words
 
 
 def _number(value) -> str:
@@ -94,14 +113,23 @@ def _number(value) -> str:
 def _sentence(item: dict, lang: str | None) -> str:
     kind = item.get("kind")
     if kind == "score":
-        text = t("reason.score", lang, question=question_name(str(item.get("question")), lang),
-                 value=_number(item.get("value")), at_most=_number(item.get("at_most")))
+        text = t(
+            "reason.score",
+            lang,
+            question=question_name(str(item.get("question")), lang),
+            value=_number(item.get("value")),
+            at_most=_number(item.get("at_most")),
+        )
         return f"{text} · {label('tier', item['tier'], lang)}" if item.get("tier") else text
     if kind == "repeated_fault":
         return t(f"reason.repeated_fault.{'ticket' if item.get('source') == 'ticket' else 'what_wrong'}", lang)
     if kind == "comment_theme":
-        named = [t("reason.theme_phrases", lang, theme=label("dimension", theme, lang), phrases="/".join(phrases))
-                 if phrases else label("dimension", theme, lang) for theme, phrases in item.get("themes", {}).items()]
+        named = [
+            t("reason.theme_phrases", lang, theme=label("dimension", theme, lang), phrases="/".join(phrases))
+            if phrases
+            else label("dimension", theme, lang)
+            for theme, phrases in item.get("themes", {}).items()
+        ]
         return t("reason.comment_theme", lang, themes=t("words.list_separator", lang).join(named))
     return str(kind)
 

@@ -57,30 +57,52 @@ DEFINITION = {
     "title": _t("您对处理结果满意吗？", "Are you satisfied with how we handled it?"),
     "intro": _t("{name}您好，您反映的问题我们已经处理。", "Hello {name}, we have dealt with the issue you raised."),
     "thanks": _t("感谢您的回复！", "Thank you for letting us know."),
-    "questions": [{"code": QUESTION, "type": "yes_no", "dimension": "overall", "required": True,
-                   "text": _t("您对我们的处理结果满意吗？", "Are you satisfied with how we handled it?")}],
+    "questions": [
+        {
+            "code": QUESTION,
+            "type": "yes_no",
+            "dimension": "overall",
+            "required": True,
+            "text": _t("您对我们的处理结果满意吗？", "Are you satisfied with how we handled it?"),
+        }
+    ],
 }
 MESSAGES = {
-    "invitation": _t("{name}您好，您反映的问题我们已处理，您对处理结果满意吗？请点击回复：{link}",
-                     "Hello {name}, we have dealt with the issue you raised. Are you satisfied with how we "
-                     "handled it? Tell us here: {link}"),
-    "reminder": _t("{name}您好，您对问题的处理结果满意吗？{expires}前可回复：{link}",
-                   "Hello {name}, are you satisfied with how we handled your issue? Reply by {expires}: {link}"),
+    "invitation": _t(
+        "{name}您好，您反映的问题我们已处理，您对处理结果满意吗？请点击回复：{link}",
+        "Hello {name}, we have dealt with the issue you raised. Are you satisfied with how we "
+        "handled it? Tell us here: {link}",
+    ),
+    "reminder": _t(
+        "{name}您好，您对问题的处理结果满意吗？{expires}前可回复：{link}",
+        "Hello {name}, are you satisfied with how we handled your issue? Reply by {expires}: {link}",
+    ),
     "subject": _t("您对处理结果满意吗？", "Are you satisfied with how we handled it?"),
 }
 
 
 def recontact_campaign(db: Session) -> Campaign:
     """The standing campaign of recontacts (and its survey), created on first use."""
-    survey = survey_by_code(db, RECONTACT_SURVEY) or create_survey(db, DEFINITION, publish=True,
-                                                                   template=RECONTACT_SURVEY)
-    campaign = db.execute(sa.select(Campaign).where(Campaign.survey_id == survey.id,
-                                                    Campaign.name == CAMPAIGN_NAME)).scalar_one_or_none()
+    survey = survey_by_code(db, RECONTACT_SURVEY) or create_survey(
+        db, DEFINITION, publish=True, template=RECONTACT_SURVEY
+    )
+    campaign = db.execute(
+        sa.select(Campaign).where(Campaign.survey_id == survey.id, Campaign.name == CAMPAIGN_NAME)
+    ).scalar_one_or_none()
     if campaign is None:
         now = utcnow()
-        campaign = Campaign(name=CAMPAIGN_NAME, survey_id=survey.id, version_id=live_version(db, survey).id,
-                            channel=Channel.SMS, status=CampaignStatus.SENDING, audience={"kind": "recontact"},
-                            messages=MESSAGES, expires_days=EXPIRES_DAYS, created_at=now, launched_at=now)
+        campaign = Campaign(
+            name=CAMPAIGN_NAME,
+            survey_id=survey.id,
+            version_id=live_version(db, survey).id,
+            channel=Channel.SMS,
+            status=CampaignStatus.SENDING,
+            audience={"kind": "recontact"},
+            messages=MESSAGES,
+            expires_days=EXPIRES_DAYS,
+            created_at=now,
+            launched_at=now,
+        )
         db.add(campaign)
         db.flush()
     return campaign
@@ -94,8 +116,9 @@ def channel_for(customer: Customer, *, queue_until_configured: bool = False) -> 
     """SMS when the customer has a phone, else email; a configured one first. When none the
     customer can get is configured: the first of them if ``queue_until_configured`` (its message
     waits in the queue), else RecontactChannelMissing naming its settings."""
-    reachable = [channel for channel, contact in ((Channel.SMS, customer.phone), (Channel.EMAIL, customer.email))
-                 if contact]
+    reachable = [
+        channel for channel, contact in ((Channel.SMS, customer.phone), (Channel.EMAIL, customer.email)) if contact
+    ]
     if not reachable:
         raise CaseError("the customer has no phone or email for a recontact survey; ask on the phone instead")
     statuses = [channel_status(channel, settings()) for channel in reachable]
@@ -103,12 +126,16 @@ def channel_for(customer: Customer, *, queue_until_configured: bool = False) -> 
     if ready is not None or queue_until_configured:
         return ready or reachable[0]
     first = statuses[0]
-    raise RecontactChannelMissing(f"{first.problem}; the recontact survey was not sent and the case was not resolved",
-                                  channel=first.channel, settings=first.missing)
+    raise RecontactChannelMissing(
+        f"{first.problem}; the recontact survey was not sent and the case was not resolved",
+        channel=first.channel,
+        settings=first.missing,
+    )
 
 
-def send_recontact(db: Session, case: FollowUpCase, actor, *, now: datetime | None = None,
-                   queue_until_configured: bool = False) -> Invitation:
+def send_recontact(
+    db: Session, case: FollowUpCase, actor, *, now: datetime | None = None, queue_until_configured: bool = False
+) -> Invitation:
     """Queue the one-question survey for a resolved case's customer (see ``channel_for``)."""
     now = now or utcnow()
     if case.status != CaseStatus.RESOLVED:
@@ -124,9 +151,15 @@ def send_recontact(db: Session, case: FollowUpCase, actor, *, now: datetime | No
     campaign = recontact_campaign(db)
     response = db.get(Response, case.response_id) if case.response_id else None
     invitation = Invitation(
-        campaign_id=campaign.id, customer_id=customer.id, event_id=response.event_id if response else None,
-        token=new_token(), channel=channel, language=customer.language, status=InvitationStatus.QUEUED,
-        expires_at=now + timedelta(days=campaign.expires_days), queued_at=now,
+        campaign_id=campaign.id,
+        customer_id=customer.id,
+        event_id=response.event_id if response else None,
+        token=new_token(),
+        channel=channel,
+        language=customer.language,
+        status=InvitationStatus.QUEUED,
+        expires_at=now + timedelta(days=campaign.expires_days),
+        queued_at=now,
     )
     db.add(invitation)
     db.flush()
@@ -138,8 +171,17 @@ def send_recontact(db: Session, case: FollowUpCase, actor, *, now: datetime | No
     return invitation
 
 
-def resolve(db: Session, case_id: int, actor, root_cause: str, *, note: str = "", recontact: bool = False,
-            now: datetime | None = None, queue_until_configured: bool = False) -> FollowUpCase:
+def resolve(
+    db: Session,
+    case_id: int,
+    actor,
+    root_cause: str,
+    *,
+    note: str = "",
+    recontact: bool = False,
+    now: datetime | None = None,
+    queue_until_configured: bool = False,
+) -> FollowUpCase:
     """Resolve a case with its root cause and, if asked, send the recontact survey (both or neither)."""
     case = change_status(db, case_id, CaseStatus.RESOLVED, actor, note=note, root_cause=root_cause, now=now)
     if recontact:
@@ -155,7 +197,8 @@ def record_answers(db: Session, *, now: datetime | None = None) -> int:
         .join(Response, Response.invitation_id == FollowUpCase.recontact_invitation_id)
         .join(Answer, sa.and_(Answer.response_id == Response.id, Answer.question_code == QUESTION))
         .where(FollowUpCase.recovered.is_(None), FollowUpCase.status == CaseStatus.RESOLVED)
-        .with_for_update(of=FollowUpCase)).all()
+        .with_for_update(of=FollowUpCase)
+    ).all()
     for case, value in rows:
         set_recovered(db, case, value == 1, None, "recontact survey", now)
     return len(rows)
@@ -166,4 +209,3 @@ def recontact_state(db: Session, invitation_id: int | None) -> str | None:
     if invitation_id is None:
         return None
     return db.execute(sa.select(Invitation.status).where(Invitation.id == invitation_id)).scalar_one_or_none()
-

@@ -60,6 +60,7 @@ LOCK_KEY = zlib.crc32(b"survey.cases.run_rules")
 
 # ---------------------------------------------------------------- evaluating responses
 
+
 @dataclass
 class Facts:
     """What the rules read about one response."""
@@ -68,8 +69,8 @@ class Facts:
     scores: dict[str, float] = field(default_factory=dict)
     said_repeated_fault: bool = False
     event_repeated_fault: bool = False
-    comment_themes: dict[str, tuple[str, ...]] = field(default_factory=dict)   # theme -> phrases found
-    what_wrong: list[str] = field(default_factory=list)          # ticked, in the order of the options
+    comment_themes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # theme -> phrases found
+    what_wrong: list[str] = field(default_factory=list)  # ticked, in the order of the options
     dimension_scores: dict[str, float] = field(default_factory=dict)  # dimension -> lowest score, 0-1 of its scale
 
 
@@ -77,7 +78,7 @@ class Facts:
 class Match:
     rule_code: str
     priority: str
-    why: dict           # one entry of survey.cases.reasons
+    why: dict  # one entry of survey.cases.reasons
 
 
 def match(rule, facts: Facts) -> Match | None:
@@ -89,7 +90,9 @@ def match(rule, facts: Facts) -> Match | None:
     if rule.kind == RuleKind.SCORE:
         value = facts.scores.get(params["question"])
         if value is not None and value <= float(params["at_most"]):
-            return Match(rule.code, rule.priority, reasons.score(params["question"], value, float(params["at_most"]), tier))
+            return Match(
+                rule.code, rule.priority, reasons.score(params["question"], value, float(params["at_most"]), tier)
+            )
     elif rule.kind == RuleKind.REPEATED_FAULT:
         if facts.event_repeated_fault or facts.said_repeated_fault:
             source = "ticket" if facts.event_repeated_fault else "what_wrong"
@@ -102,7 +105,7 @@ def match(rule, facts: Facts) -> Match | None:
 
 
 CATEGORIES = frozenset(ROOT_CAUSES)
-LOW_SCORE = 0.5          # a dimension scored at most half-way up its scale names the category
+LOW_SCORE = 0.5  # a dimension scored at most half-way up its scale names the category
 
 
 def category_of(facts: Facts) -> str | None:
@@ -124,8 +127,11 @@ def category_of(facts: Facts) -> str | None:
 
 def _unchecked(db: Session, since, limit: int) -> list[Response]:
     checked = sa.select(ResponseCheck.response_id).where(ResponseCheck.response_id == Response.id).exists()
-    return list(db.execute(sa.select(Response).where(Response.answered_on >= since, ~checked)
-                           .order_by(Response.id).limit(limit)).scalars())
+    return list(
+        db.execute(
+            sa.select(Response).where(Response.answered_on >= since, ~checked).order_by(Response.id).limit(limit)
+        ).scalars()
+    )
 
 
 def gather_facts(db: Session, batch: list[Response], *, store_themes: bool = True) -> dict[int, Facts]:
@@ -135,10 +141,20 @@ def gather_facts(db: Session, batch: list[Response], *, store_themes: bool = Tru
     ids = list(facts)
     question = sa.and_(Question.version_id == Response.version_id, Question.code == Answer.question_code)
     for response_id, code, number, text, dimension, low, high in db.execute(
-            sa.select(Answer.response_id, Answer.question_code, Answer.value_num, Answer.value_text,
-                      Question.dimension, Question.scale_min, Question.scale_max)
-            .join(Response, Response.id == Answer.response_id).outerjoin(Question, question)
-            .where(Answer.response_id.in_(ids), Answer.item_code.is_(None)).order_by(Answer.id)):
+        sa.select(
+            Answer.response_id,
+            Answer.question_code,
+            Answer.value_num,
+            Answer.value_text,
+            Question.dimension,
+            Question.scale_min,
+            Question.scale_max,
+        )
+        .join(Response, Response.id == Answer.response_id)
+        .outerjoin(Question, question)
+        .where(Answer.response_id.in_(ids), Answer.item_code.is_(None))
+        .order_by(Answer.id)
+    ):
         item = facts[response_id]
         if number is not None:
             item.scores[code] = number
@@ -150,8 +166,11 @@ def gather_facts(db: Session, batch: list[Response], *, store_themes: bool = Tru
             item.said_repeated_fault = item.said_repeated_fault or text == "repeated_fault"
     events = {r.event_id for r in batch if r.event_id}
     if events:
-        flagged = set(db.execute(sa.select(ServiceEvent.id).where(ServiceEvent.id.in_(events),
-                                                                  ServiceEvent.repeated_fault)).scalars())
+        flagged = set(
+            db.execute(
+                sa.select(ServiceEvent.id).where(ServiceEvent.id.in_(events), ServiceEvent.repeated_fault)
+            ).scalars()
+        )
         for item in facts.values():
             item.event_repeated_fault = item.response.event_id in flagged
     _comment_themes(db, facts, store=store_themes)
@@ -201,10 +220,13 @@ class RunReport:
     comments_classified: int = 0
 
     def lines(self) -> list[str]:
-        return [f"comments classified: {self.comments_classified}",
-                f"responses evaluated: {self.evaluated}", f"cases opened: {self.opened}",
-                f"triggers added to open cases: {self.added_to_open}",
-                f"recontact answers recorded: {self.recontacts_recorded}"]
+        return [
+            f"comments classified: {self.comments_classified}",
+            f"responses evaluated: {self.evaluated}",
+            f"cases opened: {self.opened}",
+            f"triggers added to open cases: {self.added_to_open}",
+            f"recontact answers recorded: {self.recontacts_recorded}",
+        ]
 
 
 def _take_turn(db: Session) -> None:
@@ -213,8 +235,9 @@ def _take_turn(db: Session) -> None:
         db.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
 
-def run_rules(url: str | None = None, *, now: datetime | None = None, batch: int = BATCH,
-              actor_id: int | None = None) -> RunReport:
+def run_rules(
+    url: str | None = None, *, now: datetime | None = None, batch: int = BATCH, actor_id: int | None = None
+) -> RunReport:
     """Evaluate new responses against the rules, open cases, and record recontact answers.
 
     ``actor_id``: the staff member who asked for the run (the audit log names them); None for the
@@ -236,20 +259,36 @@ def run_rules(url: str | None = None, *, now: datetime | None = None, batch: int
     with database.session(url) as db:
         report.recontacts_recorded = recontact.record_answers(db, now=now)
         if actor_id is not None or report.opened or report.added_to_open or report.recontacts_recorded:
-            actor = db.get(User, actor_id) if actor_id is not None else None   # a staff click is logged even when idle
-            record(db, actor, "cases.run", "followupcase", None,
-                   {"evaluated": report.evaluated, "opened": report.opened, "added": report.added_to_open,
-                    "recontacts": report.recontacts_recorded})
+            actor = db.get(User, actor_id) if actor_id is not None else None  # a staff click is logged even when idle
+            record(
+                db,
+                actor,
+                "cases.run",
+                "followupcase",
+                None,
+                {
+                    "evaluated": report.evaluated,
+                    "opened": report.opened,
+                    "added": report.added_to_open,
+                    "recontacts": report.recontacts_recorded,
+                },
+            )
     return report
 
 
 def evaluate_batch(db: Session, pending: list[Response], config: LoopSettings, now: datetime) -> tuple[int, int]:
     active_rules = rules(db, enabled_only=True)
     skipped_surveys = set(db.execute(sa.select(Survey.id).where(Survey.code == RECONTACT_SURVEY)).scalars())
-    erased = set(db.execute(sa.select(Customer.id).where(
-        Customer.id.in_([r.customer_id for r in pending if r.customer_id]), Customer.erased_at.is_not(None))).scalars())
-    candidates = [r for r in pending if r.customer_id and r.customer_id not in erased
-                  and r.survey_id not in skipped_surveys]
+    erased = set(
+        db.execute(
+            sa.select(Customer.id).where(
+                Customer.id.in_([r.customer_id for r in pending if r.customer_id]), Customer.erased_at.is_not(None)
+            )
+        ).scalars()
+    )
+    candidates = [
+        r for r in pending if r.customer_id and r.customer_id not in erased and r.survey_id not in skipped_surveys
+    ]
     facts = gather_facts(db, candidates) if candidates and active_rules else {}
     opened = added = 0
     checks = {r.id: None for r in pending}
@@ -261,28 +300,49 @@ def evaluate_batch(db: Session, pending: list[Response], config: LoopSettings, n
         checks[response_id] = case.id
         opened += is_new
         added += not is_new
-    db.execute(database.upsert_insert(db)(ResponseCheck).values(
-        [{"response_id": rid, "checked_at": now, "case_id": cid} for rid, cid in checks.items()]
-    ).on_conflict_do_nothing())
+    db.execute(
+        database.upsert_insert(db)(ResponseCheck)
+        .values([{"response_id": rid, "checked_at": now, "case_id": cid} for rid, cid in checks.items()])
+        .on_conflict_do_nothing()
+    )
     return opened, added
 
 
-def open_or_extend(db: Session, response: Response, matches: list[Match], config: LoopSettings,
-                   now: datetime, *, category: str | None = None) -> tuple[FollowUpCase, bool]:
+def open_or_extend(
+    db: Session,
+    response: Response,
+    matches: list[Match],
+    config: LoopSettings,
+    now: datetime,
+    *,
+    category: str | None = None,
+) -> tuple[FollowUpCase, bool]:
     reason = reasons.encode([m.why for m in matches])
-    existing = db.execute(sa.select(FollowUpCase).where(
-        FollowUpCase.customer_id == response.customer_id, FollowUpCase.status.in_(OPEN_STATUSES),
-    ).order_by(FollowUpCase.id).limit(1)).scalar_one_or_none()
+    existing = db.execute(
+        sa.select(FollowUpCase)
+        .where(
+            FollowUpCase.customer_id == response.customer_id,
+            FollowUpCase.status.in_(OPEN_STATUSES),
+        )
+        .order_by(FollowUpCase.id)
+        .limit(1)
+    ).scalar_one_or_none()
     if existing is not None:
         record_event(db, existing, None, "trigger", None, f"response {response.id}", reason, now)
         return existing, False
     team = team_for(db, response, category)
     assignee = pick_assignee(db, team, config)
     case = FollowUpCase(
-        response_id=response.id, customer_id=response.customer_id, rule_code=matches[0].rule_code, reason=reason,
+        response_id=response.id,
+        customer_id=response.customer_id,
+        rule_code=matches[0].rule_code,
+        reason=reason,
         category=category,
         priority=min((m.priority for m in matches), key=lambda p: PRIORITY_ORDER.get(p, 9)),
-        status=CaseStatus.OPEN, assignee_id=assignee.id if assignee else None, team=team, opened_at=now,
+        status=CaseStatus.OPEN,
+        assignee_id=assignee.id if assignee else None,
+        team=team,
+        opened_at=now,
         due_at=now + timedelta(hours=config.sla_for(response.tier)),
     )
     db.add(case)
@@ -312,10 +372,16 @@ def pick_assignee(db: Session, team: str | None, config: LoopSettings) -> User |
 
 
 def _least_recently_assigned(db: Session, who) -> list[User]:
-    last = (sa.select(FollowUpCase.assignee_id, sa.func.max(FollowUpCase.id).label("last"))
-            .group_by(FollowUpCase.assignee_id).subquery())
-    return list(db.execute(
-        sa.select(User).outerjoin(last, last.c.assignee_id == User.id).where(User.active, who)
-        .order_by(last.c.last.is_not(None), last.c.last, User.id)).scalars())
-
-
+    last = (
+        sa.select(FollowUpCase.assignee_id, sa.func.max(FollowUpCase.id).label("last"))
+        .group_by(FollowUpCase.assignee_id)
+        .subquery()
+    )
+    return list(
+        db.execute(
+            sa.select(User)
+            .outerjoin(last, last.c.assignee_id == User.id)
+            .where(User.active, who)
+            .order_by(last.c.last.is_not(None), last.c.last, User.id)
+        ).scalars()
+    )

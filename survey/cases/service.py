@@ -33,22 +33,64 @@ from survey.core.vocab import CaseStatus, Role
 from survey.models import User
 
 __all__ = [
-    "CLOSE_BIN_LABELS", "NOTE_LIMIT", "OPEN_STATUSES", "ROOT_CAUSES", "THEMES", "TIERS", "reason_text",
-    "CaseError", "CaseReport", "CaseRow", "CaseSettings", "CaseView", "Fallback", "HistoryEntry", "LoopSettings",
-    "Priority", "RecontactChannelMissing", "Recurring", "RouteSpec", "RuleKind", "RuleSpec", "RunReport",
-    "ShownAnswer", "Worker",
-    "add_note", "apply_rules", "case_queue", "case_report", "case_settings", "case_view", "change_status",
-    "draft_service_change", "reassign", "record_phone_answer", "resolve", "save_loop_settings", "save_routes",
-    "save_rule", "teams", "workers",
-    "OTHER_THEME", "THEME_LANGUAGES", "THEME_PERIODS", "Classification", "Example", "KeywordRule",
-    "classify_comment", "classify_new_comments", "keyword_rules", "save_keyword_rules", "theme_counts",
+    "CLOSE_BIN_LABELS",
+    "NOTE_LIMIT",
+    "OPEN_STATUSES",
+    "ROOT_CAUSES",
+    "THEMES",
+    "TIERS",
+    "reason_text",
+    "CaseError",
+    "CaseReport",
+    "CaseRow",
+    "CaseSettings",
+    "CaseView",
+    "Fallback",
+    "HistoryEntry",
+    "LoopSettings",
+    "Priority",
+    "RecontactChannelMissing",
+    "Recurring",
+    "RouteSpec",
+    "RuleKind",
+    "RuleSpec",
+    "RunReport",
+    "ShownAnswer",
+    "Worker",
+    "add_note",
+    "apply_rules",
+    "case_queue",
+    "case_report",
+    "case_settings",
+    "case_view",
+    "change_status",
+    "draft_service_change",
+    "reassign",
+    "record_phone_answer",
+    "resolve",
+    "save_loop_settings",
+    "save_routes",
+    "save_rule",
+    "teams",
+    "workers",
+    "OTHER_THEME",
+    "THEME_LANGUAGES",
+    "THEME_PERIODS",
+    "Classification",
+    "Example",
+    "KeywordRule",
+    "classify_comment",
+    "classify_new_comments",
+    "keyword_rules",
+    "save_keyword_rules",
+    "theme_counts",
     "theme_examples",
 ]
 
 MANAGERS = (Role.QUALITY, Role.ADMIN)
 SCOPES = ("mine", "team", "all", "unassigned")
-reason_text = reasons.describe      # why a case was opened, in the reader's language
-OVERDUE_LISTED = 50                 # the case report lists at most this many overdue cases
+reason_text = reasons.describe  # why a case was opened, in the reader's language
+OVERDUE_LISTED = 50  # the case report lists at most this many overdue cases
 
 
 def _as_actor(actor_id: int, change: Callable[[Session, User], object]) -> None:
@@ -66,9 +108,11 @@ def _manager(db: Session, actor_id: int, refusal: str) -> User:
 
 # ---------------------------------------------------------------- the queue and one case
 
+
 @dataclass(frozen=True)
 class Worker:
     """Someone a case can go to: an active agent, quality staff member or admin."""
+
     id: int
     username: str
     role: str
@@ -86,22 +130,27 @@ def workers() -> list[Worker]:
         return [Worker(u.id, u.username, u.role, u.team) for u in workflow.workers(db)]
 
 
-def case_queue(viewer_id: int, scope: str, *, team: str | None = None,
-               statuses: list[str] | None = None) -> list[CaseRow]:
+def case_queue(
+    viewer_id: int, scope: str, *, team: str | None = None, statuses: list[str] | None = None
+) -> list[CaseRow]:
     """Cases overdue first: the viewer's own ("mine"), one team's, all, or the unassigned ones;
     in the given statuses (none given: every status)."""
     if scope not in SCOPES:
         raise ValueError(f"scope must be one of {', '.join(SCOPES)}")
     with database.session() as db:
-        return workflow.case_list(db, assignee_id=viewer_id if scope == "mine" else None,
-                                  team=team if scope == "team" else None, unassigned=scope == "unassigned",
-                                  statuses=statuses or None)
+        return workflow.case_list(
+            db,
+            assignee_id=viewer_id if scope == "mine" else None,
+            team=team if scope == "team" else None,
+            unassigned=scope == "unassigned",
+            statuses=statuses or None,
+        )
 
 
 @dataclass(frozen=True)
 class HistoryEntry:
     at: datetime
-    who: str | None          # None: the system (the rules, a recontact answer)
+    who: str | None  # None: the system (the rules, a recontact answer)
     field: str
     old_value: str | None
     new_value: str | None
@@ -111,11 +160,12 @@ class HistoryEntry:
 @dataclass(frozen=True)
 class CaseView:
     """One case as the cases page shows it (contact details unmasked: the page masks per role)."""
+
     id: int
     status: str
-    next_statuses: tuple[str, ...]    # where the workflow lets it go from here
-    reason: str                       # as stored: read it with reason_text(reason, lang)
-    category: str | None              # the root-cause category it was routed by
+    next_statuses: tuple[str, ...]  # where the workflow lets it go from here
+    reason: str  # as stored: read it with reason_text(reason, lang)
+    category: str | None  # the root-cause category it was routed by
     notes: str
     team: str | None
     assignee_id: int | None
@@ -140,19 +190,36 @@ def case_view(case_id: int) -> CaseView:
         detail = details.case_detail(db, case_id)
     case = detail.case
     return CaseView(
-        id=case.id, status=case.status, next_statuses=tuple(workflow.TRANSITIONS[CaseStatus(case.status)]),
-        reason=case.reason, category=case.category, notes=case.notes or "", team=case.team, assignee_id=case.assignee_id,
-        assignee=detail.assignee, due_at=case.due_at, overdue=detail.overdue, root_cause=case.root_cause,
-        recovered=case.recovered, customer_name=detail.customer_name, customer_phone=detail.customer_phone,
-        customer_email=detail.customer_email, tier=detail.tier, survey_name=detail.survey_name,
-        answered_on=detail.answered_on, answers=tuple(detail.answers),
-        history=tuple(HistoryEntry(event.at, who, event.field, event.old_value, event.new_value, event.note or "")
-                      for event, who in detail.history),
+        id=case.id,
+        status=case.status,
+        next_statuses=tuple(workflow.TRANSITIONS[CaseStatus(case.status)]),
+        reason=case.reason,
+        category=case.category,
+        notes=case.notes or "",
+        team=case.team,
+        assignee_id=case.assignee_id,
+        assignee=detail.assignee,
+        due_at=case.due_at,
+        overdue=detail.overdue,
+        root_cause=case.root_cause,
+        recovered=case.recovered,
+        customer_name=detail.customer_name,
+        customer_phone=detail.customer_phone,
+        customer_email=detail.customer_email,
+        tier=detail.tier,
+        survey_name=detail.survey_name,
+        answered_on=detail.answered_on,
+        answers=tuple(detail.answers),
+        history=tuple(
+            HistoryEntry(event.at, who, event.field, event.old_value, event.new_value, event.note or "")
+            for event, who in detail.history
+        ),
         recontact_status=detail.recontact_status,
     )
 
 
 # ---------------------------------------------------------------- working a case
+
 
 def change_status(actor_id: int, case_id: int, status: str, *, note: str = "") -> None:
     """Contacted, unreachable or reopened (resolving goes through ``resolve``)."""
@@ -163,14 +230,30 @@ def add_note(actor_id: int, case_id: int, note: str) -> None:
     _as_actor(actor_id, lambda db, me: workflow.add_note(db, case_id, note, me))
 
 
-def resolve(actor_id: int, case_id: int, root_cause: str, *, note: str = "", send_recontact: bool = False,
-            queue_until_configured: bool = False) -> None:
+def resolve(
+    actor_id: int,
+    case_id: int,
+    root_cause: str,
+    *,
+    note: str = "",
+    send_recontact: bool = False,
+    queue_until_configured: bool = False,
+) -> None:
     """Resolve with a root cause and, if asked, send the recontact survey: both or neither.
     RecontactChannelMissing (a CaseError) when its channel is not configured, unless staff chose
     to queue it until it is."""
-    _as_actor(actor_id, lambda db, me: recontact.resolve(db, case_id, me, root_cause, note=note,
-                                                         recontact=send_recontact,
-                                                         queue_until_configured=queue_until_configured))
+    _as_actor(
+        actor_id,
+        lambda db, me: recontact.resolve(
+            db,
+            case_id,
+            me,
+            root_cause,
+            note=note,
+            recontact=send_recontact,
+            queue_until_configured=queue_until_configured,
+        ),
+    )
 
 
 def record_phone_answer(actor_id: int, case_id: int, satisfied: bool) -> None:
@@ -191,18 +274,20 @@ def apply_rules(actor_id: int) -> RunReport:
 
 # ---------------------------------------------------------------- reports
 
+
 @dataclass(frozen=True)
 class CaseReport:
     """How the closed loop did in a period of local days."""
+
     opened: int
     closed: int
-    by_team: pd.DataFrame            # team, opened, closed, open, overdue, median_hours
+    by_team: pd.DataFrame  # team, opened, closed, open, overdue, median_hours
     close_times: CloseTimes
     recovery: Recovery
-    root_causes: pd.DataFrame        # month, root_cause, cases
+    root_causes: pd.DataFrame  # month, root_cause, cases
     recurring: list[Recurring]
-    by_category: pd.DataFrame        # category, cases (opened in the period)
-    overdue: list[CaseRow]           # open cases past their due time now, most overdue first
+    by_category: pd.DataFrame  # category, cases (opened in the period)
+    overdue: list[CaseRow]  # open cases past their due time now, most overdue first
 
     @property
     def overdue_now(self) -> int:
@@ -214,9 +299,17 @@ def case_report(start: date, end: date) -> CaseReport:
         frame = reports.case_frame(db, start, end)
         recurring = reports.recurring_causes(db, frame)
         overdue = [row for row in workflow.case_list(db, limit=OVERDUE_LISTED) if row.overdue]
-    return CaseReport(int(frame["opened_in"].sum()), int(frame["closed_in"].sum()), reports.by_team(frame),
-                      reports.close_times(frame), reports.recovery(frame), reports.root_causes_by_month(frame),
-                      recurring, by_category=reports.opened_by_category(frame), overdue=overdue)
+    return CaseReport(
+        int(frame["opened_in"].sum()),
+        int(frame["closed_in"].sum()),
+        reports.by_team(frame),
+        reports.close_times(frame),
+        reports.recovery(frame),
+        reports.root_causes_by_month(frame),
+        recurring,
+        by_category=reports.opened_by_category(frame),
+        overdue=overdue,
+    )
 
 
 def draft_service_change(actor_id: int, cause: Recurring, start: date, end: date) -> int:
@@ -227,6 +320,7 @@ def draft_service_change(actor_id: int, cause: Recurring, start: date, end: date
 
 
 # ---------------------------------------------------------------- settings
+
 
 @dataclass(frozen=True)
 class CaseSettings:
@@ -240,8 +334,12 @@ def case_settings() -> CaseSettings:
     """The rules (seeded with the defaults on first use), SLA and look-back, routes and workers."""
     with database.session() as db:
         stored = [loop_config.spec_of(rule) for rule in loop_config.rules(db)]
-        return CaseSettings(stored, loop_config.loop_settings(db), loop_config.routes(db),
-                            [Worker(u.id, u.username, u.role, u.team) for u in workflow.workers(db)])
+        return CaseSettings(
+            stored,
+            loop_config.loop_settings(db),
+            loop_config.routes(db),
+            [Worker(u.id, u.username, u.role, u.team) for u in workflow.workers(db)],
+        )
 
 
 def save_rule(actor_id: int, spec: RuleSpec) -> None:
@@ -252,7 +350,8 @@ def save_rule(actor_id: int, spec: RuleSpec) -> None:
 def save_loop_settings(actor_id: int, loop: LoopSettings) -> None:
     with database.session() as db:
         loop_config.save_loop_settings(
-            db, loop, actor=_manager(db, actor_id, "only quality staff and admins change the SLA"))
+            db, loop, actor=_manager(db, actor_id, "only quality staff and admins change the SLA")
+        )
 
 
 def save_routes(actor_id: int, routes: list[RouteSpec]) -> None:
@@ -270,6 +369,7 @@ OTHER_THEME = themes.OTHER
 @dataclass(frozen=True)
 class KeywordRule:
     """One keyword rule of the comment classifier, as quality staff edit it."""
+
     theme: str
     language: str
     phrase: str

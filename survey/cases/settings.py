@@ -32,8 +32,8 @@ LOOP_KEY = "loop"
 
 
 class RuleKind(StrEnum):
-    SCORE = "score"                    # a rating at most a threshold, for some tiers
-    COMMENT_THEME = "comment_theme"    # a comment naming one of some themes
+    SCORE = "score"  # a rating at most a threshold, for some tiers
+    COMMENT_THEME = "comment_theme"  # a comment naming one of some themes
     REPEATED_FAULT = "repeated_fault"  # the event is a repeated fault, or the customer says so
 
 
@@ -47,8 +47,8 @@ PRIORITY_ORDER = {Priority.HIGH: 0, Priority.NORMAL: 1, Priority.LOW: 2}
 
 
 class Fallback(StrEnum):
-    AGENTS = "agents"      # round the active agents
-    NOBODY = "nobody"      # unassigned, in the team's queue
+    AGENTS = "agents"  # round the active agents
+    NOBODY = "nobody"  # unassigned, in the team's queue
 
 
 @dataclass(frozen=True)
@@ -89,23 +89,63 @@ class RuleSpec:
 
 
 DEFAULT_RULES = (
-    RuleSpec("vip-low-overall", "VIP客户总体评分低（≤2分）", "VIP rates overall 2 or lower", RuleKind.SCORE,
-             {"tiers": ["diamond", "gold", "silver"], "question": "overall", "at_most": 2}, Priority.HIGH, position=1),
-    RuleSpec("vip-nps-detractor", "钻石/金卡客户贬损者（NPS 0-6）", "Diamond or gold detractor (NPS 0-6)",
-             RuleKind.SCORE, {"tiers": ["diamond", "gold"], "question": "nps", "at_most": 6}, Priority.HIGH, position=2),
-    RuleSpec("repeated-fault", "重复障碍", "Repeated fault", RuleKind.REPEATED_FAULT, {"tiers": []}, Priority.HIGH,
-             position=3),
-    RuleSpec("complaint-comment", "评论提到投诉类别", "Comment names a complaint category", RuleKind.COMMENT_THEME,
-             {"tiers": [], "themes": list(THEMES)}, Priority.NORMAL, position=4),
+    RuleSpec(
+        "vip-low-overall",
+        "VIP客户总体评分低（≤2分）",
+        "VIP rates overall 2 or lower",
+        RuleKind.SCORE,
+        {"tiers": ["diamond", "gold", "silver"], "question": "overall", "at_most": 2},
+        Priority.HIGH,
+        position=1,
+    ),
+    RuleSpec(
+        "vip-nps-detractor",
+        "钻石/金卡客户贬损者（NPS 0-6）",
+        "Diamond or gold detractor (NPS 0-6)",
+        RuleKind.SCORE,
+        {"tiers": ["diamond", "gold"], "question": "nps", "at_most": 6},
+        Priority.HIGH,
+        position=2,
+    ),
+    RuleSpec(
+        "repeated-fault",
+        "重复障碍",
+        "Repeated fault",
+        RuleKind.REPEATED_FAULT,
+        {"tiers": []},
+        Priority.HIGH,
+        position=3,
+    ),
+    RuleSpec(
+        "complaint-comment",
+        "评论提到投诉类别",
+        "Comment names a complaint category",
+        RuleKind.COMMENT_THEME,
+        {"tiers": [], "themes": list(THEMES)},
+        Priority.NORMAL,
+        position=4,
+    ),
 )
 
 
 # ---------------------------------------------------------------- rules
 
+
 def ensure_rules(db: Session) -> None:
     if db.execute(sa.select(CaseRule.id).limit(1)).first() is None:
-        db.add_all(CaseRule(code=s.code, name_zh=s.name_zh, name_en=s.name_en, kind=s.kind, params=s.params,
-                            priority=s.priority, enabled=s.enabled, position=s.position) for s in DEFAULT_RULES)
+        db.add_all(
+            CaseRule(
+                code=s.code,
+                name_zh=s.name_zh,
+                name_en=s.name_en,
+                kind=s.kind,
+                params=s.params,
+                priority=s.priority,
+                enabled=s.enabled,
+                position=s.position,
+            )
+            for s in DEFAULT_RULES
+        )
         db.flush()
 
 
@@ -118,8 +158,9 @@ def rules(db: Session, *, enabled_only: bool = False) -> list[CaseRule]:
 
 
 def spec_of(rule: CaseRule) -> RuleSpec:
-    return RuleSpec(rule.code, rule.name_zh, rule.name_en, rule.kind, dict(rule.params), rule.priority, rule.enabled,
-                    rule.position)
+    return RuleSpec(
+        rule.code, rule.name_zh, rule.name_en, rule.kind, dict(rule.params), rule.priority, rule.enabled, rule.position
+    )
 
 
 def save_rule(db: Session, spec: RuleSpec, *, actor=None) -> CaseRule:
@@ -143,6 +184,7 @@ def save_rule(db: Session, spec: RuleSpec, *, actor=None) -> CaseRule:
 
 # ---------------------------------------------------------------- SLA, look-back, fallback
 
+
 @dataclass(frozen=True)
 class LoopSettings:
     sla_hours: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SLA_HOURS))
@@ -152,10 +194,14 @@ class LoopSettings:
     def problems(self) -> list[str]:
         problems = []
         if set(self.sla_hours) != set(TIERS) or any(
-                isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= 24 * 30 for h in self.sla_hours.values()):
+            isinstance(h, bool) or not isinstance(h, int) or not 1 <= h <= 24 * 30 for h in self.sla_hours.values()
+        ):
             problems.append(f"give every tier ({', '.join(TIERS)}) an SLA of 1 to 720 hours")
-        if isinstance(self.lookback_days, bool) or not isinstance(self.lookback_days, int) or not (
-                1 <= self.lookback_days <= 365):
+        if (
+            isinstance(self.lookback_days, bool)
+            or not isinstance(self.lookback_days, int)
+            or not (1 <= self.lookback_days <= 365)
+        ):
             problems.append("the rules look back 1 to 365 days")
         if self.fallback not in {f.value for f in Fallback}:
             problems.append(f"fallback must be one of {', '.join(f.value for f in Fallback)}")
@@ -170,16 +216,22 @@ def loop_settings(db: Session) -> LoopSettings:
     if stored is None:
         return LoopSettings()
     value = stored.value
-    return LoopSettings({**DEFAULT_SLA_HOURS, **value.get("sla_hours", {})},
-                        int(value.get("lookback_days", DEFAULT_LOOKBACK_DAYS)), value.get("fallback", Fallback.AGENTS))
+    return LoopSettings(
+        {**DEFAULT_SLA_HOURS, **value.get("sla_hours", {})},
+        int(value.get("lookback_days", DEFAULT_LOOKBACK_DAYS)),
+        value.get("fallback", Fallback.AGENTS),
+    )
 
 
 def save_loop_settings(db: Session, settings_: LoopSettings, *, actor=None) -> None:
     if problems := settings_.problems():
         raise Refused("; ".join(problems))
     stored = db.get(CaseSetting, LOOP_KEY) or CaseSetting(key=LOOP_KEY)
-    stored.value = {"sla_hours": dict(settings_.sla_hours), "lookback_days": settings_.lookback_days,
-                    "fallback": str(settings_.fallback)}
+    stored.value = {
+        "sla_hours": dict(settings_.sla_hours),
+        "lookback_days": settings_.lookback_days,
+        "fallback": str(settings_.fallback),
+    }
     stored.updated_at, stored.updated_by_id = utcnow(), getattr(actor, "id", None)
     db.add(stored)
     db.flush()
@@ -188,10 +240,12 @@ def save_loop_settings(db: Session, settings_: LoopSettings, *, actor=None) -> N
 
 # ---------------------------------------------------------------- routes
 
+
 @dataclass(frozen=True)
 class RouteSpec:
     """Cases in these regions, touch points, tiers and root-cause categories (each empty = any)
     go to ``team``; the category is the complaint's (see survey.cases.rules)."""
+
     team: str
     regions: tuple[str, ...] = ()
     touch_points: tuple[str, ...] = ()
@@ -210,17 +264,26 @@ class RouteSpec:
             problems.append(f"categories must be among {', '.join(CATEGORIES)}")
         return problems
 
-    def matches(self, region: str | None, touch_point: str | None, tier: str | None,
-                category: str | None = None) -> bool:
-        return all(not wanted or value in wanted for wanted, value in (
-            (self.regions, region), (self.touch_points, touch_point), (self.tiers, tier),
-            (self.categories, category)))
+    def matches(
+        self, region: str | None, touch_point: str | None, tier: str | None, category: str | None = None
+    ) -> bool:
+        return all(
+            not wanted or value in wanted
+            for wanted, value in (
+                (self.regions, region),
+                (self.touch_points, touch_point),
+                (self.tiers, tier),
+                (self.categories, category),
+            )
+        )
 
 
 def routes(db: Session) -> list[RouteSpec]:
     rows = db.execute(sa.select(CaseRoute).order_by(CaseRoute.position, CaseRoute.id)).scalars()
-    return [RouteSpec(r.team, tuple(r.regions), tuple(r.touch_points), tuple(r.tiers), tuple(r.categories or ()))
-            for r in rows]
+    return [
+        RouteSpec(r.team, tuple(r.regions), tuple(r.touch_points), tuple(r.tiers), tuple(r.categories or ()))
+        for r in rows
+    ]
 
 
 def save_routes(db: Session, specs: list[RouteSpec], *, actor=None) -> None:
@@ -230,9 +293,18 @@ def save_routes(db: Session, specs: list[RouteSpec], *, actor=None) -> None:
         raise Refused("; ".join(problems))
     db.execute(sa.delete(CaseRoute))
     now = utcnow()
-    db.add_all(CaseRoute(position=i, team=s.team.strip(), regions=list(s.regions), touch_points=list(s.touch_points),
-                         tiers=list(s.tiers), categories=list(s.categories), updated_at=now,
-                         updated_by_id=getattr(actor, "id", None))
-               for i, s in enumerate(specs, start=1))
+    db.add_all(
+        CaseRoute(
+            position=i,
+            team=s.team.strip(),
+            regions=list(s.regions),
+            touch_points=list(s.touch_points),
+            tiers=list(s.tiers),
+            categories=list(s.categories),
+            updated_at=now,
+            updated_by_id=getattr(actor, "id", None),
+        )
+        for i, s in enumerate(specs, start=1)
+    )
     db.flush()
     record(db, actor, "case_routes.save", "caseroute", None, {"routes": [asdict(s) for s in specs]})

@@ -39,13 +39,17 @@ OTHER = "other"
 CATEGORIES = (*THEMES, OTHER)
 SUPERSEDES = {"repeated_fault": ("fault_repair",)}
 THRESHOLD = 1.0
-MAX_GAP = 6                  # words between the terms of one phrase
+MAX_GAP = 6  # words between the terms of one phrase
 LANGUAGES = ("zh-CN", "en")
 VERSION_KEY = "theme_version"
 BATCH = 2000
 PERIODS = ("week", "month", "quarter")
-GROUPS = {"region": Response.region, "tier": Response.tier, "touch_point": Response.touch_point,
-          "survey_id": Response.survey_id}
+GROUPS = {
+    "region": Response.region,
+    "tier": Response.tier,
+    "touch_point": Response.touch_point,
+    "survey_id": Response.survey_id,
+}
 
 CLAUSE_BREAK = re.compile(r"[，。！？；：、,.!?;:\n\r…~～()（）\[\]【】\"“”]+")
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -55,6 +59,7 @@ _jieba_lock = threading.Lock()
 
 
 # ---------------------------------------------------------------- words
+
 
 @functools.cache
 def _jieba():
@@ -104,6 +109,7 @@ def words(clause: str, language: str) -> list[str]:
 
 # ---------------------------------------------------------------- the classifier
 
+
 @dataclass(frozen=True)
 class Keyword:
     theme: str
@@ -118,9 +124,9 @@ class Keyword:
 
 @dataclass(frozen=True)
 class Classification:
-    themes: tuple[str, ...]                        # complaint themes named, strongest first
+    themes: tuple[str, ...]  # complaint themes named, strongest first
     scores: dict[str, float] = field(default_factory=dict)
-    evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)   # theme -> phrases found
+    evidence: dict[str, tuple[str, ...]] = field(default_factory=dict)  # theme -> phrases found
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -137,7 +143,7 @@ def _found(terms: Sequence[str], clause_words: Sequence[str], chinese: bool) -> 
     """All terms in the clause within MAX_GAP words of the first one (any order)."""
     joined = "\x00".join(clause_words)
     if not all(term in joined for term in terms):
-        return False   # most rules miss most clauses: one substring test each, before the word-by-word search
+        return False  # most rules miss most clauses: one substring test each, before the word-by-word search
 
     def positions(term: str) -> list[int]:
         return [i for i, w in enumerate(clause_words) if (_chinese_match(term, w) if chinese else term == w)]
@@ -156,7 +162,7 @@ class Classifier:
                 self.rules[keyword.language].append((keyword, terms))
         chinese_terms = {t for _, terms in self.rules["zh-CN"] for t in terms if len(t) > 1}
         if chinese_terms:
-            with _jieba_lock:   # keep each term whole when jieba cuts a comment
+            with _jieba_lock:  # keep each term whole when jieba cuts a comment
                 for term in chinese_terms:
                     _jieba().add_word(term)
 
@@ -181,18 +187,24 @@ class Classifier:
 
 
 def default_keywords() -> list[Keyword]:
-    return [Keyword(theme, language, phrase, float(weight))
-            for theme, by_language in DEFAULT_KEYWORDS.items()
-            for language, entries in by_language.items() for phrase, weight in entries]
+    return [
+        Keyword(theme, language, phrase, float(weight))
+        for theme, by_language in DEFAULT_KEYWORDS.items()
+        for language, entries in by_language.items()
+        for phrase, weight in entries
+    ]
 
 
 # ---------------------------------------------------------------- the stored rules
 
+
 def ensure_defaults(db: Session) -> None:
     """Seed the default keywords (and version 1) into an empty rule table."""
     if db.execute(sa.select(ThemeKeyword.id).limit(1)).first() is None:
-        db.add_all(ThemeKeyword(theme=k.theme, language=k.language, phrase=k.phrase, weight=k.weight)
-                   for k in default_keywords())
+        db.add_all(
+            ThemeKeyword(theme=k.theme, language=k.language, phrase=k.phrase, weight=k.weight)
+            for k in default_keywords()
+        )
     if db.get(CaseSetting, VERSION_KEY) is None:
         db.add(CaseSetting(key=VERSION_KEY, value={"version": 1}))
     db.flush()
@@ -205,8 +217,11 @@ def version(db: Session) -> int:
 
 def stored_keywords(db: Session) -> list[ThemeKeyword]:
     ensure_defaults(db)
-    return list(db.execute(sa.select(ThemeKeyword).order_by(ThemeKeyword.theme, ThemeKeyword.language,
-                                                             ThemeKeyword.phrase)).scalars())
+    return list(
+        db.execute(
+            sa.select(ThemeKeyword).order_by(ThemeKeyword.theme, ThemeKeyword.language, ThemeKeyword.phrase)
+        ).scalars()
+    )
 
 
 _classifiers: dict[tuple, Classifier] = {}
@@ -219,8 +234,9 @@ def classifier(db: Session) -> Classifier:
     setting = db.get(CaseSetting, VERSION_KEY)
     key = (db.get_bind().url.render_as_string(hide_password=True), int(setting.value["version"]), setting.updated_at)
     if key not in _classifiers:
-        _classifiers[key] = Classifier(Keyword(k.theme, k.language, k.phrase, k.weight)
-                                       for k in stored_keywords(db) if k.enabled)
+        _classifiers[key] = Classifier(
+            Keyword(k.theme, k.language, k.phrase, k.weight) for k in stored_keywords(db) if k.enabled
+        )
     return _classifiers[key]
 
 
@@ -246,8 +262,9 @@ def check_keyword(entry: dict) -> list[str]:
 def save_keywords(db: Session, entries: Sequence[dict], *, actor=None) -> int:
     """Replace the keyword rules with ``entries`` (theme, language, phrase, weight, enabled);
     nothing changes when any entry is wrong. Comments are classified again by ``refresh``."""
-    problems = [f"rule {i} ({e.get('phrase') or '?'}): {p}" for i, e in enumerate(entries, start=1)
-                for p in check_keyword(e)]
+    problems = [
+        f"rule {i} ({e.get('phrase') or '?'}): {p}" for i, e in enumerate(entries, start=1) for p in check_keyword(e)
+    ]
     keys = [(e.get("language"), e.get("theme"), str(e.get("phrase") or "").strip()) for e in entries]
     duplicates = sorted({k[2] for k in keys if keys.count(k) > 1})
     if duplicates:
@@ -257,9 +274,18 @@ def save_keywords(db: Session, entries: Sequence[dict], *, actor=None) -> int:
     current = version(db)
     db.execute(sa.delete(ThemeKeyword))
     now = utcnow()
-    db.add_all(ThemeKeyword(theme=e["theme"], language=e["language"], phrase=str(e["phrase"]).strip(),
-                            weight=float(e["weight"]), enabled=bool(e.get("enabled", True)), updated_at=now,
-                            updated_by_id=getattr(actor, "id", None)) for e in entries)
+    db.add_all(
+        ThemeKeyword(
+            theme=e["theme"],
+            language=e["language"],
+            phrase=str(e["phrase"]).strip(),
+            weight=float(e["weight"]),
+            enabled=bool(e.get("enabled", True)),
+            updated_at=now,
+            updated_by_id=getattr(actor, "id", None),
+        )
+        for e in entries
+    )
     setting = db.get(CaseSetting, VERSION_KEY)
     setting.value, setting.updated_at, setting.updated_by_id = {"version": current + 1}, now, getattr(actor, "id", None)
     db.add(setting)
@@ -270,17 +296,28 @@ def save_keywords(db: Session, entries: Sequence[dict], *, actor=None) -> int:
 
 # ---------------------------------------------------------------- classifying stored comments
 
+
 def free_text_answers():
     """Answers to free-text questions (the question type of the version the response answered)."""
-    return (sa.select(Answer.id, Answer.response_id, Answer.value_text)
-            .join(Response, Response.id == Answer.response_id)
-            .join(Question, sa.and_(Question.version_id == Response.version_id, Question.code == Answer.question_code))
-            .where(Question.type == "text", Answer.value_text.is_not(None), Answer.value_text != ""))
+    return (
+        sa.select(Answer.id, Answer.response_id, Answer.value_text)
+        .join(Response, Response.id == Answer.response_id)
+        .join(Question, sa.and_(Question.version_id == Response.version_id, Question.code == Answer.question_code))
+        .where(Question.type == "text", Answer.value_text.is_not(None), Answer.value_text != "")
+    )
 
 
 def theme_rows(answer_id: int, response_id: int, result: Classification, current: int) -> list[dict]:
-    return [{"answer_id": answer_id, "theme": theme, "response_id": response_id, "version": current,
-             "score": result.scores.get(theme, 0.0)} for theme in result.labels]
+    return [
+        {
+            "answer_id": answer_id,
+            "theme": theme,
+            "response_id": response_id,
+            "version": current,
+            "score": result.scores.get(theme, 0.0),
+        }
+        for theme in result.labels
+    ]
 
 
 def refresh(url: str | None = None, *, batch: int = BATCH) -> int:
@@ -292,19 +329,26 @@ def refresh(url: str | None = None, *, batch: int = BATCH) -> int:
     done = 0
     while True:
         with database.session(url) as db:
-            rows = db.execute(free_text_answers().where(
-                ~sa.select(CommentTheme.answer_id).where(CommentTheme.answer_id == Answer.id).exists(),
-            ).order_by(Answer.id).limit(batch)).all()
+            rows = db.execute(
+                free_text_answers()
+                .where(
+                    ~sa.select(CommentTheme.answer_id).where(CommentTheme.answer_id == Answer.id).exists(),
+                )
+                .order_by(Answer.id)
+                .limit(batch)
+            ).all()
             if not rows:
                 return done
             model = classifier(db)
-            values = [row for a in rows for row in theme_rows(a.id, a.response_id, model.classify(a.value_text),
-                                                                current)]
+            values = [
+                row for a in rows for row in theme_rows(a.id, a.response_id, model.classify(a.value_text), current)
+            ]
             db.execute(database.upsert_insert(db)(CommentTheme).values(values).on_conflict_do_nothing())
             done += len(rows)
 
 
 # ---------------------------------------------------------------- counting
+
 
 def period_start(day: pd.Series, period: str) -> pd.Series:
     days = pd.to_datetime(day)
@@ -328,12 +372,21 @@ def theme_counts(db, filters, *, period: str = "month", by: str | None = None) -
         raise ValueError(f"group by one of {', '.join(GROUPS)}")
     group = [GROUPS[by].label(by)] if by else []
     keys = ["period", *([by] if by else [])]
-    base = sa.select(Response.answered_on, *group).join(Response, Response.id == CommentTheme.response_id).where(
-        *conditions(filters))
-    themed = db.execute(base.add_columns(CommentTheme.theme, sa.func.count().label("comments"))
-                        .group_by(Response.answered_on, *group, CommentTheme.theme)).all()
-    totals = db.execute(base.add_columns(sa.func.count(sa.distinct(CommentTheme.answer_id)).label("total"))
-                        .group_by(Response.answered_on, *group)).all()
+    base = (
+        sa.select(Response.answered_on, *group)
+        .join(Response, Response.id == CommentTheme.response_id)
+        .where(*conditions(filters))
+    )
+    themed = db.execute(
+        base.add_columns(CommentTheme.theme, sa.func.count().label("comments")).group_by(
+            Response.answered_on, *group, CommentTheme.theme
+        )
+    ).all()
+    totals = db.execute(
+        base.add_columns(sa.func.count(sa.distinct(CommentTheme.answer_id)).label("total")).group_by(
+            Response.answered_on, *group
+        )
+    ).all()
     columns = ["answered_on", *([by] if by else [])]
     themed = pd.DataFrame(themed, columns=[*columns, "theme", "comments"])
     totals = pd.DataFrame(totals, columns=[*columns, "total"])
@@ -363,5 +416,7 @@ def examples(db, filters, theme: str, *, limit: int = 5) -> list[Example]:
         .join(CommentTheme, CommentTheme.answer_id == Answer.id)
         .join(Response, Response.id == Answer.response_id)
         .where(CommentTheme.theme == theme, *conditions(filters))
-        .order_by(Response.answered_on.desc(), Answer.id.desc()).limit(limit)).all()
+        .order_by(Response.answered_on.desc(), Answer.id.desc())
+        .limit(limit)
+    ).all()
     return [Example(*row) for row in rows]

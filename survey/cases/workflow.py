@@ -29,8 +29,15 @@ from survey.models import (
     utcnow,
 )
 
-ROOT_CAUSES = ("network_quality", "billing", "business_handling", "fault_repair", "repeated_fault",
-               "staff_attitude", Dimension.OTHER.value)
+ROOT_CAUSES = (
+    "network_quality",
+    "billing",
+    "business_handling",
+    "fault_repair",
+    "repeated_fault",
+    "staff_attitude",
+    Dimension.OTHER.value,
+)
 OPEN_STATUSES = (CaseStatus.OPEN, CaseStatus.CONTACTED)
 TRANSITIONS = {
     CaseStatus.OPEN: (CaseStatus.CONTACTED, CaseStatus.UNREACHABLE),
@@ -39,7 +46,7 @@ TRANSITIONS = {
     CaseStatus.UNREACHABLE: (CaseStatus.OPEN,),
 }
 WORKERS = (Role.AGENT, Role.QUALITY, Role.ADMIN)
-RECONTACT_SURVEY = "recontact"     # its responses answer a case; no rule looks at them
+RECONTACT_SURVEY = "recontact"  # its responses answer a case; no rule looks at them
 NOTE_LIMIT = 2000
 
 
@@ -49,22 +56,37 @@ class CaseError(SurveyError, ValueError):
 
 # ---------------------------------------------------------------- history
 
-def record_event(db: Session, case: FollowUpCase, actor, field_name: str, old, new, note: str,
-                 now: datetime | None = None) -> None:
-    db.add(FollowUpCaseEvent(case_id=case.id, at=now or utcnow(), user_id=getattr(actor, "id", None),
-                             field=field_name, old_value=None if old is None else str(old)[:500],
-                             new_value=None if new is None else str(new)[:500], note=(note or "")[:NOTE_LIMIT]))
+
+def record_event(
+    db: Session, case: FollowUpCase, actor, field_name: str, old, new, note: str, now: datetime | None = None
+) -> None:
+    db.add(
+        FollowUpCaseEvent(
+            case_id=case.id,
+            at=now or utcnow(),
+            user_id=getattr(actor, "id", None),
+            field=field_name,
+            old_value=None if old is None else str(old)[:500],
+            new_value=None if new is None else str(new)[:500],
+            note=(note or "")[:NOTE_LIMIT],
+        )
+    )
 
 
 def history(db: Session, case_id: int) -> list[tuple[FollowUpCaseEvent, str | None]]:
     """The case's changes, oldest first, with the username of whoever made each."""
-    return list(db.execute(sa.select(FollowUpCaseEvent, User.username)
-                           .outerjoin(User, User.id == FollowUpCaseEvent.user_id)
-                           .where(FollowUpCaseEvent.case_id == case_id)
-                           .order_by(FollowUpCaseEvent.at, FollowUpCaseEvent.id)).all())
+    return list(
+        db.execute(
+            sa.select(FollowUpCaseEvent, User.username)
+            .outerjoin(User, User.id == FollowUpCaseEvent.user_id)
+            .where(FollowUpCaseEvent.case_id == case_id)
+            .order_by(FollowUpCaseEvent.at, FollowUpCaseEvent.id)
+        ).all()
+    )
 
 
 # ---------------------------------------------------------------- working a case
+
 
 def _locked_case(db: Session, case_id: int) -> FollowUpCase:
     case = db.execute(sa.select(FollowUpCase).where(FollowUpCase.id == case_id).with_for_update()).scalar_one_or_none()
@@ -87,8 +109,16 @@ def _check_note(note: str) -> str:
     return note
 
 
-def change_status(db: Session, case_id: int, new_status: str, actor: User, *, note: str = "",
-                  root_cause: str | None = None, now: datetime | None = None) -> FollowUpCase:
+def change_status(
+    db: Session,
+    case_id: int,
+    new_status: str,
+    actor: User,
+    *,
+    note: str = "",
+    root_cause: str | None = None,
+    now: datetime | None = None,
+) -> FollowUpCase:
     """Move a case along open -> contacted -> resolved (or unreachable; reopen with a note)."""
     now = now or utcnow()
     case = _locked_case(db, case_id)
@@ -111,14 +141,20 @@ def change_status(db: Session, case_id: int, new_status: str, actor: User, *, no
     if new_status == CaseStatus.CONTACTED:
         case.contacted_at = now
     if new_status == CaseStatus.UNREACHABLE:
-        case.resolved_at = now     # closed: it leaves the open queue and counts as closed
+        case.resolved_at = now  # closed: it leaves the open queue and counts as closed
     if actor.role == Role.AGENT and case.assignee_id is None:
         _assign(db, case, actor, actor, now)
     case.status = new_status
     db.add(case)
     record_event(db, case, actor, "status", old, new_status, note, now)
-    record(db, actor, f"case.{new_status}", "followupcase", case.id,
-           {"from": old, "root_cause": case.root_cause} if new_status == CaseStatus.RESOLVED else {"from": old})
+    record(
+        db,
+        actor,
+        f"case.{new_status}",
+        "followupcase",
+        case.id,
+        {"from": old, "root_cause": case.root_cause} if new_status == CaseStatus.RESOLVED else {"from": old},
+    )
     db.flush()
     return case
 
@@ -129,8 +165,15 @@ def _assign(db: Session, case: FollowUpCase, assignee: User | None, actor: User,
     record_event(db, case, actor, "assignee", old, assignee.username if assignee else None, "", now)
 
 
-def reassign(db: Session, case_id: int, assignee_id: int | None, actor: User, *, team: str | None = None,
-             now: datetime | None = None) -> FollowUpCase:
+def reassign(
+    db: Session,
+    case_id: int,
+    assignee_id: int | None,
+    actor: User,
+    *,
+    team: str | None = None,
+    now: datetime | None = None,
+) -> FollowUpCase:
     """Quality staff (and admins) hand a case to someone else, optionally in another team."""
     now = now or utcnow()
     if actor is None or actor.role not in (Role.QUALITY, Role.ADMIN):
@@ -145,8 +188,14 @@ def reassign(db: Session, case_id: int, assignee_id: int | None, actor: User, *,
     if (assignee.id if assignee else None) != case.assignee_id:
         _assign(db, case, assignee, actor, now)
     db.add(case)
-    record(db, actor, "case.assign", "followupcase", case.id,
-           {"assignee": assignee.username if assignee else None, "team": case.team})
+    record(
+        db,
+        actor,
+        "case.assign",
+        "followupcase",
+        case.id,
+        {"assignee": assignee.username if assignee else None, "team": case.team},
+    )
     db.flush()
     return case
 
@@ -168,8 +217,9 @@ def add_note(db: Session, case_id: int, note: str, actor: User, *, now: datetime
     return case
 
 
-def record_phone_recontact(db: Session, case_id: int, satisfied: bool, actor: User, *,
-                           now: datetime | None = None) -> FollowUpCase:
+def record_phone_recontact(
+    db: Session, case_id: int, satisfied: bool, actor: User, *, now: datetime | None = None
+) -> FollowUpCase:
     """The customer said on the phone whether they are satisfied with how we handled it."""
     now = now or utcnow()
     case = _locked_case(db, case_id)
@@ -189,6 +239,7 @@ def set_recovered(db: Session, case: FollowUpCase, satisfied: bool, actor, sourc
 
 
 # ---------------------------------------------------------------- reading cases
+
 
 @dataclass(frozen=True)
 class CaseRow:
@@ -212,18 +263,35 @@ class CaseRow:
     category: str | None = None
 
 
-def case_list(db: Session, *, assignee_id: int | None = None, team: str | None = None,
-              statuses=OPEN_STATUSES, unassigned: bool = False, limit: int = 500,
-              now: datetime | None = None) -> list[CaseRow]:
+def case_list(
+    db: Session,
+    *,
+    assignee_id: int | None = None,
+    team: str | None = None,
+    statuses=OPEN_STATUSES,
+    unassigned: bool = False,
+    limit: int = 500,
+    now: datetime | None = None,
+) -> list[CaseRow]:
     """Cases, overdue first, then by due time (the order an agent should work them)."""
     now = now or utcnow()
     overdue = sa.and_(FollowUpCase.status.in_(OPEN_STATUSES), FollowUpCase.due_at < now)
-    query = (sa.select(FollowUpCase, User.username, Customer.name, Customer.phone, Response.tier, Response.region,
-                       overdue.label("overdue"))
-             .outerjoin(User, User.id == FollowUpCase.assignee_id)
-             .outerjoin(Customer, Customer.id == FollowUpCase.customer_id)
-             .outerjoin(Response, Response.id == FollowUpCase.response_id)
-             .order_by(sa.case((overdue, 0), else_=1), FollowUpCase.due_at, FollowUpCase.id).limit(limit))
+    query = (
+        sa.select(
+            FollowUpCase,
+            User.username,
+            Customer.name,
+            Customer.phone,
+            Response.tier,
+            Response.region,
+            overdue.label("overdue"),
+        )
+        .outerjoin(User, User.id == FollowUpCase.assignee_id)
+        .outerjoin(Customer, Customer.id == FollowUpCase.customer_id)
+        .outerjoin(Response, Response.id == FollowUpCase.response_id)
+        .order_by(sa.case((overdue, 0), else_=1), FollowUpCase.due_at, FollowUpCase.id)
+        .limit(limit)
+    )
     if statuses:
         query = query.where(FollowUpCase.status.in_(statuses))
     if assignee_id is not None:
@@ -232,9 +300,29 @@ def case_list(db: Session, *, assignee_id: int | None = None, team: str | None =
         query = query.where(FollowUpCase.assignee_id.is_(None))
     if team:
         query = query.where(FollowUpCase.team == team)
-    return [CaseRow(c.id, c.status, c.priority, c.reason, c.rule_code, c.team, username, c.opened_at, c.due_at,
-                    c.resolved_at, c.root_cause, c.recovered, name, phone, tier, region, bool(late), c.category)
-            for c, username, name, phone, tier, region, late in db.execute(query).all()]
+    return [
+        CaseRow(
+            c.id,
+            c.status,
+            c.priority,
+            c.reason,
+            c.rule_code,
+            c.team,
+            username,
+            c.opened_at,
+            c.due_at,
+            c.resolved_at,
+            c.root_cause,
+            c.recovered,
+            name,
+            phone,
+            tier,
+            region,
+            bool(late),
+            c.category,
+        )
+        for c, username, name, phone, tier, region, late in db.execute(query).all()
+    ]
 
 
 def teams(db: Session) -> list[str]:
@@ -244,5 +332,8 @@ def teams(db: Session) -> list[str]:
 
 
 def workers(db: Session) -> list[User]:
-    return list(db.execute(sa.select(User).where(User.active, User.role.in_(WORKERS))
-                           .order_by(User.team, User.username)).scalars())
+    return list(
+        db.execute(
+            sa.select(User).where(User.active, User.role.in_(WORKERS)).order_by(User.team, User.username)
+        ).scalars()
+    )

@@ -25,6 +25,5 @@ def main(verbose: bool) -> None:
         logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
-for command in (*admin.COMMANDS, *distribution.COMMANDS, *jobs.COMMANDS, links.link, report.report,
-                *cases.COMMANDS):
+for command in (*admin.COMMANDS, *distribution.COMMANDS, *jobs.COMMANDS, links.link, report.report, *cases.COMMANDS):
     main.add_command(command)

@@ -14,6 +14,7 @@ from survey.core.vocab import Role
 
 # ---------------------------------------------------------------- db
 
+
 @click.group()
 def db() -> None:
     """Database schema."""
@@ -29,12 +30,21 @@ def db_upgrade() -> None:
 
 # ---------------------------------------------------------------- demo
 
+
 @click.command()
 @click.option("--seed", type=int, default=7, show_default=True, help="Random seed (same seed, same data).")
-@click.option("--responses", type=click.IntRange(min=500), default=None,
-              help="How many responses to generate (default: SURVEY_DEMO_RESPONSES or 30000).")
-@click.option("--end-date", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Last day of the 24 months of data (default: today).")
+@click.option(
+    "--responses",
+    type=click.IntRange(min=500),
+    default=None,
+    help="How many responses to generate (default: SURVEY_DEMO_RESPONSES or 30000).",
+)
+@click.option(
+    "--end-date",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last day of the 24 months of data (default: today).",
+)
 @click.option("--replace", is_flag=True, help="Wipe existing survey data first (users are kept).")
 @friendly_errors
 def demo(seed: int, responses: int | None, end_date, replace: bool) -> None:
@@ -43,14 +53,16 @@ def demo(seed: int, responses: int | None, end_date, replace: bool) -> None:
 
     schema_ready()
     end: date | None = end_date.date() if end_date else None
-    summary = demo_data.generate(seed=seed, responses=responses, end=end, replace=replace,
-                                 progress=lambda message: click.echo(message, err=True))
+    summary = demo_data.generate(
+        seed=seed, responses=responses, end=end, replace=replace, progress=lambda message: click.echo(message, err=True)
+    )
     counts = ", ".join(f"{v:,} {k}" for k, v in summary.counts.items())
     click.echo(f"demo data {summary.start} to {summary.end}: {counts}")
     click.echo(f"ground truth: {summary.truth_path}")
 
 
 # ---------------------------------------------------------------- users
+
 
 @click.group()
 def user() -> None:

@@ -31,12 +31,23 @@ def cases_run() -> None:
 
 
 @cases_group.command("list")
-@click.option("--status", "statuses", multiple=True, type=click.Choice([s.value for s in CaseStatus]),
-              help="Only these statuses (default: open and contacted).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    type=click.Choice([s.value for s in CaseStatus]),
+    help="Only these statuses (default: open and contacted).",
+)
 @click.option("--team", default=None, help="Only this team's cases.")
 @click.option("--limit", type=click.IntRange(min=1), default=100, show_default=True)
-@click.option("--lang", "language", type=click.Choice(LANGUAGES), default="en", show_default=True,
-              help="Language of the reason, status, priority and team (codes otherwise stay codes).")
+@click.option(
+    "--lang",
+    "language",
+    type=click.Choice(LANGUAGES),
+    default="en",
+    show_default=True,
+    help="Language of the reason, status, priority and team (codes otherwise stay codes).",
+)
 @friendly_errors
 def cases_list(statuses: tuple[str, ...], team: str | None, limit: int, language: str) -> None:
     """Cases, overdue first (tab-separated; phone numbers masked; due in local time)."""
@@ -48,11 +59,22 @@ def cases_list(statuses: tuple[str, ...], team: str | None, limit: int, language
     with database.session() as db:
         rows = case_list(db, statuses=statuses or OPEN_STATUSES, team=team, limit=limit)
     for row in rows:
-        click.echo("\t".join(str(v) for v in (
-            row.id, label("case_status", row.status, language), t("cli.overdue", language) if row.overdue else "",
-            label("cases.priority", row.priority, language), team_label(row.team, language), row.assignee or "",
-            mask_phone(row.customer_phone) or "", local_datetime_text(row.due_at, language),
-            describe(row.reason, language))))
+        click.echo(
+            "\t".join(
+                str(v)
+                for v in (
+                    row.id,
+                    label("case_status", row.status, language),
+                    t("cli.overdue", language) if row.overdue else "",
+                    label("cases.priority", row.priority, language),
+                    team_label(row.team, language),
+                    row.assignee or "",
+                    mask_phone(row.customer_phone) or "",
+                    local_datetime_text(row.due_at, language),
+                    describe(row.reason, language),
+                )
+            )
+        )
 
 
 @click.group("export")
@@ -81,8 +103,9 @@ def _date(value: str | None, option: str) -> date | None:
 @click.option("--segment", "segments", multiple=True, help="Segment (repeat or comma-separate).")
 @click.option("--with-contact", is_flag=True, help="Add the customer's external id, name, phone and email.")
 @friendly_errors
-def export_responses(fmt: str, out: Path, surveys, start, end, regions, touch_points, tiers, segments,
-                     with_contact: bool) -> None:
+def export_responses(
+    fmt: str, out: Path, surveys, start, end, regions, touch_points, tiers, segments, with_contact: bool
+) -> None:
     """Responses as CSV (UTF-8 with BOM) or Excel, one column per question code."""
     from survey.core.filters import Filters, survey_ids
     from survey.privacy.export import write_export
@@ -90,9 +113,14 @@ def export_responses(fmt: str, out: Path, surveys, start, end, regions, touch_po
     schema_ready()
     with database.session() as db:
         filters = Filters(
-            start=_date(start, "--from"), end=_date(end, "--to"), surveys=survey_ids(db, flatten(surveys)),
-            regions=flatten(regions), touch_points=flatten(touch_points), tiers=flatten(tiers),
-            segments=flatten(segments))
+            start=_date(start, "--from"),
+            end=_date(end, "--to"),
+            surveys=survey_ids(db, flatten(surveys)),
+            regions=flatten(regions),
+            touch_points=flatten(touch_points),
+            tiers=flatten(tiers),
+            segments=flatten(segments),
+        )
         rows = write_export(db, filters, out, fmt, with_contact=with_contact)
     click.echo(f"{rows} responses written to {out}")
 
@@ -115,8 +143,10 @@ def customer_erase(external_id: str, yes: bool) -> None:
     schema_ready()
     with database.session() as db:
         done = erase_customer(db, external_id)
-    click.echo(f"customer {external_id} erased (now erased-{done.customer_id}): {done.responses} responses kept "
-               f"anonymous, {done.answers_redacted} free-text answers redacted, {done.cases} cases cleared")
+    click.echo(
+        f"customer {external_id} erased (now erased-{done.customer_id}): {done.responses} responses kept "
+        f"anonymous, {done.answers_redacted} free-text answers redacted, {done.cases} cases cleared"
+    )
 
 
 COMMANDS = (cases_group, export_group, customer_group)

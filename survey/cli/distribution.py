@@ -16,13 +16,21 @@ from survey.core.vocab import Channel
 
 # ---------------------------------------------------------------- import
 
+
 @click.group("import")
 def import_group() -> None:
     """Customers and service events from CSV or Excel."""
 
 
-def _import(kind: str, file: Path, encoding: str, valid_only: bool, mappings: tuple[str, ...], sheet: str | None,
-            rejected_out: Path | None) -> None:
+def _import(
+    kind: str,
+    file: Path,
+    encoding: str,
+    valid_only: bool,
+    mappings: tuple[str, ...],
+    sheet: str | None,
+    rejected_out: Path | None,
+) -> None:
     from survey.distribution.imports import ImportRejected, import_file
 
     pairs = [m.split("=", 1) for m in mappings]
@@ -32,15 +40,25 @@ def _import(kind: str, file: Path, encoding: str, valid_only: bool, mappings: tu
     schema_ready()
     try:
         with database.session() as db:
-            report = import_file(db, file.read_bytes(), file.name, kind, encoding=encoding, mapping=dict(pairs),
-                                 valid_only=valid_only, sheet=sheet)
+            report = import_file(
+                db,
+                file.read_bytes(),
+                file.name,
+                kind,
+                encoding=encoding,
+                mapping=dict(pairs),
+                valid_only=valid_only,
+                sheet=sheet,
+            )
     except ImportRejected as exc:
         _write_rejected(exc.report, rejected_out)
         click.echo(f"Error: {exc}", err=True)
         sys.exit(1)
     _write_rejected(report, rejected_out)
-    click.echo(f"imported {kind}: {report.inserted} new, {report.updated} updated, {len(report.rejected)} rejected"
-               + (f" (encoding {report.encoding})" if report.encoding else ""))
+    click.echo(
+        f"imported {kind}: {report.inserted} new, {report.updated} updated, {len(report.rejected)} rejected"
+        + (f" (encoding {report.encoding})" if report.encoding else "")
+    )
     for line in report.error_lines()[:20]:
         click.echo(f"  rejected {line}", err=True)
 
@@ -58,18 +76,37 @@ def _write_rejected(report, path: Path | None) -> None:
 
 
 def _import_options(func):
-    for option in reversed((
-        click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
-        click.option("--encoding", type=click.Choice(["auto", "utf-8", "gbk"]), default="auto", show_default=True,
-                     help="Text encoding of a CSV file."),
-        click.option("--valid-only", is_flag=True, help="Import the valid rows and skip the bad ones "
-                                                        "(default: a file with any bad row imports nothing)."),
-        click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN",
-                     help="Map a field to a column whose header is not recognised."),
-        click.option("--sheet", default=None, help="Excel sheet (default: the first)."),
-        click.option("--rejected-out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-                     help="Write the rejected rows, with their errors, to this CSV."),
-    )):
+    for option in reversed(
+        (
+            click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path)),
+            click.option(
+                "--encoding",
+                type=click.Choice(["auto", "utf-8", "gbk"]),
+                default="auto",
+                show_default=True,
+                help="Text encoding of a CSV file.",
+            ),
+            click.option(
+                "--valid-only",
+                is_flag=True,
+                help="Import the valid rows and skip the bad ones (default: a file with any bad row imports nothing).",
+            ),
+            click.option(
+                "--map",
+                "mappings",
+                multiple=True,
+                metavar="FIELD=COLUMN",
+                help="Map a field to a column whose header is not recognised.",
+            ),
+            click.option("--sheet", default=None, help="Excel sheet (default: the first)."),
+            click.option(
+                "--rejected-out",
+                type=click.Path(dir_okay=False, path_type=Path),
+                default=None,
+                help="Write the rejected rows, with their errors, to this CSV.",
+            ),
+        )
+    ):
         func = option(func)
     return func
 
@@ -93,6 +130,7 @@ def import_events(file, encoding, valid_only, mappings, sheet, rejected_out) -> 
 
 # ---------------------------------------------------------------- campaigns
 
+
 @click.group("campaign")
 def campaign_group() -> None:
     """Campaigns: audience, sample, invitations."""
@@ -108,57 +146,123 @@ def campaign_group() -> None:
 @click.option("--event-kind", multiple=True, help="Service event kinds, e.g. repair,install.")
 @click.option("--touch-point", multiple=True)
 @click.option("--team", multiple=True)
-@click.option("--closed-since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Events closed on or after this local date.")
+@click.option(
+    "--closed-since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Events closed on or after this local date.",
+)
 @click.option("--closed-until", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
-@click.option("--sample", type=click.IntRange(min=1), default=None,
-              help="Simple random sample of N (with --stratify: N in total, allocated in proportion).")
+@click.option(
+    "--sample",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Simple random sample of N (with --stratify: N in total, allocated in proportion).",
+)
 @click.option("--stratify", default=None, help="Strata, e.g. tier,region.")
 @click.option("--per-stratum", type=click.IntRange(min=1), default=None, help="Fixed allocation: N per stratum.")
 @click.option("--quota", multiple=True, metavar="STRATUM=N", help="Stop a stratum at N completes, e.g. gold=50.")
-@click.option("--fatigue-days", type=click.IntRange(min=0), default=30, show_default=True,
-              help="Skip customers invited by any survey in the last N days.")
-@click.option("--survey-fatigue-days", type=click.IntRange(min=0), default=90, show_default=True,
-              help="Skip customers invited by this survey in the last N days.")
+@click.option(
+    "--fatigue-days",
+    type=click.IntRange(min=0),
+    default=30,
+    show_default=True,
+    help="Skip customers invited by any survey in the last N days.",
+)
+@click.option(
+    "--survey-fatigue-days",
+    type=click.IntRange(min=0),
+    default=90,
+    show_default=True,
+    help="Skip customers invited by this survey in the last N days.",
+)
 @click.option("--expires-days", type=click.IntRange(min=1), default=14, show_default=True)
 @click.option("--remind-after", type=click.IntRange(min=1), default=None, help="Remind non-responders after N days.")
 @click.option("--max-reminders", type=click.IntRange(min=0), default=1, show_default=True)
 @click.option("--seed", type=int, default=None, help="Random seed of the sample (recorded either way).")
-@click.option("--queue-until-configured", is_flag=True,
-              help="On SMS or email not configured yet, queue the messages until it is (default: refuse).")
-@click.option("--launch-key", default=None, metavar="KEY",
-              help="Run again with the same key (a retried script) and no second campaign is created.")
+@click.option(
+    "--queue-until-configured",
+    is_flag=True,
+    help="On SMS or email not configured yet, queue the messages until it is (default: refuse).",
+)
+@click.option(
+    "--launch-key",
+    default=None,
+    metavar="KEY",
+    help="Run again with the same key (a retried script) and no second campaign is created.",
+)
 @friendly_errors
-def campaign_create(survey_code, channel, name, tier, region, segment, event_kind, touch_point, team, closed_since,
-                    closed_until, sample, stratify, per_stratum, quota, fatigue_days, survey_fatigue_days,
-                    expires_days, remind_after, max_reminders, seed, queue_until_configured, launch_key) -> None:
+def campaign_create(
+    survey_code,
+    channel,
+    name,
+    tier,
+    region,
+    segment,
+    event_kind,
+    touch_point,
+    team,
+    closed_since,
+    closed_until,
+    sample,
+    stratify,
+    per_stratum,
+    quota,
+    fatigue_days,
+    survey_fatigue_days,
+    expires_days,
+    remind_after,
+    max_reminders,
+    seed,
+    queue_until_configured,
+    launch_key,
+) -> None:
     """Create and launch a campaign; prints its id and the number of invitations."""
     from survey.distribution.audience import Audience
     from survey.distribution.campaigns import create_campaign
     from survey.distribution.channels import ChannelNotConfigured
 
     audience = Audience(
-        event_kinds=flatten(event_kind), regions=flatten(region), tiers=flatten(tier),
-        segments=flatten(segment), touch_points=flatten(touch_point), teams=flatten(team),
+        event_kinds=flatten(event_kind),
+        regions=flatten(region),
+        tiers=flatten(tier),
+        segments=flatten(segment),
+        touch_points=flatten(touch_point),
+        teams=flatten(team),
         closed_since=closed_since.date() if closed_since else None,
         closed_until=closed_until.date() if closed_until else None,
-        fatigue_days=fatigue_days, survey_fatigue_days=survey_fatigue_days,
+        fatigue_days=fatigue_days,
+        survey_fatigue_days=survey_fatigue_days,
     )
     plan = _plan(sample, stratify, per_stratum, quota, seed)
     schema_ready()
     try:
         with database.session() as db:
-            created = create_campaign(db, survey_code, audience, plan, channel, name=name, expires_days=expires_days,
-                                      remind_after_days=remind_after, max_reminders=max_reminders if remind_after else 0,
-                                      launch_key=launch_key, queue_until_configured=queue_until_configured)
+            created = create_campaign(
+                db,
+                survey_code,
+                audience,
+                plan,
+                channel,
+                name=name,
+                expires_days=expires_days,
+                remind_after_days=remind_after,
+                max_reminders=max_reminders if remind_after else 0,
+                launch_key=launch_key,
+                queue_until_configured=queue_until_configured,
+            )
     except ChannelNotConfigured as exc:
         raise UserError(f"{exc} (or queue it with --queue-until-configured)") from None
     if created.repeated:
-        click.echo(f"campaign {created.campaign.id}: launched with this key already ({created.invitations} "
-                   "invitations); nothing new was created")
+        click.echo(
+            f"campaign {created.campaign.id}: launched with this key already ({created.invitations} "
+            "invitations); nothing new was created"
+        )
         return
-    click.echo(f"campaign {created.campaign.id}: {created.invitations} invitations "
-               f"(channel {channel}, audience {created.audience})")
+    click.echo(
+        f"campaign {created.campaign.id}: {created.invitations} invitations "
+        f"(channel {channel}, audience {created.audience})"
+    )
     for stratum, n in sorted(created.by_stratum.items()):
         click.echo(f"  {stratum}: {n}")
     if created.waits_for_channel:
@@ -170,9 +274,15 @@ def _plan(sample, stratify, per_stratum, quotas, seed):
 
     parsed_quotas = parse_quotas(",".join(quotas))
     if stratify:
-        return SamplingPlan("stratified", n=sample, strata=flatten((stratify,)),
-                            allocation="fixed" if per_stratum else "proportional", per_stratum=per_stratum,
-                            quotas=parsed_quotas, seed=seed)
+        return SamplingPlan(
+            "stratified",
+            n=sample,
+            strata=flatten((stratify,)),
+            allocation="fixed" if per_stratum else "proportional",
+            per_stratum=per_stratum,
+            quotas=parsed_quotas,
+            seed=seed,
+        )
     if per_stratum or parsed_quotas:
         raise UserError("--per-stratum and --quota need --stratify")
     return SamplingPlan("random", n=sample, seed=seed) if sample else SamplingPlan("everyone", seed=seed)
@@ -189,8 +299,10 @@ def campaign_list() -> None:
     with database.session() as db:
         for campaign in campaigns(db):
             counts = funnel(db, campaign.id)
-            click.echo(f"{campaign.id}\t{campaign.status}\t{campaign.channel}\t{counts['invited']} invited\t"
-                       f"{counts['completed']} completed\t{campaign.name}")
+            click.echo(
+                f"{campaign.id}\t{campaign.status}\t{campaign.channel}\t{counts['invited']} invited\t"
+                f"{counts['completed']} completed\t{campaign.name}"
+            )
 
 
 @campaign_group.command("funnel")
@@ -207,15 +319,19 @@ def campaign_funnel(campaign_id: int) -> None:
             raise UserError(f"campaign {campaign_id} has no invitations")
         click.echo("  ".join(f"{stage} {counts[stage]}" for stage in (*STAGES, "queued")))
         for rate in response_rates(db, ("stratum",), campaign_id=campaign_id):
-            shown = "-" if rate.rate is None else (
-                f"{rate.rate:.1%} [{rate.ci_low:.1%}, {rate.ci_high:.1%}]")
+            shown = "-" if rate.rate is None else (f"{rate.rate:.1%} [{rate.ci_low:.1%}, {rate.ci_high:.1%}]")
             click.echo(f"  {rate.group['stratum'] or 'all'}: {rate.completed}/{rate.delivered} {shown}")
 
 
 @campaign_group.command("export")
 @click.argument("campaign_id", type=int)
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="File to write (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: standard output).",
+)
 @click.option("--all", "everything", is_flag=True, help="Include invitations already exported.")
 @friendly_errors
 def campaign_export(campaign_id: int, output: Path | None, everything: bool) -> None:
@@ -226,7 +342,7 @@ def campaign_export(campaign_id: int, output: Path | None, everything: bool) -> 
     schema_ready()
     with database.session() as db:
         exported = export_campaign(db, campaign_id, everything=everything)
-        if output is not None:   # inside the transaction: a file that fails to write hands nothing over
+        if output is not None:  # inside the transaction: a file that fails to write hands nothing over
             output.write_text(exported.text, encoding="utf-8")
     if output is None:
         click.echo(exported.text, nl=False)
@@ -235,6 +351,7 @@ def campaign_export(campaign_id: int, output: Path | None, everything: bool) -> 
 
 
 # ---------------------------------------------------------------- sending
+
 
 @click.command("send")
 @click.option("--campaign", "campaign_id", type=int, default=None, help="Only this campaign's messages.")
@@ -266,8 +383,10 @@ def review(campaign_id: int | None, mark_sent: tuple[int, ...], resend: tuple[in
             resolve_uncertain(db, delivery_id, delivered=False)
         waiting = uncertain_deliveries(db, campaign_id)
     for delivery in waiting:
-        click.echo(f"{delivery.id}\tcampaign {delivery.campaign_id}\tinvitation {delivery.invitation_id}\t"
-                   f"{delivery.channel}\t{delivery.last_error}")
+        click.echo(
+            f"{delivery.id}\tcampaign {delivery.campaign_id}\tinvitation {delivery.invitation_id}\t"
+            f"{delivery.channel}\t{delivery.last_error}"
+        )
     click.echo(f"{len(waiting)} messages need a decision")
 
 

@@ -44,15 +44,21 @@ def jobs_status() -> None:
 
     click.echo(f"runner: {state.runner or 'none running'}")
     for job in state.jobs:
-        click.echo(f"{job.name}\tlast run {local(job.last_started_at)}\t{job.last_outcome or 'never run'}\t"
-                   f"next {local(job.next_run_at)}\truns {job.runs}, failures {job.failures}")
+        click.echo(
+            f"{job.name}\tlast run {local(job.last_started_at)}\t{job.last_outcome or 'never run'}\t"
+            f"next {local(job.next_run_at)}\truns {job.runs}, failures {job.failures}"
+        )
         if job.last_error:
             click.echo(f"  last error ({local(job.last_error_at)}): {job.last_error}")
 
 
 @click.command("worker")
-@click.option("--interval", type=click.IntRange(min=1), default=None,
-              help="Seconds between runs of each job (default: SURVEY_SCHEDULER_INTERVAL or 60).")
+@click.option(
+    "--interval",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Seconds between runs of each job (default: SURVEY_SCHEDULER_INTERVAL or 60).",
+)
 @friendly_errors
 def worker(interval: int | None) -> None:
     """Run the scheduled jobs until stopped (SIGTERM or Ctrl-C finish the job in hand first).

@@ -45,8 +45,8 @@ class Problem:
 
 @dataclass
 class Evaluation:
-    values: dict[str, Value]          # checked answers of the questions that show
-    problems: dict[str, Problem]      # question code -> what is wrong
+    values: dict[str, Value]  # checked answers of the questions that show
+    problems: dict[str, Problem]  # question code -> what is wrong
     visible: list[Question]
 
     @property
@@ -55,6 +55,7 @@ class Evaluation:
 
 
 # ---------------------------------------------------------------- display conditions
+
 
 def condition_holds(condition: dict | None, values: Mapping[str, Value]) -> bool:
     """Whether a question shows, given the (checked) answers to earlier questions.
@@ -95,6 +96,7 @@ def _same(answer: int | str, target) -> bool:
 
 # ---------------------------------------------------------------- piping
 
+
 def pipe(text: str, values: Mapping[str, str]) -> str:
     """Put customer and event fields into a text. Unknown braces stay as written (never
     ``str.format``: survey texts are data, and format fields can reach object attributes).
@@ -114,7 +116,7 @@ def pipe_values(lang: str, *, name: str | None, event_day: date | None, touch_po
     lang = normalise_language(lang)
     place = label("touch_point", touch_point, lang) if touch_point else t("answer.pipe_touch_point", lang)
     if lang == "en" and touch_point:
-        place = place[:1].lower() + place[1:]   # mid-sentence: "visiting our business hall"
+        place = place[:1].lower() + place[1:]  # mid-sentence: "visiting our business hall"
     return {
         "name": (name or "").strip() or t("answer.pipe_name", lang),
         "event_date": long_date_text(event_day, lang) if event_day else t("answer.pipe_event_date", lang),
@@ -123,6 +125,7 @@ def pipe_values(lang: str, *, name: str | None, event_day: date | None, touch_po
 
 
 # ---------------------------------------------------------------- reading and checking
+
 
 def evaluate(questions: Iterable[Question], fields: Fields) -> Evaluation:
     """Visibility, answers and problems for questions in survey order.
@@ -213,6 +216,7 @@ def _read_text(question: Question, fields: Fields) -> tuple[str | None, Problem 
 
 # ---------------------------------------------------------------- conversions
 
+
 def matrix_field(code: str, item: str) -> str:
     return f"{code}.{item}"
 
@@ -224,8 +228,9 @@ def question_of_field(name: str) -> str:
 def answer_fields(questions: Iterable[Question], fields: Fields) -> dict[str, list[str]]:
     """Only the fields that answer one of these questions (drops control fields and junk)."""
     codes = {q.code for q in questions}
-    return {name: [str(v) for v in values] for name, values in fields.items()
-            if question_of_field(name) in codes and values}
+    return {
+        name: [str(v) for v in values] for name, values in fields.items() if question_of_field(name) in codes and values
+    }
 
 
 def fields_of(values: Mapping[str, Value]) -> dict[str, list[str]]:
@@ -247,8 +252,10 @@ def answer_rows(response_id: int, values: Mapping[str, Value]) -> list[Answer]:
     rows: list[Answer] = []
     for code, value in values.items():
         if isinstance(value, dict):
-            rows += [Answer(response_id=response_id, question_code=code, item_code=item, value_num=float(v))
-                     for item, v in value.items()]
+            rows += [
+                Answer(response_id=response_id, question_code=code, item_code=item, value_num=float(v))
+                for item, v in value.items()
+            ]
         elif isinstance(value, list):
             rows += [Answer(response_id=response_id, question_code=code, value_text=v) for v in value]
         elif isinstance(value, int):

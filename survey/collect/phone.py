@@ -33,10 +33,10 @@ from survey.core.vocab import CallOutcome, Channel, InvitationStatus, ResponseCh
 from survey.models import CallAttempt, Campaign, Customer, Invitation, ServiceEvent, Survey, User, utcnow
 
 QUEUE_STATUSES = (InvitationStatus.QUEUED, InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.STARTED)
-CLOSING_OUTCOMES = (CallOutcome.REFUSED, CallOutcome.WRONG_NUMBER)   # the invitation leaves the queue
+CLOSING_OUTCOMES = (CallOutcome.REFUSED, CallOutcome.WRONG_NUMBER)  # the invitation leaves the queue
 QUEUE_LIMIT = 200
-CALLBACK_AFTER = timedelta(days=1)   # "call me back" with no time said: this time tomorrow
-NOTE_LIMIT = 1000       # CallAttempt.note
+CALLBACK_AFTER = timedelta(days=1)  # "call me back" with no time said: this time tomorrow
+NOTE_LIMIT = 1000  # CallAttempt.note
 
 
 class CallError(SurveyError, ValueError):
@@ -89,21 +89,31 @@ class SaveResult:
 
 # ---------------------------------------------------------------- the queue
 
+
 def _in_reach(agent_id: int, now: datetime):
     """The filter of the queue: what this agent may call now or later."""
-    closed = select(CallAttempt.id).where(CallAttempt.invitation_id == Invitation.id,
-                                          CallAttempt.outcome.in_(CLOSING_OUTCOMES)).exists()
+    closed = (
+        select(CallAttempt.id)
+        .where(CallAttempt.invitation_id == Invitation.id, CallAttempt.outcome.in_(CLOSING_OUTCOMES))
+        .exists()
+    )
     return sa.and_(
-        Invitation.channel == Channel.PHONE, Invitation.status.in_(QUEUE_STATUSES),
+        Invitation.channel == Channel.PHONE,
+        Invitation.status.in_(QUEUE_STATUSES),
         sa.or_(Invitation.assigned_to_id == agent_id, Invitation.assigned_to_id.is_(None)),
         sa.or_(Invitation.expires_at.is_(None), Invitation.expires_at > now),
-        Customer.opted_out.is_(False), Customer.erased_at.is_(None), ~closed,
+        Customer.opted_out.is_(False),
+        Customer.erased_at.is_(None),
+        ~closed,
     )
 
 
 def queue_count(db: Session, agent_id: int) -> int:
-    return db.exec(select(func.count(Invitation.id)).join(Customer, Customer.id == Invitation.customer_id)
-                   .where(_in_reach(agent_id, utcnow()))).one()
+    return db.exec(
+        select(func.count(Invitation.id))
+        .join(Customer, Customer.id == Invitation.customer_id)
+        .where(_in_reach(agent_id, utcnow()))
+    ).one()
 
 
 def queue(db: Session, agent_id: int, *, now: datetime | None = None) -> list[QueueEntry]:
@@ -115,23 +125,41 @@ def queue(db: Session, agent_id: int, *, now: datetime | None = None) -> list[Qu
         .join(Campaign, Campaign.id == Invitation.campaign_id)
         .join(Survey, Survey.id == Campaign.survey_id)
         .outerjoin(ServiceEvent, ServiceEvent.id == Invitation.event_id)
-        .where(_in_reach(agent_id, now)).order_by(Invitation.queued_at).limit(QUEUE_LIMIT)
+        .where(_in_reach(agent_id, now))
+        .order_by(Invitation.queued_at)
+        .limit(QUEUE_LIMIT)
     ).all()
     history = _attempts_of(db, [invitation.id for invitation, *_ in rows])
-    entries = [_entry(invitation, customer, survey, kind, history.get(invitation.id, []), now)
-               for invitation, customer, survey, kind in rows]
+    entries = [
+        _entry(invitation, customer, survey, kind, history.get(invitation.id, []), now)
+        for invitation, customer, survey, kind in rows
+    ]
     return sorted(entries, key=_call_order)
 
 
-def _entry(invitation: Invitation, customer: Customer, survey: Survey, kind: str | None,
-           attempts: list[CallAttempt], now: datetime) -> QueueEntry:
+def _entry(
+    invitation: Invitation,
+    customer: Customer,
+    survey: Survey,
+    kind: str | None,
+    attempts: list[CallAttempt],
+    now: datetime,
+) -> QueueEntry:
     last = attempts[-1] if attempts else None
     callback = last.callback_at if last is not None and last.outcome == CallOutcome.CALL_BACK else None
     return QueueEntry(
-        invitation_id=invitation.id, customer_name=customer.name or customer.external_id, tier=customer.tier,
-        region=customer.region, survey_code=survey.code, survey_name={"zh-CN": survey.name_zh, "en": survey.name_en},
-        event_kind=kind, attempts=len(attempts), last_outcome=last.outcome if last else None,
-        last_call_at=last.at if last else None, callback_at=callback, queued_at=invitation.queued_at,
+        invitation_id=invitation.id,
+        customer_name=customer.name or customer.external_id,
+        tier=customer.tier,
+        region=customer.region,
+        survey_code=survey.code,
+        survey_name={"zh-CN": survey.name_zh, "en": survey.name_en},
+        event_kind=kind,
+        attempts=len(attempts),
+        last_outcome=last.outcome if last else None,
+        last_call_at=last.at if last else None,
+        callback_at=callback,
+        queued_at=invitation.queued_at,
         due=callback is None or callback <= now,
     )
 
@@ -151,20 +179,27 @@ def _call_order(entry: QueueEntry) -> tuple:
 def _attempts_of(db: Session, invitation_ids: Sequence[int]) -> dict[int, list[CallAttempt]]:
     history: dict[int, list[CallAttempt]] = {}
     if invitation_ids:
-        for attempt in db.exec(select(CallAttempt).where(CallAttempt.invitation_id.in_(invitation_ids))
-                               .order_by(CallAttempt.at, CallAttempt.id)):
+        for attempt in db.exec(
+            select(CallAttempt)
+            .where(CallAttempt.invitation_id.in_(invitation_ids))
+            .order_by(CallAttempt.at, CallAttempt.id)
+        ):
             history.setdefault(attempt.invitation_id, []).append(attempt)
     return history
 
 
 # ---------------------------------------------------------------- one call
 
+
 def open_call(db: Session, invitation_id: int, agent_id: int) -> Call:
     """Take the call (assign it to this agent, unless another agent has it) and load it."""
     taken = db.execute(
         sa.update(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.channel == Channel.PHONE,
-               sa.or_(Invitation.assigned_to_id.is_(None), Invitation.assigned_to_id == agent_id))
+        .where(
+            Invitation.id == invitation_id,
+            Invitation.channel == Channel.PHONE,
+            sa.or_(Invitation.assigned_to_id.is_(None), Invitation.assigned_to_id == agent_id),
+        )
         .values(assigned_to_id=agent_id)
     ).rowcount
     if not taken:
@@ -181,17 +216,20 @@ def script(call: Call, agent_name: str) -> list[str]:
     """What the agent says, in the customer's language: greeting, then the questions, then thanks."""
     lang = call.language
     piped = call.questionnaire.pipe(lang)
-    return [t("phone.script_greeting", lang, name=piped["name"], agent=agent_name, about=_about(call, lang, piped)),
-            t("phone.script_questions", lang),
-            call.questionnaire.text("thanks", lang) or t("phone.script_thanks", lang)]
+    return [
+        t("phone.script_greeting", lang, name=piped["name"], agent=agent_name, about=_about(call, lang, piped)),
+        t("phone.script_questions", lang),
+        call.questionnaire.text("thanks", lang) or t("phone.script_thanks", lang),
+    ]
 
 
 def _about(call: Call, lang: str, piped: dict[str, str]) -> str:
     if call.event is None:
         return t("phone.script_about_service", lang)
     kind = label("event_kind", call.event.kind, lang)
-    return t("phone.script_about_event", lang, event=kind.lower() if lang == "en" else kind,
-             event_date=piped["event_date"])
+    return t(
+        "phone.script_about_event", lang, event=kind.lower() if lang == "en" else kind, event_date=piped["event_date"]
+    )
 
 
 def default_callback(now: datetime) -> datetime:
@@ -202,8 +240,9 @@ def default_callback(now: datetime) -> datetime:
     return outside_quiet_hours(later, config).astimezone(config.timezone)
 
 
-def record_attempt(db: Session, invitation_id: int, agent_id: int, outcome: str, *,
-                   callback_at: datetime | None = None, note: str = "") -> CallAttempt:
+def record_attempt(
+    db: Session, invitation_id: int, agent_id: int, outcome: str, *, callback_at: datetime | None = None, note: str = ""
+) -> CallAttempt:
     """A call that did not produce answers (no answer, refused, wrong number, call back)."""
     if outcome not in {o.value for o in CallOutcome} or outcome == CallOutcome.ANSWERED:
         raise CallError(f"'{outcome}' is not an outcome to record without answers")
@@ -214,16 +253,22 @@ def record_attempt(db: Session, invitation_id: int, agent_id: int, outcome: str,
         raise CallError("this call is assigned to another agent")
     if invitation.status == InvitationStatus.COMPLETED:
         raise CallError("this customer has answered already")
-    attempt = CallAttempt(invitation_id=invitation_id, agent_id=agent_id, outcome=outcome,
-                          callback_at=callback_at if outcome == CallOutcome.CALL_BACK else None, note=_note(note))
+    attempt = CallAttempt(
+        invitation_id=invitation_id,
+        agent_id=agent_id,
+        outcome=outcome,
+        callback_at=callback_at if outcome == CallOutcome.CALL_BACK else None,
+        note=_note(note),
+    )
     invitation.attempts += 1
     db.add_all([attempt, invitation])
     record(db, db.get(User, agent_id), "phone.call", "invitation", invitation_id, {"outcome": outcome})
     return attempt
 
 
-def save_answers(invitation_id: int, agent_id: int, fields: Mapping[str, Sequence[str]], *,
-                 note: str = "") -> SaveResult:
+def save_answers(
+    invitation_id: int, agent_id: int, fields: Mapping[str, Sequence[str]], *, note: str = ""
+) -> SaveResult:
     """The agent's answers, checked like the link's; saved as the invitation's one response."""
     try:
         with database.exclusive_session() as db:
@@ -238,11 +283,20 @@ def save_answers(invitation_id: int, agent_id: int, fields: Mapping[str, Sequenc
                 return SaveResult(state, result.problems)
             invitation.assigned_to_id = agent_id
             invitation.attempts += 1
-            response = complete_invitation(db, invitation, questionnaire.version, result.values,
-                                           channel=ResponseChannel.AGENT, language=invitation.language,
-                                           agent_id=agent_id)
-            db.add(CallAttempt(invitation_id=invitation_id, agent_id=agent_id, outcome=CallOutcome.ANSWERED,
-                               note=_note(note)))
+            response = complete_invitation(
+                db,
+                invitation,
+                questionnaire.version,
+                result.values,
+                channel=ResponseChannel.AGENT,
+                language=invitation.language,
+                agent_id=agent_id,
+            )
+            db.add(
+                CallAttempt(
+                    invitation_id=invitation_id, agent_id=agent_id, outcome=CallOutcome.ANSWERED, note=_note(note)
+                )
+            )
             record(db, db.get(User, agent_id), "phone.answers", "invitation", invitation_id, {"response": response.id})
             return SaveResult(state, response_id=response.id)
     except (AlreadyAnswered, IntegrityError):

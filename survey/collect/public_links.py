@@ -15,12 +15,21 @@ from survey.core.links import public_link
 from survey.core.vocab import TouchPoint
 from survey.models import PublicLink, Survey
 
-QR_SCALE = 12       # pixels per module: about 4 cm wide at 300 dpi for a short link
-QR_BORDER = 4       # the quiet zone the QR standard asks for
+QR_SCALE = 12  # pixels per module: about 4 cm wide at 300 dpi for a short link
+QR_BORDER = 4  # the quiet zone the QR standard asks for
 
 
-def create_public_link(db: Session, survey: Survey, slug: str, *, label: str = "", touch_point: str | None = None,
-                       region: str | None = None, team: str | None = None, actor=None) -> PublicLink:
+def create_public_link(
+    db: Session,
+    survey: Survey,
+    slug: str,
+    *,
+    label: str = "",
+    touch_point: str | None = None,
+    region: str | None = None,
+    team: str | None = None,
+    actor=None,
+) -> PublicLink:
     slug = slug.strip().lower()
     if not SLUG_PATTERN.fullmatch(slug):
         raise Refused("the link name must be 2-40 lowercase letters, digits or '-', e.g. hangzhou-hall-7")
@@ -28,8 +37,14 @@ def create_public_link(db: Session, survey: Survey, slug: str, *, label: str = "
         raise Refused(f"the link name '{slug}' is taken; choose another")
     if touch_point is not None and touch_point not in {t.value for t in TouchPoint}:
         raise Refused(f"unknown touch point '{touch_point}'")
-    link = PublicLink(slug=slug, survey_id=survey.id, label=label.strip(), touch_point=touch_point,
-                      region=(region or "").strip() or None, team=(team or "").strip() or None)
+    link = PublicLink(
+        slug=slug,
+        survey_id=survey.id,
+        label=label.strip(),
+        touch_point=touch_point,
+        region=(region or "").strip() or None,
+        team=(team or "").strip() or None,
+    )
     db.add(link)
     db.flush()
     record(db, actor, "public_link.create", "public_link", link.id, {"slug": slug, "survey": survey.code})
@@ -43,8 +58,14 @@ def links_of(db: Session, survey: Survey) -> list[PublicLink]:
 def set_active(db: Session, link: PublicLink, active: bool, *, actor=None) -> None:
     link.active = active
     db.add(link)
-    record(db, actor, "public_link.enable" if active else "public_link.disable", "public_link", link.id,
-           {"slug": link.slug})
+    record(
+        db,
+        actor,
+        "public_link.enable" if active else "public_link.disable",
+        "public_link",
+        link.id,
+        {"slug": link.slug},
+    )
 
 
 def qr_code(link: PublicLink, kind: str = "png") -> bytes:

@@ -57,28 +57,53 @@ def invitation_snapshot(db: Session, invitation: Invitation) -> Snapshot:
     customer = db.get(Customer, invitation.customer_id)
     event = db.get(ServiceEvent, invitation.event_id) if invitation.event_id else None
     return Snapshot(
-        customer_id=customer.id, event_id=event.id if event else None, tier=customer.tier,
-        region=customer.region, segment=customer.segment,
-        touch_point=event.touch_point if event else None, event_kind=event.kind if event else None,
+        customer_id=customer.id,
+        event_id=event.id if event else None,
+        tier=customer.tier,
+        region=customer.region,
+        segment=customer.segment,
+        touch_point=event.touch_point if event else None,
+        event_kind=event.kind if event else None,
         team=event.team if event else None,
     )
 
 
 def public_snapshot(link: PublicLink) -> Snapshot:
-    return Snapshot(region=link.region, touch_point=link.touch_point, team=link.team,
-                    event_kind=PUBLIC_EVENT_KINDS.get(link.touch_point))
+    return Snapshot(
+        region=link.region,
+        touch_point=link.touch_point,
+        team=link.team,
+        event_kind=PUBLIC_EVENT_KINDS.get(link.touch_point),
+    )
 
 
 def record_response(
-    db: Session, version: SurveyVersion, values: Mapping[str, Value], snapshot: Snapshot, *,
-    channel: str, language: str, invitation_id: int | None = None, agent_id: int | None = None,
-    public_link_id: int | None = None, device_key: str | None = None, started_at: datetime | None = None,
+    db: Session,
+    version: SurveyVersion,
+    values: Mapping[str, Value],
+    snapshot: Snapshot,
+    *,
+    channel: str,
+    language: str,
+    invitation_id: int | None = None,
+    agent_id: int | None = None,
+    public_link_id: int | None = None,
+    device_key: str | None = None,
+    started_at: datetime | None = None,
 ) -> Response:
     now = utcnow()
     response = Response(
-        invitation_id=invitation_id, survey_id=version.survey_id, version_id=version.id, channel=channel,
-        language=language, agent_id=agent_id, public_link_id=public_link_id, device_key=device_key,
-        started_at=started_at, submitted_at=now, answered_on=now.astimezone(settings().timezone).date(),
+        invitation_id=invitation_id,
+        survey_id=version.survey_id,
+        version_id=version.id,
+        channel=channel,
+        language=language,
+        agent_id=agent_id,
+        public_link_id=public_link_id,
+        device_key=device_key,
+        started_at=started_at,
+        submitted_at=now,
+        answered_on=now.astimezone(settings().timezone).date(),
         **asdict(snapshot),
     )
     db.add(response)
@@ -98,14 +123,17 @@ def lock_invitation(db: Session, *, token: str | None = None, invitation_id: int
 def answered_about(survey_id, customer_id, event_id) -> sa.Exists:
     """EXISTS: a response of this customer to this survey about this service event (the
     arguments may be values or columns of an outer query)."""
-    return sa.select(Response.id).where(Response.survey_id == survey_id, Response.customer_id == customer_id,
-                                        Response.event_id == event_id).exists()
+    return (
+        sa.select(Response.id)
+        .where(Response.survey_id == survey_id, Response.customer_id == customer_id, Response.event_id == event_id)
+        .exists()
+    )
 
 
 def event_answered(db: Session, survey_id: int, customer_id: int, event_id: int | None) -> bool:
     """Has the customer answered this survey about this event, through any link or call?"""
     if event_id is None:
-        return False    # no event: each new invitation is a new question (fatigue rules pace them)
+        return False  # no event: each new invitation is a new question (fatigue rules pace them)
     return bool(db.execute(sa.select(answered_about(survey_id, customer_id, event_id))).scalar())
 
 
@@ -118,8 +146,14 @@ def hold_event(db: Session, survey_id: int, event_id: int) -> None:
 
 
 def complete_invitation(
-    db: Session, invitation: Invitation, version: SurveyVersion, values: Mapping[str, Value], *,
-    channel: str, language: str, agent_id: int | None = None,
+    db: Session,
+    invitation: Invitation,
+    version: SurveyVersion,
+    values: Mapping[str, Value],
+    *,
+    channel: str,
+    language: str,
+    agent_id: int | None = None,
 ) -> Response:
     """The invitation's one response; raises AlreadyAnswered when it has one, or when the
     customer answered this survey about the same event through another link or call."""
@@ -130,8 +164,15 @@ def complete_invitation(
         if event_answered(db, version.survey_id, invitation.customer_id, invitation.event_id):
             raise AlreadyAnswered
     response = record_response(
-        db, version, values, invitation_snapshot(db, invitation), channel=channel, language=language,
-        invitation_id=invitation.id, agent_id=agent_id, started_at=invitation.started_at or utcnow(),
+        db,
+        version,
+        values,
+        invitation_snapshot(db, invitation),
+        channel=channel,
+        language=language,
+        invitation_id=invitation.id,
+        agent_id=agent_id,
+        started_at=invitation.started_at or utcnow(),
     )
     invitation.status = InvitationStatus.COMPLETED
     invitation.completed_at = response.submitted_at

@@ -31,7 +31,7 @@ from survey.models import PublicLink, Question, Survey, SurveyVersion, utcnow
 
 @dataclass(frozen=True)
 class CallCustomer:
-    name: str            # the name, or the operator's customer id when there is none
+    name: str  # the name, or the operator's customer id when there is none
     phone: str | None
     tier: str
     region: str
@@ -44,7 +44,7 @@ class CallEvent:
 
     kind: str
     touch_point: str
-    day: date            # local day it happened
+    day: date  # local day it happened
     team: str | None
     repeated_fault: bool
 
@@ -63,13 +63,13 @@ class PhoneCall:
 
     invitation_id: int
     state: LinkState
-    language: str                   # the customer's
+    language: str  # the customer's
     customer: CallCustomer
     event: CallEvent | None
     history: tuple[PastCall, ...]
     questions: tuple[Question, ...]  # loaded column values only (no lazy relations to reach)
-    piped: dict[str, str]           # the customer's values piped into the questions' texts
-    script: tuple[str, ...]         # what the agent says, in the customer's language
+    piped: dict[str, str]  # the customer's values piped into the questions' texts
+    script: tuple[str, ...]  # what the agent says, in the customer's language
 
 
 def phone_queue(agent_id: int) -> list[QueueEntry]:
@@ -86,26 +86,36 @@ def take_call(agent_id: int, invitation_id: int) -> PhoneCall:
             raise CallError("this customer's data has been erased")
         agent = acting_user(db, agent_id)
         return PhoneCall(
-            invitation_id=invitation_id, state=call.state, language=call.language,
-            customer=_customer(call), event=_event(call),
+            invitation_id=invitation_id,
+            state=call.state,
+            language=call.language,
+            customer=_customer(call),
+            event=_event(call),
             history=tuple(PastCall(a.at, a.outcome, a.callback_at, a.note or "") for a in call.attempts),
-            questions=tuple(call.questionnaire.questions), piped=call.questionnaire.pipe(call.language),
+            questions=tuple(call.questionnaire.questions),
+            piped=call.questionnaire.pipe(call.language),
             script=tuple(phone.script(call, agent.display_name or agent.username)),
         )
 
 
 def _customer(call: phone.Call) -> CallCustomer:
     customer = call.customer
-    return CallCustomer(customer.name or customer.external_id, customer.phone, customer.tier, customer.region,
-                        customer.segment)
+    return CallCustomer(
+        customer.name or customer.external_id, customer.phone, customer.tier, customer.region, customer.segment
+    )
 
 
 def _event(call: phone.Call) -> CallEvent | None:
     event = call.event
     if event is None:
         return None
-    return CallEvent(event.kind, event.touch_point, event.occurred_at.astimezone(settings().timezone).date(),
-                     event.team, bool(event.repeated_fault))
+    return CallEvent(
+        event.kind,
+        event.touch_point,
+        event.occurred_at.astimezone(settings().timezone).date(),
+        event.team,
+        bool(event.repeated_fault),
+    )
 
 
 def default_callback_time() -> datetime:
@@ -120,8 +130,9 @@ def next_call_after(agent_id: int, invitation_id: int) -> int | None:
         return next(others, None)
 
 
-def record_call(agent_id: int, invitation_id: int, outcome: str, *, callback_at: datetime | None = None,
-                note: str = "") -> None:
+def record_call(
+    agent_id: int, invitation_id: int, outcome: str, *, callback_at: datetime | None = None, note: str = ""
+) -> None:
     """A call that produced no answers (no answer, refused, wrong number, call back); CallError if
     the call cannot be recorded."""
     with database.session() as db:
@@ -129,6 +140,7 @@ def record_call(agent_id: int, invitation_id: int, outcome: str, *, callback_at:
 
 
 # ---------------------------------------------------------------- public links and the preview (design page)
+
 
 @dataclass(frozen=True)
 class PublicLinkRow:
@@ -145,8 +157,9 @@ class PublicLinkRow:
 
 
 def _public_link_row(link: PublicLink) -> PublicLinkRow:
-    return PublicLinkRow(link.id, link.slug, link.label, link.touch_point, link.region, link.team, link.active,
-                         public_link(link.slug))
+    return PublicLinkRow(
+        link.id, link.slug, link.label, link.touch_point, link.region, link.team, link.active, public_link(link.slug)
+    )
 
 
 def public_links_of(survey_id: int) -> list[PublicLinkRow]:
@@ -154,13 +167,28 @@ def public_links_of(survey_id: int) -> list[PublicLinkRow]:
         return [_public_link_row(link) for link in public_links.links_of(db, _stored(db, Survey, survey_id))]
 
 
-def create_public_link(survey_id: int, slug: str, *, label: str = "", touch_point: str | None = None,
-                       region: str | None = None, team: str | None = None, actor_id: int) -> PublicLinkRow:
+def create_public_link(
+    survey_id: int,
+    slug: str,
+    *,
+    label: str = "",
+    touch_point: str | None = None,
+    region: str | None = None,
+    team: str | None = None,
+    actor_id: int,
+) -> PublicLinkRow:
     """A new public link; ValueError says why a name is refused (taken, badly formed)."""
     with database.session() as db:
         link = public_links.create_public_link(
-            db, _stored(db, Survey, survey_id), slug, label=label, touch_point=touch_point, region=region,
-            team=team, actor=acting_user(db, actor_id))
+            db,
+            _stored(db, Survey, survey_id),
+            slug,
+            label=label,
+            touch_point=touch_point,
+            region=region,
+            team=team,
+            actor=acting_user(db, actor_id),
+        )
         return _public_link_row(link)
 
 
@@ -183,10 +211,15 @@ def preview_questionnaire(version_id: int, language: str) -> Questionnaire:
     with database.session() as db:
         version = _stored(db, SurveyVersion, version_id)
         survey = _stored(db, Survey, version.survey_id)
-        return Questionnaire(survey, version, questions_of(db, version), language,
-                             name=t("design.sample_name", language),
-                             event_day=datetime.now(settings().timezone).date(),
-                             touch_point=TouchPoint.BUSINESS_HALL)
+        return Questionnaire(
+            survey,
+            version,
+            questions_of(db, version),
+            language,
+            name=t("design.sample_name", language),
+            event_day=datetime.now(settings().timezone).date(),
+            touch_point=TouchPoint.BUSINESS_HALL,
+        )
 
 
 def _stored(db: Session, table, row_id: int):

@@ -70,8 +70,8 @@ class LinkState(StrEnum):
     ANSWERED = "answered"
     CLOSED = "closed"
     OPTED_OUT = "opted_out"
-    BUSY = "busy"            # too many answers from one network address
-    REPLACED = "replaced"    # a newer link about the same event replaced this one
+    BUSY = "busy"  # too many answers from one network address
+    REPLACED = "replaced"  # a newer link about the same event replaced this one
 
 
 @dataclass
@@ -79,9 +79,9 @@ class Questionnaire:
     """The version a respondent answers, and what is piped into its texts."""
 
     survey: Survey
-    version: SurveyVersion | None   # None when nothing is published
+    version: SurveyVersion | None  # None when nothing is published
     questions: list[Question]
-    language: str                   # unless the customer switches
+    language: str  # unless the customer switches
     name: str | None = None
     event_day: date | None = None
     touch_point: str | None = None
@@ -107,18 +107,19 @@ class Visit:
     fields: dict[str, list[str]] = field(default_factory=dict)
     problems: dict[str, Problem] = field(default_factory=dict)
     finished: bool = False
-    response_id: int | None = None          # the response this visit saved, once finished
+    response_id: int | None = None  # the response this visit saved, once finished
 
 
 @dataclass(frozen=True)
 class Step:
-    page: int | None                       # the page to show next; None when the survey is done
-    fields: dict[str, list[str]]           # every answer so far, as form fields
+    page: int | None  # the page to show next; None when the survey is done
+    fields: dict[str, list[str]]  # every answer so far, as form fields
     problems: dict[str, Problem]
     values: dict[str, Value]
 
 
 # ---------------------------------------------------------------- pages
+
 
 def visible_pages(questions: Sequence[Question], fields: Mapping[str, Sequence[str]]) -> list[int]:
     return sorted({q.page for q in evaluate(questions, fields).visible})
@@ -129,8 +130,14 @@ def first_page(questions: Sequence[Question], fields: Mapping[str, Sequence[str]
     return pages[0] if pages else min((q.page for q in questions), default=1)
 
 
-def advance(questions: Sequence[Question], page: int, stored: Mapping[str, Sequence[str]],
-            posted: Mapping[str, Sequence[str]], *, back: bool = False) -> Step:
+def advance(
+    questions: Sequence[Question],
+    page: int,
+    stored: Mapping[str, Sequence[str]],
+    posted: Mapping[str, Sequence[str]],
+    *,
+    back: bool = False,
+) -> Step:
     """A posted page merged into the answers so far, checked, and where to go next.
 
     Going back keeps what was typed unchecked (nothing is lost); going on requires the page to
@@ -154,12 +161,21 @@ def advance(questions: Sequence[Question], page: int, stored: Mapping[str, Seque
         return Step(later[0], fields, {}, {})
     if result.problems:
         wrong_page = min(q.page for q in result.visible if q.code in result.problems)
-        return Step(wrong_page, fields, {q.code: result.problems[q.code] for q in result.visible
-                                         if q.page == wrong_page and q.code in result.problems}, {})
+        return Step(
+            wrong_page,
+            fields,
+            {
+                q.code: result.problems[q.code]
+                for q in result.visible
+                if q.page == wrong_page and q.code in result.problems
+            },
+            {},
+        )
     return Step(None, fields, {}, result.values)
 
 
 # ---------------------------------------------------------------- personal links
+
 
 def open_personal(token: str) -> Visit:
     """A customer opens their link: what to show, and the first view recorded."""
@@ -175,8 +191,9 @@ def open_personal(token: str) -> Visit:
         return Visit(state, questionnaire, page=_resume_page(questionnaire.questions, invitation.draft), fields=fields)
 
 
-def post_personal(token: str, page: int, posted: Mapping[str, Sequence[str]], *, language: str | None,
-                  back: bool = False) -> Visit:
+def post_personal(
+    token: str, page: int, posted: Mapping[str, Sequence[str]], *, language: str | None, back: bool = False
+) -> Visit:
     """A page of answers posted on a personal link: kept, checked, and the response saved
     after the last page. A post that loses the race to another shows "answered"."""
     if not TOKEN_PATTERN.fullmatch(token or ""):
@@ -191,8 +208,14 @@ def post_personal(token: str, page: int, posted: Mapping[str, Sequence[str]], *,
             step = advance(questionnaire.questions, page, invitation.draft.get("fields") or {}, posted, back=back)
             _mark_started(invitation)
             if step.page is None:
-                response = complete_invitation(db, invitation, questionnaire.version, step.values,
-                                               channel=ResponseChannel.LINK, language=language or questionnaire.language)
+                response = complete_invitation(
+                    db,
+                    invitation,
+                    questionnaire.version,
+                    step.values,
+                    channel=ResponseChannel.LINK,
+                    language=language or questionnaire.language,
+                )
                 db.flush()
                 return Visit(state, questionnaire, finished=True, response_id=response.id)
             invitation.draft = {"page": step.page, "fields": step.fields}
@@ -203,7 +226,7 @@ def post_personal(token: str, page: int, posted: Mapping[str, Sequence[str]], *,
 
 
 def opt_out(token: str) -> LinkState:
-    """"Do not survey me again": the invitation and the customer are marked (distribution
+    """ "Do not survey me again": the invitation and the customer are marked (distribution
     skips opted-out customers)."""
     if not TOKEN_PATTERN.fullmatch(token or ""):
         return LinkState.UNKNOWN
@@ -241,7 +264,10 @@ def invitation_state(db: Session, invitation: Invitation | None) -> tuple[LinkSt
     survey = db.get(Survey, db.get(Campaign, invitation.campaign_id).survey_id)
     event = db.get(ServiceEvent, invitation.event_id) if invitation.event_id else None
     questionnaire = _questionnaire(
-        db, survey, invitation.language, name=customer.name,
+        db,
+        survey,
+        invitation.language,
+        name=customer.name,
         event_day=event.occurred_at.astimezone(settings().timezone).date() if event else None,
         touch_point=event.touch_point if event else None,
     )
@@ -252,7 +278,7 @@ def invitation_state(db: Session, invitation: Invitation | None) -> tuple[LinkSt
     if invitation.status == InvitationStatus.SUPERSEDED:
         return LinkState.REPLACED, questionnaire
     if event_answered(db, survey.id, invitation.customer_id, invitation.event_id):
-        return LinkState.ANSWERED, questionnaire     # through another link or a call about the same event
+        return LinkState.ANSWERED, questionnaire  # through another link or a call about the same event
     if questionnaire.version is None or survey.status != SurveyStatus.LIVE:
         return LinkState.CLOSED, questionnaire
     if _expired(invitation, utcnow()):
@@ -286,8 +312,12 @@ def _mark_opened(db: Session, invitation_id: int) -> None:
     db.execute(
         sa.update(Invitation)
         .where(Invitation.id == invitation_id, Invitation.opened_at.is_(None))
-        .values(opened_at=utcnow(), status=sa.case(
-            (Invitation.status.in_(NOT_YET_OPENED), InvitationStatus.OPENED.value), else_=Invitation.status))
+        .values(
+            opened_at=utcnow(),
+            status=sa.case(
+                (Invitation.status.in_(NOT_YET_OPENED), InvitationStatus.OPENED.value), else_=Invitation.status
+            ),
+        )
     )
 
 
@@ -301,6 +331,7 @@ def _mark_started(invitation: Invitation) -> None:
 
 # ---------------------------------------------------------------- public links
 
+
 def open_public(slug: str, device: str | None) -> Visit:
     if not SLUG_PATTERN.fullmatch(slug or ""):
         return Visit(LinkState.UNKNOWN)
@@ -311,9 +342,18 @@ def open_public(slug: str, device: str | None) -> Visit:
         return Visit(state, questionnaire, page=first_page(questionnaire.questions, {}))
 
 
-def post_public(slug: str, device: str, client: str, page: int, carried: Mapping[str, Sequence[str]],
-                posted: Mapping[str, Sequence[str]], *, language: str | None, started_at: datetime | None,
-                back: bool = False) -> Visit:
+def post_public(
+    slug: str,
+    device: str,
+    client: str,
+    page: int,
+    carried: Mapping[str, Sequence[str]],
+    posted: Mapping[str, Sequence[str]],
+    *,
+    language: str | None,
+    started_at: datetime | None,
+    back: bool = False,
+) -> Visit:
     """A page posted on a public link; ``carried`` are the answers of earlier pages, which the
     form carries (signed) because an anonymous visitor has no server-side draft."""
     if not SLUG_PATTERN.fullmatch(slug or ""):
@@ -329,9 +369,17 @@ def post_public(slug: str, device: str, client: str, page: int, carried: Mapping
         step = advance(questionnaire.questions, page, carried, posted, back=back)
         if step.page is not None:
             return Visit(state, questionnaire, page=step.page, fields=step.fields, problems=step.problems)
-        response = record_response(db, questionnaire.version, step.values, public_snapshot(link),
-                                   channel=ResponseChannel.PUBLIC, language=language or questionnaire.language,
-                                   public_link_id=link.id, device_key=device, started_at=started_at)
+        response = record_response(
+            db,
+            questionnaire.version,
+            step.values,
+            public_snapshot(link),
+            channel=ResponseChannel.PUBLIC,
+            language=language or questionnaire.language,
+            public_link_id=link.id,
+            device_key=device,
+            started_at=started_at,
+        )
         db.flush()
         return Visit(state, questionnaire, finished=True, response_id=response.id)
 
@@ -355,9 +403,18 @@ def _public_state(db: Session, link: PublicLink | None, device: str | None) -> t
 
 def _answered_recently(db: Session, link: PublicLink, device: str) -> bool:
     since = utcnow() - timedelta(hours=settings().public_repeat_hours)
-    return db.exec(select(Response.id).where(
-        Response.device_key == device, Response.public_link_id == link.id, Response.submitted_at >= since,
-    ).limit(1)).first() is not None
+    return (
+        db.exec(
+            select(Response.id)
+            .where(
+                Response.device_key == device,
+                Response.public_link_id == link.id,
+                Response.submitted_at >= since,
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
 
 
 def _lock_device(db: Session, device: str) -> None:

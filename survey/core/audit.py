@@ -18,7 +18,11 @@ from survey.models import AuditLog
 
 
 def record(
-    db: Session, actor: Any, action: str, entity: str = "", entity_id: Any = None,
+    db: Session,
+    actor: Any,
+    action: str,
+    entity: str = "",
+    entity_id: Any = None,
     detail: dict | None = None,
 ) -> AuditLog:
     """Add an audit entry in the caller's transaction (it commits or rolls back with the change).
@@ -37,8 +41,15 @@ def record(
     return entry
 
 
-def entries(db: Session, *, action: str | None = None, username: str | None = None, since: datetime | None = None,
-            until: datetime | None = None, limit: int = 1000) -> list[AuditLog]:
+def entries(
+    db: Session,
+    *,
+    action: str | None = None,
+    username: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int = 1000,
+) -> list[AuditLog]:
     """Newest first, optionally for one action, one user, and from ``since`` until before ``until``."""
     query = select(AuditLog).order_by(col(AuditLog.at).desc(), col(AuditLog.id).desc()).limit(limit)
     if action:
@@ -62,10 +73,20 @@ def known_usernames(db: Session) -> list[str]:
 
 # ---------------------------------------------------------------- reading an entry in words
 
-VALUE_VOCABULARY = {      # detail key -> the vocabulary its values come from
-    "role": "role", "from": "case_status", "root_cause": "dimension", "channel": "channel",
-    "outcome": "call_outcome", "tiers": "tier", "tier": "tier", "regions": "region", "region": "region",
-    "touch_points": "touch_point", "categories": "dimension", "themes": "dimension", "priority": "cases.priority",
+VALUE_VOCABULARY = {  # detail key -> the vocabulary its values come from
+    "role": "role",
+    "from": "case_status",
+    "root_cause": "dimension",
+    "channel": "channel",
+    "outcome": "call_outcome",
+    "tiers": "tier",
+    "tier": "tier",
+    "regions": "region",
+    "region": "region",
+    "touch_points": "touch_point",
+    "categories": "dimension",
+    "themes": "dimension",
+    "priority": "cases.priority",
 }
 
 
@@ -97,5 +118,6 @@ def _value_text(key: str, value: Any, lang: str | None) -> str:
 def detail_text(detail: dict | None, lang: str | None, *, separator: str | None = None) -> str:
     """An entry's details as "key: value" words (用户名: zhao；角色: 质量管理)."""
     separator = t("words.separator", lang) if separator is None else separator
-    return separator.join(f"{label('audit.key', key, lang)}: {_value_text(key, value, lang)}"
-                          for key, value in (detail or {}).items())
+    return separator.join(
+        f"{label('audit.key', key, lang)}: {_value_text(key, value, lang)}" for key, value in (detail or {}).items()
+    )

@@ -108,7 +108,7 @@ class BulkWriter:
     def next_id(self, table: str) -> int:
         cursor = self._conn.cursor()
         cursor.execute(f'SELECT COALESCE(MAX(id), 0) FROM "{table}"')
-        row = cursor.fetchone()   # one row even for an empty table (COALESCE)
+        row = cursor.fetchone()  # one row even for an empty table (COALESCE)
         cursor.close()
         return int(row[0]) + 1 if row else 1
 
@@ -125,4 +125,3 @@ class BulkWriter:
                 f'COALESCE((SELECT MAX(id) FROM "{table}"), 0) + 1, false)'
             )
         cursor.close()
-

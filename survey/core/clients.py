@@ -29,17 +29,23 @@ log = logging.getLogger(__name__)
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 UNKNOWN = "unknown"
-MAX_ADDRESS_LENGTH = 64      # what an unparsable forwarded entry may add to a rate-limit key
+MAX_ADDRESS_LENGTH = 64  # what an unparsable forwarded entry may add to a rate-limit key
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 class Client(NamedTuple):
-    address: str      # an IP address, or "unknown"
-    scheme: str       # "http" or "https", as the visitor's browser used it
+    address: str  # an IP address, or "unknown"
+    scheme: str  # "http" or "https", as the visitor's browser used it
 
 
-def client_of(peer: str | None, forwarded_for: Sequence[str], forwarded_proto: str | None, scheme: str, *,
-              trusted: str | None = None) -> Client:
+def client_of(
+    peer: str | None,
+    forwarded_for: Sequence[str],
+    forwarded_proto: str | None,
+    scheme: str,
+    *,
+    trusted: str | None = None,
+) -> Client:
     """The visitor behind a connection from ``peer``.
 
     ``forwarded_for`` holds every X-Forwarded-For header value; each proxy appends the address it
@@ -59,8 +65,9 @@ def client_of(peer: str | None, forwarded_for: Sequence[str], forwarded_proto: s
 def request_client(request) -> Client:
     """The visitor of a Starlette request (see ``client_of``)."""
     peer = request.client.host if request.client else None
-    return client_of(peer, request.headers.getlist("x-forwarded-for"), request.headers.get("x-forwarded-proto"),
-                     request.url.scheme)
+    return client_of(
+        peer, request.headers.getlist("x-forwarded-for"), request.headers.get("x-forwarded-proto"), request.url.scheme
+    )
 
 
 def normalise_address(text: str) -> str:
@@ -68,9 +75,9 @@ def normalise_address(text: str) -> str:
     Something that is no address at all is kept (shortened), so it still has its own bucket."""
     text = text.strip()
     host = text
-    if text.startswith("[") and "]" in text:           # [2001:db8::1]:443
-        host = text[1:text.index("]")]
-    elif text.count(":") == 1:                          # 198.51.100.1:5678
+    if text.startswith("[") and "]" in text:  # [2001:db8::1]:443
+        host = text[1 : text.index("]")]
+    elif text.count(":") == 1:  # 198.51.100.1:5678
         host = text.split(":")[0]
     try:
         address = ipaddress.ip_address(host)
@@ -113,6 +120,7 @@ def _is_trusted(address: str, networks: tuple[IPNetwork, ...]) -> bool:
 
 
 # ---------------------------------------------------------------- the site that sent a form
+
 
 def from_this_site(origin: str | None, referer: str | None, host: str | None) -> bool:
     """Whether a state-changing request was sent by one of this site's pages.

@@ -94,8 +94,10 @@ class Settings:
         """Where `survey demo` writes the ground truth: beside the database file."""
         if self.is_sqlite and self.database_url.startswith("sqlite:///"):
             db_file = Path(self.database_url.removeprefix("sqlite:///"))
-            return db_file.with_name("demo_truth.json") if db_file.name == "survey.db" else (
-                db_file.with_name(db_file.stem + "_demo_truth.json")
+            return (
+                db_file.with_name("demo_truth.json")
+                if db_file.name == "survey.db"
+                else (db_file.with_name(db_file.stem + "_demo_truth.json"))
             )
         return self.data_dir / "demo_truth.json"
 

@@ -17,7 +17,7 @@ from babel.numbers import get_currency_symbol, get_territory_currencies
 from survey.core.config import settings
 from survey.core.i18n import normalise_language
 
-_BABEL_LOCALE = {"zh-CN": "zh_CN", "en": "en_GB"}    # en_GB: day before month, 24-hour clock
+_BABEL_LOCALE = {"zh-CN": "zh_CN", "en": "en_GB"}  # en_GB: day before month, 24-hour clock
 _DATETIME_PATTERN = {"zh-CN": "y年M月d日 HH:mm", "en": "d MMM y, HH:mm"}
 _DATE_PATTERN = {"zh-CN": "y年M月d日", "en": "d MMM y"}
 
@@ -50,8 +50,9 @@ def local_date_text(moment: datetime | None, lang: str) -> str:
     """The local calendar day of a stored (UTC) time, in the user's language."""
     if moment is None:
         return ""
-    return format_datetime(moment, _DATE_PATTERN[normalise_language(lang)], tzinfo=settings().timezone,
-                           locale=babel_locale(lang))
+    return format_datetime(
+        moment, _DATE_PATTERN[normalise_language(lang)], tzinfo=settings().timezone, locale=babel_locale(lang)
+    )
 
 
 # ---------------------------------------------------------------- charts (d3 / Vega locales)
@@ -63,20 +64,51 @@ def local_date_text(moment: datetime | None, lang: str) -> str:
 
 # CLDR pattern fields and their d3 (strftime-like) directives; "-" asks d3 for no padding.
 _D3_DIRECTIVES = {
-    "y": "%Y", "yyyy": "%Y", "yy": "%y",
-    "M": "%-m", "MM": "%m", "MMM": "%b", "MMMM": "%B",
-    "L": "%-m", "LL": "%m", "LLL": "%b", "LLLL": "%B",
-    "d": "%-d", "dd": "%d",
-    "E": "%a", "EE": "%a", "EEE": "%a", "EEEE": "%A", "c": "%a", "ccc": "%a", "cccc": "%A",
-    "H": "%-H", "HH": "%H", "h": "%-I", "hh": "%I", "m": "%-M", "mm": "%M", "s": "%-S", "ss": "%S",
+    "y": "%Y",
+    "yyyy": "%Y",
+    "yy": "%y",
+    "M": "%-m",
+    "MM": "%m",
+    "MMM": "%b",
+    "MMMM": "%B",
+    "L": "%-m",
+    "LL": "%m",
+    "LLL": "%b",
+    "LLLL": "%B",
+    "d": "%-d",
+    "dd": "%d",
+    "E": "%a",
+    "EE": "%a",
+    "EEE": "%a",
+    "EEEE": "%A",
+    "c": "%a",
+    "ccc": "%a",
+    "cccc": "%A",
+    "H": "%-H",
+    "HH": "%H",
+    "h": "%-I",
+    "hh": "%I",
+    "m": "%-M",
+    "mm": "%M",
+    "s": "%-S",
+    "ss": "%S",
     "a": "%p",
 }
 _CLDR_PARTS = re.compile(r"'(?:[^']|'')*'|([A-Za-z])\1*|[^A-Za-z']+")
 
 # Vega's time multi-format (one format per tick granularity) as CLDR skeletons: the locale
 # decides the order and the words ("3月" / "Mar", "3月4日" / "4 Mar").
-_AXIS_SKELETONS = {"year": "y", "quarter": "MMM", "month": "MMM", "week": "MMMd", "date": "MMMd",
-                   "hours": "Hm", "minutes": "Hm", "seconds": "Hms", "milliseconds": "Hms"}
+_AXIS_SKELETONS = {
+    "year": "y",
+    "quarter": "MMM",
+    "month": "MMM",
+    "week": "MMMd",
+    "date": "MMMd",
+    "hours": "Hm",
+    "minutes": "Hm",
+    "seconds": "Hms",
+    "milliseconds": "Hms",
+}
 
 
 def d3_pattern(cldr_pattern: str) -> str:
@@ -125,15 +157,17 @@ def d3_number_locale(lang: str) -> dict:
     """d3's number-format locale (decimal mark, grouping, minus, currency) from CLDR."""
     locale = Locale.parse(babel_locale(lang))
     symbols = locale.number_symbols["latn"]
-    assert locale.territory is not None   # every locale in _BABEL_LOCALE names its country
+    assert locale.territory is not None  # every locale in _BABEL_LOCALE names its country
     currency = get_territory_currencies(locale.territory)[0]
     symbol = get_currency_symbol(currency, locale=locale)
     prefix = locale.currency_formats["standard"].pattern.startswith("¤")
     return {
-        "decimal": symbols["decimal"], "thousands": symbols["group"],
+        "decimal": symbols["decimal"],
+        "thousands": symbols["group"],
         "grouping": [locale.decimal_formats[None].grouping[0]],
         "currency": [symbol, ""] if prefix else ["", symbol],
-        "minus": symbols["minusSign"], "percent": symbols["percentSign"],
+        "minus": symbols["minusSign"],
+        "percent": symbols["percentSign"],
     }
 
 

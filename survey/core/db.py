@@ -75,7 +75,10 @@ def _build_engine(url: sa.URL) -> Engine:
         sa.event.listen(engine, "connect", _on_sqlite_connect)
         return engine
     return sa.create_engine(
-        url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
         connect_args={"connect_timeout": 5},
     )
 
@@ -167,6 +170,7 @@ def upsert_insert(db: Session):
 
 
 # ---------------------------------------------------------------- migrations
+
 
 def alembic_config(url: str | None = None):
     from alembic.config import Config

@@ -62,9 +62,13 @@ def conditions(filters: Filters) -> list[sa.ColumnElement[bool]]:
         where.append(col(Response.answered_on) >= filters.start)
     if filters.end:
         where.append(col(Response.answered_on) <= filters.end)
-    for column, values in ((Response.survey_id, filters.surveys), (Response.region, filters.regions),
-                           (Response.touch_point, filters.touch_points), (Response.tier, filters.tiers),
-                           (Response.segment, filters.segments)):
+    for column, values in (
+        (Response.survey_id, filters.surveys),
+        (Response.region, filters.regions),
+        (Response.touch_point, filters.touch_points),
+        (Response.tier, filters.tiers),
+        (Response.segment, filters.segments),
+    ):
         if values:
             where.append(col(column).in_(values))
     return where
@@ -83,6 +87,7 @@ def survey_ids(db: Session, codes) -> tuple[int, ...]:
 
 
 # ---------------------------------------------------------------- what the filter row offers
+
 
 @dataclass(frozen=True)
 class SurveyChoice:
@@ -112,11 +117,18 @@ def filter_choices(url: str | None = None) -> FilterChoices:
     """The filter row of the response pages (export, comment themes): every survey, and the
     regions, touch points and tiers that responses carry."""
     with database.session(url) as db:
-        def distinct(column) -> tuple[str, ...]:
-            return tuple(v for (v,) in db.execute(sa.select(column).where(column.is_not(None)).distinct()
-                                                  .order_by(column)))
 
-        surveys = db.execute(sa.select(col(Survey.id), col(Survey.code), col(Survey.name_zh), col(Survey.name_en))
-                             .order_by(Survey.code)).all()
-        return FilterChoices(tuple(SurveyChoice(*row) for row in surveys), distinct(Response.region),
-                             distinct(Response.touch_point), distinct(Response.tier))
+        def distinct(column) -> tuple[str, ...]:
+            return tuple(
+                v for (v,) in db.execute(sa.select(column).where(column.is_not(None)).distinct().order_by(column))
+            )
+
+        surveys = db.execute(
+            sa.select(col(Survey.id), col(Survey.code), col(Survey.name_zh), col(Survey.name_en)).order_by(Survey.code)
+        ).all()
+        return FilterChoices(
+            tuple(SurveyChoice(*row) for row in surveys),
+            distinct(Response.region),
+            distinct(Response.touch_point),
+            distinct(Response.tier),
+        )

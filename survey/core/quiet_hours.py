@@ -20,7 +20,7 @@ class QuietHours:
 
     @classmethod
     def parse(cls, text: str) -> QuietHours | None:
-        """"21:00-08:00" -> QuietHours; "" or "off" -> None."""
+        """ "21:00-08:00" -> QuietHours; "" or "off" -> None."""
         if not text or text.strip().lower() in ("off", "none", "0"):
             return None
         try:

@@ -22,10 +22,11 @@ def allow(db: Session, key: str, limit: int, window_seconds: int, *, now: float 
     window_start = _window_start(moment, window_seconds)
     statement = upsert_insert(db)(RateCounter).values(key=key[:200], window_start=window_start, hits=1)
     statement = statement.on_conflict_do_update(
-        index_elements=["key", "window_start"], set_={"hits": RateCounter.hits + 1},
+        index_elements=["key", "window_start"],
+        set_={"hits": RateCounter.hits + 1},
     ).returning(RateCounter.hits)
     hits = db.execute(statement).scalar_one()
-    if hits == 1:   # a new window began for this key: a good moment to drop old counters
+    if hits == 1:  # a new window began for this key: a good moment to drop old counters
         db.execute(sa.delete(RateCounter).where(col(RateCounter.window_start) < moment - KEEP_SECONDS))
     return hits <= limit
 
@@ -34,10 +35,15 @@ def forgive(db: Session, key: str, window_seconds: int, *, now: float | None = N
     """Take back one hit of ``key`` in this window: an attempt counted before it was known to
     be harmless (a sign-in counts as failed until its password proves right)."""
     moment = int(time.time() if now is None else now)
-    db.execute(sa.update(RateCounter)
-               .where(col(RateCounter.key) == key[:200], col(RateCounter.window_start) == _window_start(moment, window_seconds),
-                      col(RateCounter.hits) > 0)
-               .values(hits=RateCounter.hits - 1))
+    db.execute(
+        sa.update(RateCounter)
+        .where(
+            col(RateCounter.key) == key[:200],
+            col(RateCounter.window_start) == _window_start(moment, window_seconds),
+            col(RateCounter.hits) > 0,
+        )
+        .values(hits=RateCounter.hits - 1)
+    )
 
 
 def seconds_left(window_seconds: int, *, now: float | None = None) -> int:

@@ -36,9 +36,15 @@ def form_key(db: Session) -> bytes:
     stored = db.exec(select(ServerSecret.value).where(ServerSecret.name == FORM_KEY_NAME)).first()
     if stored is None:
         # Two processes may get here together: the first insert wins, both read its key.
-        db.execute(upsert_insert(db)(ServerSecret).values(
-            name=FORM_KEY_NAME, value=secrets.token_hex(32), created_at=utcnow(),
-        ).on_conflict_do_nothing(index_elements=["name"]))
+        db.execute(
+            upsert_insert(db)(ServerSecret)
+            .values(
+                name=FORM_KEY_NAME,
+                value=secrets.token_hex(32),
+                created_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
         stored = db.exec(select(ServerSecret.value).where(ServerSecret.name == FORM_KEY_NAME)).one()
     return stored.encode()
 
@@ -48,10 +54,11 @@ def sign_form(key: bytes, scope: str, page: int, state: str = "", *, now: float 
     return f"{issued}.{_mac(key, scope, page, state, issued)}"
 
 
-def form_is_genuine(key: bytes, token: str, scope: str, page: int, state: str = "", *,
-                    now: float | None = None) -> bool:
+def form_is_genuine(
+    key: bytes, token: str, scope: str, page: int, state: str = "", *, now: float | None = None
+) -> bool:
     issued_text, _, mac = (token or "").partition(".")
-    if not (issued_text.isascii() and issued_text.isdigit()):     # "²" is a digit to isdigit, not to int
+    if not (issued_text.isascii() and issued_text.isdigit()):  # "²" is a digit to isdigit, not to int
         return False
     age = (time.time() if now is None else now) - int(issued_text)
     if not -CLOCK_SKEW <= age <= FORM_MAX_AGE:

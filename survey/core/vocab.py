@@ -22,12 +22,12 @@ VIP_TIERS = (Tier.DIAMOND, Tier.GOLD, Tier.SILVER)
 
 
 class TouchPoint(StrEnum):
-    BUSINESS_HALL = "business_hall"          # 营业厅
-    HOTLINE = "hotline"                      # 10000号
-    ONLINE_HALL = "online_hall"              # 网厅/掌厅
-    FIELD_CREW = "field_crew"                # 装移维
-    GOV_ENTERPRISE = "gov_enterprise"        # 政企一站式
-    ACCOUNT_MANAGER = "account_manager"      # 客户经理
+    BUSINESS_HALL = "business_hall"  # 营业厅
+    HOTLINE = "hotline"  # 10000号
+    ONLINE_HALL = "online_hall"  # 网厅/掌厅
+    FIELD_CREW = "field_crew"  # 装移维
+    GOV_ENTERPRISE = "gov_enterprise"  # 政企一站式
+    ACCOUNT_MANAGER = "account_manager"  # 客户经理
 
 
 class EventKind(StrEnum):
@@ -45,14 +45,14 @@ class Dimension(StrEnum):
     """Service dimensions a question measures (also the complaint/root-cause categories)."""
 
     OVERALL = "overall"
-    NETWORK_QUALITY = "network_quality"      # 网络质量
-    BILLING = "billing"                      # 计费
+    NETWORK_QUALITY = "network_quality"  # 网络质量
+    BILLING = "billing"  # 计费
     BUSINESS_HANDLING = "business_handling"  # 业务办理
-    FAULT_REPAIR = "fault_repair"            # 故障修复
-    REPEATED_FAULT = "repeated_fault"        # 重复障碍
-    STAFF_ATTITUDE = "staff_attitude"        # 服务态度
-    LOYALTY = "loyalty"                      # NPS
-    EFFORT = "effort"                        # CES
+    FAULT_REPAIR = "fault_repair"  # 故障修复
+    REPEATED_FAULT = "repeated_fault"  # 重复障碍
+    STAFF_ATTITUDE = "staff_attitude"  # 服务态度
+    LOYALTY = "loyalty"  # NPS
+    EFFORT = "effort"  # CES
     OTHER = "other"
 
 
@@ -68,8 +68,8 @@ class Channel(StrEnum):
 
     SMS = "sms"
     EMAIL = "email"
-    EXPORT = "export"    # the operator's own SMS platform sends it
-    PHONE = "phone"      # an agent calls
+    EXPORT = "export"  # the operator's own SMS platform sends it
+    PHONE = "phone"  # an agent calls
 
 
 class ResponseChannel(StrEnum):
@@ -90,7 +90,7 @@ class InvitationStatus(StrEnum):
     COMPLETED = "completed"
     EXPIRED = "expired"
     OPTED_OUT = "opted_out"
-    SUPERSEDED = "superseded"   # a newer link about the same event replaced it (survey.distribution.live_links)
+    SUPERSEDED = "superseded"  # a newer link about the same event replaced it (survey.distribution.live_links)
 
 
 class SurveyStatus(StrEnum):
@@ -112,7 +112,7 @@ class CallOutcome(StrEnum):
     NO_ANSWER = "no_answer"
     REFUSED = "refused"
     WRONG_NUMBER = "wrong_number"
-    CALL_BACK = "call_back"        # the customer asked to be called at another time
+    CALL_BACK = "call_back"  # the customer asked to be called at another time
 
 
 class CaseStatus(StrEnum):
@@ -123,8 +123,8 @@ class CaseStatus(StrEnum):
 
 
 class ChangeKind(StrEnum):
-    SERVICE_CHANGE = "service_change"   # something we did
-    EXTERNAL_EVENT = "external_event"   # something that happened to us (holiday, outage)
+    SERVICE_CHANGE = "service_change"  # something we did
+    EXTERNAL_EVENT = "external_event"  # something that happened to us (holiday, outage)
 
 
 LANGUAGES = ("zh-CN", "en")

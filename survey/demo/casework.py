@@ -33,8 +33,7 @@ def work_cases(url: str | None, now: datetime, rng: np.random.Generator, quality
         for case in db.execute(sa.select(FollowUpCase).order_by(FollowUpCase.id)).scalars().all():
             _backdate(db, case, now, rng)
             _work(db, case, now, rng, _worker(db, case, quality))
-        return dict(db.execute(sa.select(FollowUpCase.status, sa.func.count())
-                               .group_by(FollowUpCase.status)).all())
+        return dict(db.execute(sa.select(FollowUpCase.status, sa.func.count()).group_by(FollowUpCase.status)).all())
 
 
 def _backdate(db: Session, case: FollowUpCase, now: datetime, rng: np.random.Generator) -> None:
@@ -45,7 +44,7 @@ def _backdate(db: Session, case: FollowUpCase, now: datetime, rng: np.random.Gen
     opened = min(_aware(submitted, now) + timedelta(minutes=float(rng.uniform(3, 20))), now)
     shift = opened - _aware(case.opened_at, now)
     for event in db.execute(sa.select(FollowUpCaseEvent).where(FollowUpCaseEvent.case_id == case.id)).scalars():
-        event.at = _aware(event.at, now) + shift     # in Python: SQLite has no datetime arithmetic
+        event.at = _aware(event.at, now) + shift  # in Python: SQLite has no datetime arithmetic
     case.opened_at, case.due_at = opened, _aware(case.due_at, now) + shift
     db.add(case)
     db.flush()
@@ -64,25 +63,43 @@ def _work(db: Session, case: FollowUpCase, now: datetime, rng: np.random.Generat
         return
     contact_at = opened + timedelta(hours=min(rng.uniform(1, 36), age_hours * 0.5))
     if rng.random() < 0.10:
-        cases.change_status(db, case.id, CaseStatus.UNREACHABLE, actor, now=contact_at,
-                            note="三次外呼未接通 / no answer after three calls")
+        cases.change_status(
+            db,
+            case.id,
+            CaseStatus.UNREACHABLE,
+            actor,
+            now=contact_at,
+            note="三次外呼未接通 / no answer after three calls",
+        )
         return
     cases.change_status(db, case.id, CaseStatus.CONTACTED, actor, now=contact_at)
     resolve_at = contact_at + timedelta(hours=rng.uniform(2, 96))
     if resolve_at > now:
         return
-    cases.change_status(db, case.id, CaseStatus.RESOLVED, actor, root_cause=_root_cause(db, case, rng),
-                        note="已向客户解释并处理 / explained and fixed", now=resolve_at)
+    cases.change_status(
+        db,
+        case.id,
+        CaseStatus.RESOLVED,
+        actor,
+        root_cause=_root_cause(db, case, rng),
+        note="已向客户解释并处理 / explained and fixed",
+        now=resolve_at,
+    )
     if rng.random() < 0.6 and actor.role in cases.WORKERS and resolve_at + timedelta(days=1) < now:
-        cases.record_phone_recontact(db, case.id, bool(rng.random() < 0.72), actor,
-                                     now=resolve_at + timedelta(days=1))
+        cases.record_phone_recontact(db, case.id, bool(rng.random() < 0.72), actor, now=resolve_at + timedelta(days=1))
 
 
 def _root_cause(db: Session, case: FollowUpCase, rng: np.random.Generator) -> str:
     """The dimension the customer scored lowest, when the survey asked about one."""
-    scores = dict(db.execute(sa.select(Answer.question_code, Answer.value_num).where(
-        Answer.response_id == case.response_id, Answer.question_code.in_(ROOT_CAUSE_CODES),
-        Answer.value_num.is_not(None))).all())
+    scores = dict(
+        db.execute(
+            sa.select(Answer.question_code, Answer.value_num).where(
+                Answer.response_id == case.response_id,
+                Answer.question_code.in_(ROOT_CAUSE_CODES),
+                Answer.value_num.is_not(None),
+            )
+        ).all()
+    )
     if case.rule_code and "repeat" in case.rule_code:
         return "repeated_fault"
     if scores:
@@ -93,4 +110,3 @@ def _root_cause(db: Session, case: FollowUpCase, rng: np.random.Generator) -> st
 def _aware(moment: datetime, like: datetime) -> datetime:
     """SQLite hands back naive UTC datetimes."""
     return moment.replace(tzinfo=like.tzinfo) if moment.tzinfo is None else moment
-

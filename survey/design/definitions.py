@@ -56,7 +56,8 @@ def _refuse_changes_to_published_versions(db: orm.Session, _context, _instances)
                 if version is not None and _is_frozen(version):
                     raise FrozenVersionError(
                         f"question '{obj.code}' belongs to published version {version.number}; "
-                        "make a new version to change it")
+                        "make a new version to change it"
+                    )
             elif isinstance(obj, SurveyVersion) and _is_frozen(obj) and _changed_beyond_status(db, obj):
                 raise FrozenVersionError(f"version {obj.number} is published; make a new version to change it")
 
@@ -79,6 +80,7 @@ def _changed_beyond_status(db: orm.Session, version: SurveyVersion) -> bool:
 
 
 # ---------------------------------------------------------------- validation
+
 
 def validate_definition(definition: Any) -> list[str]:
     """Every problem of a definition, as readable sentences (empty when it is usable)."""
@@ -167,8 +169,9 @@ def _choice_problems(entries: Any, field: str, key: str) -> list[str]:
     if any(not isinstance(v, str) or not v for v in values):
         problems.append(f"every entry of {field} needs a '{key}'")
     elif any(not CHOICE_KEY_PATTERN.match(v) for v in values):
-        problems.append(f"each '{key}' of {field} must be 1-40 letters, digits, '_' or '-' "
-                        "(it is stored with the answers)")
+        problems.append(
+            f"each '{key}' of {field} must be 1-40 letters, digits, '_' or '-' (it is stored with the answers)"
+        )
     elif len(set(values)) != len(values):
         problems.append(f"{field} repeat a '{key}'")
     if any(_text_problems(e, field, required=True) for e in entries if isinstance(e, dict)):
@@ -186,7 +189,7 @@ def _condition_problems(condition: Any, earlier: dict[str, dict]) -> list[str]:
         return [f"condition operator must be one of {', '.join(CONDITION_OPERATORS)}"]
     source_type = QUESTION_TYPES.get(str(earlier[source].get("type")))
     if source_type is None:
-        return []   # the source question's own problem is reported already
+        return []  # the source question's own problem is reported already
     if source_type.free_text or source_type.has_items:
         return ["a condition cannot depend on a free-text or matrix answer"]
     if "value" not in condition:
@@ -207,7 +210,7 @@ def _condition_value_problems(op: str, value: Any, source: dict, source_type) ->
         return [f"condition value {', '.join(unknown)} is not an option of '{source['code']}'"] if unknown else []
     scale = _scale_of(source, source_type)
     if scale not in source_type.scales:
-        return []   # the source question's own problem is reported already
+        return []  # the source question's own problem is reported already
     low, high = scale
     if any(isinstance(t, bool) or not isinstance(t, int | float) or not low <= t <= high for t in targets):
         return [f"condition value must be a number from {low} to {high}"]
@@ -216,16 +219,28 @@ def _condition_value_problems(op: str, value: Any, source: dict, source_type) ->
 
 # ---------------------------------------------------------------- storage
 
+
 def question_row(version_id: int, position: int, q: dict) -> Question:
     qtype = question_type(q["type"])
     scale = tuple(q.get("scale") or qtype.default_scale or (None, None))
     return Question(
-        version_id=version_id, position=position, page=q.get("page", 1), code=q["code"], type=q["type"],
-        dimension=q.get("dimension"), required=bool(q.get("required", True)),
-        text_zh=q["text"]["zh-CN"], text_en=q["text"]["en"],
-        help_zh=(q.get("help") or {}).get("zh-CN", ""), help_en=(q.get("help") or {}).get("en", ""),
-        scale_min=scale[0], scale_max=scale[-1], labels=q.get("labels") or {},
-        options=q.get("options") or [], items=q.get("items") or [], condition=q.get("condition"),
+        version_id=version_id,
+        position=position,
+        page=q.get("page", 1),
+        code=q["code"],
+        type=q["type"],
+        dimension=q.get("dimension"),
+        required=bool(q.get("required", True)),
+        text_zh=q["text"]["zh-CN"],
+        text_en=q["text"]["en"],
+        help_zh=(q.get("help") or {}).get("zh-CN", ""),
+        help_en=(q.get("help") or {}).get("en", ""),
+        scale_min=scale[0],
+        scale_max=scale[-1],
+        labels=q.get("labels") or {},
+        options=q.get("options") or [],
+        items=q.get("items") or [],
+        condition=q.get("condition"),
         max_length=q.get("max_length", DEFAULT_TEXT_LIMIT) if qtype.free_text else None,
     )
 
@@ -243,15 +258,19 @@ def fill_version_texts(version: SurveyVersion, definition: dict) -> None:
         setattr(version, f"{field}_en", texts.get("en", ""))
 
 
-def create_survey(db: Session, definition: dict, *, actor=None, publish: bool = False,
-                  template: str | None = None) -> Survey:
+def create_survey(
+    db: Session, definition: dict, *, actor=None, publish: bool = False, template: str | None = None
+) -> Survey:
     """A new survey with version 1 from a definition; optionally published at once."""
     _require_valid(definition)
     if db.exec(select(Survey).where(Survey.code == definition["code"])).first():
         raise DefinitionError([f"a survey with code '{definition['code']}' already exists"])
     survey = Survey(
-        code=definition["code"], name_zh=definition["name"]["zh-CN"], name_en=definition["name"]["en"],
-        default_language=definition.get("default_language", "zh-CN"), template=template,
+        code=definition["code"],
+        name_zh=definition["name"]["zh-CN"],
+        name_en=definition["name"]["en"],
+        default_language=definition.get("default_language", "zh-CN"),
+        template=template,
         created_by_id=getattr(actor, "id", None),
     )
     db.add(survey)
@@ -271,9 +290,12 @@ def publish_version(db: Session, version: SurveyVersion, *, actor=None) -> Surve
     """Freeze a draft version and make it the live one (earlier published versions retire)."""
     if version.status != VersionStatus.DRAFT:
         raise FrozenVersionError(f"version {version.number} is already {version.status}")
-    for older in db.exec(select(SurveyVersion).where(
-        SurveyVersion.survey_id == version.survey_id, SurveyVersion.status == VersionStatus.PUBLISHED,
-    )):
+    for older in db.exec(
+        select(SurveyVersion).where(
+            SurveyVersion.survey_id == version.survey_id,
+            SurveyVersion.status == VersionStatus.PUBLISHED,
+        )
+    ):
         older.status = VersionStatus.RETIRED
         db.add(older)
     version.status = VersionStatus.PUBLISHED
@@ -288,9 +310,12 @@ def publish_version(db: Session, version: SurveyVersion, *, actor=None) -> Surve
 
 
 def live_version(db: Session, survey: Survey) -> SurveyVersion | None:
-    return db.exec(select(SurveyVersion).where(
-        SurveyVersion.survey_id == survey.id, SurveyVersion.status == VersionStatus.PUBLISHED,
-    )).first()
+    return db.exec(
+        select(SurveyVersion).where(
+            SurveyVersion.survey_id == survey.id,
+            SurveyVersion.status == VersionStatus.PUBLISHED,
+        )
+    ).first()
 
 
 def questions_of(db: Session, version: SurveyVersion) -> list[Question]:
@@ -308,8 +333,10 @@ def definition_of(db: Session, version: SurveyVersion) -> dict:
         "code": survey.code,
         "name": {"zh-CN": survey.name_zh, "en": survey.name_en},
         "default_language": survey.default_language,
-        **{field: {"zh-CN": getattr(version, f"{field}_zh"), "en": getattr(version, f"{field}_en")}
-           for field in ("title", "intro", "thanks")},
+        **{
+            field: {"zh-CN": getattr(version, f"{field}_zh"), "en": getattr(version, f"{field}_en")}
+            for field in ("title", "intro", "thanks")
+        },
         "questions": [_question_definition(q) for q in questions_of(db, version)],
     }
 
@@ -317,7 +344,11 @@ def definition_of(db: Session, version: SurveyVersion) -> dict:
 def _question_definition(q: Question) -> dict:
     qtype = question_type(q.type)
     out: dict[str, Any] = {
-        "code": q.code, "type": q.type, "dimension": q.dimension, "required": q.required, "page": q.page,
+        "code": q.code,
+        "type": q.type,
+        "dimension": q.dimension,
+        "required": q.required,
+        "page": q.page,
         "text": {"zh-CN": q.text_zh, "en": q.text_en},
     }
     if q.help_zh or q.help_en:

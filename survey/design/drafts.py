@@ -40,14 +40,18 @@ TEXT_FIELDS = ("title", "intro", "thanks")
 
 
 def draft_version(db: Session, survey: Survey) -> SurveyVersion | None:
-    return db.exec(select(SurveyVersion).where(
-        SurveyVersion.survey_id == survey.id, SurveyVersion.status == VersionStatus.DRAFT,
-    )).first()
+    return db.exec(
+        select(SurveyVersion).where(
+            SurveyVersion.survey_id == survey.id,
+            SurveyVersion.status == VersionStatus.DRAFT,
+        )
+    ).first()
 
 
 def versions_of(db: Session, survey: Survey) -> list[SurveyVersion]:
-    return list(db.exec(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id)
-                        .order_by(SurveyVersion.number)))
+    return list(
+        db.exec(select(SurveyVersion).where(SurveyVersion.survey_id == survey.id).order_by(SurveyVersion.number))
+    )
 
 
 def start_new_version(db: Session, survey: Survey, *, actor=None) -> SurveyVersion:
@@ -61,8 +65,14 @@ def start_new_version(db: Session, survey: Survey, *, actor=None) -> SurveyVersi
     db.add(draft)
     db.flush()
     db.add_all(_copy_question(q, draft.id) for q in questions_of(db, source))
-    record(db, actor, "survey.new_version", "survey", survey.id,
-           {"code": survey.code, "version": number, "from_version": source.number})
+    record(
+        db,
+        actor,
+        "survey.new_version",
+        "survey",
+        survey.id,
+        {"code": survey.code, "version": number, "from_version": source.number},
+    )
     return draft
 
 
@@ -73,14 +83,17 @@ def _copy_question(question: Question, version_id: int) -> Question:
 
 # ---------------------------------------------------------------- edits of a draft
 
+
 def require_draft(version: SurveyVersion) -> None:
     if version.status != VersionStatus.DRAFT:
         raise FrozenVersionError(
-            f"version {version.number} is {version.status} and cannot change; start a new version to edit the survey")
+            f"version {version.number} is {version.status} and cannot change; start a new version to edit the survey"
+        )
 
 
-def save_definition(db: Session, version: SurveyVersion, definition: dict, *, actor=None,
-                    action: str = "survey.edit") -> SurveyVersion:
+def save_definition(
+    db: Session, version: SurveyVersion, definition: dict, *, actor=None, action: str = "survey.edit"
+) -> SurveyVersion:
     """Store a whole definition into a draft version (texts and questions); the survey's code
     cannot change."""
     require_draft(version)
@@ -95,7 +108,7 @@ def save_definition(db: Session, version: SurveyVersion, definition: dict, *, ac
     fill_version_texts(version, definition)
     for old in questions_of(db, version):
         db.delete(old)
-    db.flush()   # the (version, code) unique constraint must not see old and new rows together
+    db.flush()  # the (version, code) unique constraint must not see old and new rows together
     db.add_all(question_row(version.id, i, q) for i, q in enumerate(definition["questions"], start=1))
     db.add_all([survey, version])
     db.flush()
@@ -110,8 +123,9 @@ def edit_texts(db: Session, version: SurveyVersion, texts: dict[str, dict[str, s
     return save_definition(db, version, definition, actor=actor)
 
 
-def add_question(db: Session, version: SurveyVersion, question: dict, *, position: int | None = None,
-                 actor=None) -> SurveyVersion:
+def add_question(
+    db: Session, version: SurveyVersion, question: dict, *, position: int | None = None, actor=None
+) -> SurveyVersion:
     """Insert a question (at 1-based ``position``, default last)."""
     definition = definition_of(db, version)
     questions = definition["questions"]
@@ -152,6 +166,7 @@ def _index_of(definition: dict, code: str) -> int:
 
 # ---------------------------------------------------------------- publish, open and close
 
+
 def publish_draft(db: Session, survey: Survey, *, actor=None) -> SurveyVersion:
     """Freeze the draft and make it the live version, once it passes every check."""
     version = draft_version(db, survey)
@@ -182,6 +197,7 @@ def reopen_survey(db: Session, survey: Survey, *, actor=None) -> None:
 
 # ---------------------------------------------------------------- the survey list
 
+
 def survey_rows(db: Session) -> list[dict[str, Any]]:
     """Every survey with its status, live and draft version numbers and response count."""
     counts = dict(db.exec(select(Response.survey_id, func.count(Response.id)).group_by(Response.survey_id)).all())
@@ -189,15 +205,23 @@ def survey_rows(db: Session) -> list[dict[str, Any]]:
     stored = db.exec(select(SurveyVersion.survey_id, SurveyVersion.status, SurveyVersion.number))
     for survey_id, status, number in stored:
         versions.setdefault(survey_id, {})[status] = max(number, versions.get(survey_id, {}).get(status, 0))
-    return [{
-        "id": s.id, "code": s.code, "name_zh": s.name_zh, "name_en": s.name_en, "status": s.status,
-        "live_version": versions.get(s.id, {}).get(VersionStatus.PUBLISHED),
-        "draft_version": versions.get(s.id, {}).get(VersionStatus.DRAFT),
-        "responses": counts.get(s.id, 0),
-    } for s in db.exec(select(Survey).order_by(Survey.code))]
+    return [
+        {
+            "id": s.id,
+            "code": s.code,
+            "name_zh": s.name_zh,
+            "name_en": s.name_en,
+            "status": s.status,
+            "live_version": versions.get(s.id, {}).get(VersionStatus.PUBLISHED),
+            "draft_version": versions.get(s.id, {}).get(VersionStatus.DRAFT),
+            "responses": counts.get(s.id, 0),
+        }
+        for s in db.exec(select(Survey).order_by(Survey.code))
+    ]
 
 
 # ---------------------------------------------------------------- JSON files
+
 
 def export_json(db: Session, version: SurveyVersion) -> str:
     """The version's definition as a JSON file (UTF-8, readable Chinese)."""
@@ -208,8 +232,9 @@ def parse_json(data: bytes | str) -> dict:
     """A definition from a JSON file, or DefinitionError saying plainly what is wrong with it."""
     if isinstance(data, bytes):
         if len(data) > MAX_IMPORT_BYTES:
-            raise DefinitionError([f"the file is larger than {MAX_IMPORT_BYTES // 1000} KB; "
-                                   "a survey definition is far smaller"])
+            raise DefinitionError(
+                [f"the file is larger than {MAX_IMPORT_BYTES // 1000} KB; a survey definition is far smaller"]
+            )
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -22,9 +22,13 @@ from survey.design.definitions import DefinitionError
 from survey.design.templates import template
 from survey.models import Survey, SurveyVersion
 
-SCRATCH = "scratch"     # a new survey from a blank page instead of a template
+SCRATCH = "scratch"  # a new survey from a blank page instead of a template
 BLANK_QUESTION = {
-    "code": "overall", "type": "rating", "dimension": "overall", "scale": [1, 5], "required": True,
+    "code": "overall",
+    "type": "rating",
+    "dimension": "overall",
+    "scale": [1, 5],
+    "required": True,
     "text": {"zh-CN": "总体而言，您对我们的服务满意吗？", "en": "Overall, how satisfied are you with our service?"},
 }
 
@@ -79,8 +83,13 @@ def survey_detail(code: str) -> SurveyDetail | None:
         draft, live = drafts.draft_version(db, survey), definitions.live_version(db, survey)
         shown = draft or live
         return SurveyDetail(
-            id=survey.id, code=survey.code, status=survey.status, default_language=survey.default_language,
-            draft=_ref(draft), live=_ref(live), versions=tuple(_ref(v) for v in drafts.versions_of(db, survey)),
+            id=survey.id,
+            code=survey.code,
+            status=survey.status,
+            default_language=survey.default_language,
+            draft=_ref(draft),
+            live=_ref(live),
+            versions=tuple(_ref(v) for v in drafts.versions_of(db, survey)),
             definition=definitions.definition_of(db, shown) if shown is not None else {"questions": []},
         )
 
@@ -93,12 +102,14 @@ def _ref(version: SurveyVersion | None) -> VersionRef | None:
 
 # ---------------------------------------------------------------- new surveys and versions
 
+
 def create_survey(source: str, code: str, name_zh: str, name_en: str, *, actor_id: int) -> str:
     """A new survey (version 1, a draft) from a template or from scratch; its code."""
     definition = starting_definition(source, code.strip(), name_zh.strip(), name_en.strip())
     with database.session() as db:
-        survey = definitions.create_survey(db, definition, actor=acting_user(db, actor_id),
-                                           template=None if source == SCRATCH else source)
+        survey = definitions.create_survey(
+            db, definition, actor=acting_user(db, actor_id), template=None if source == SCRATCH else source
+        )
         return survey.code
 
 
@@ -121,6 +132,7 @@ def start_new_version(survey_id: int, *, actor_id: int) -> VersionRef:
 
 # ---------------------------------------------------------------- edits of a draft (each returns the saved definition)
 
+
 def edit_texts(version_id: int, texts: dict[str, dict[str, str]], *, actor_id: int) -> dict:
     with database.session() as db:
         version = drafts.edit_texts(db, _version(db, version_id), texts, actor=acting_user(db, actor_id))
@@ -135,8 +147,7 @@ def add_question(version_id: int, question: dict, *, actor_id: int) -> dict:
 
 def update_question(version_id: int, code: str, question: dict, *, actor_id: int) -> dict:
     with database.session() as db:
-        version = drafts.update_question(db, _version(db, version_id), code, question,
-                                         actor=acting_user(db, actor_id))
+        version = drafts.update_question(db, _version(db, version_id), code, question, actor=acting_user(db, actor_id))
         return definitions.definition_of(db, version)
 
 
@@ -153,6 +164,7 @@ def delete_question(version_id: int, code: str, *, actor_id: int) -> dict:
 
 
 # ---------------------------------------------------------------- publish, close, reopen
+
 
 def publish_draft(survey_id: int, *, actor_id: int) -> VersionRef:
     with database.session() as db:
@@ -171,6 +183,7 @@ def reopen_survey(survey_id: int, *, actor_id: int) -> None:
 
 # ---------------------------------------------------------------- JSON files
 
+
 def export_json(version_id: int) -> str:
     with database.session() as db:
         return drafts.export_json(db, _version(db, version_id))
@@ -184,6 +197,7 @@ def import_json(data: bytes | str, *, actor_id: int) -> str:
 
 
 # ---------------------------------------------------------------- rows by id
+
 
 def _survey(db: Session, survey_id: int) -> Survey:
     survey = db.get(Survey, survey_id)

@@ -22,35 +22,43 @@ from survey.core.vocab import Channel, InvitationStatus
 from survey.distribution import live_links
 from survey.models import Campaign, Customer, Invitation, ServiceEvent, Survey, utcnow
 
-CONTACT_COLUMN = {Channel.SMS: Customer.phone, Channel.EXPORT: Customer.phone, Channel.PHONE: Customer.phone,
-                  Channel.EMAIL: Customer.email}
+CONTACT_COLUMN = {
+    Channel.SMS: Customer.phone,
+    Channel.EXPORT: Customer.phone,
+    Channel.PHONE: Customer.phone,
+    Channel.EMAIL: Customer.email,
+}
 
 
 @dataclass(frozen=True)
 class Audience:
-    survey_code: str | None = None          # for per-survey fatigue
+    survey_code: str | None = None  # for per-survey fatigue
     event_kinds: tuple[str, ...] = ()
-    closed_since: date | None = None        # local dates, inclusive
+    closed_since: date | None = None  # local dates, inclusive
     closed_until: date | None = None
-    regions: tuple[str, ...] = ()           # the customer's region
+    regions: tuple[str, ...] = ()  # the customer's region
     touch_points: tuple[str, ...] = ()
     teams: tuple[str, ...] = ()
     tiers: tuple[str, ...] = ()
     segments: tuple[str, ...] = ()
-    channel: str | None = None              # require the contact this channel needs
-    fatigue_days: int = 0                   # 0: no global fatigue rule
+    channel: str | None = None  # require the contact this channel needs
+    fatigue_days: int = 0  # 0: no global fatigue rule
     survey_fatigue_days: int = 0
-    events: bool = False                    # pick events even without an event filter
+    events: bool = False  # pick events even without an event filter
 
     @property
     def by_event(self) -> bool:
-        return self.events or bool(self.event_kinds or self.closed_since or self.closed_until
-                                   or self.touch_points or self.teams)
+        return self.events or bool(
+            self.event_kinds or self.closed_since or self.closed_until or self.touch_points or self.teams
+        )
 
     def record(self) -> dict:
         """The filters as plain JSON, kept on the campaign."""
-        return {key: (value.isoformat() if isinstance(value, date) else list(value) if isinstance(value, tuple)
-                      else value) for key, value in asdict(self).items() if value not in ((), None, 0, False)}
+        return {
+            key: (value.isoformat() if isinstance(value, date) else list(value) if isinstance(value, tuple) else value)
+            for key, value in asdict(self).items()
+            if value not in ((), None, 0, False)
+        }
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,8 @@ def _newest_events(audience: Audience):
         order_by=(ServiceEvent.closed_at.desc(), ServiceEvent.id.desc()),
     )
     query = sa.select(ServiceEvent.id, ServiceEvent.customer_id, newest_first.label("rank")).where(
-        ServiceEvent.closed_at.is_not(None))
+        ServiceEvent.closed_at.is_not(None)
+    )
     if audience.event_kinds:
         query = query.where(ServiceEvent.kind.in_(audience.event_kinds))
     if audience.touch_points:
@@ -91,7 +100,8 @@ def _newest_events(audience: Audience):
 def recently_invited(customer_id, since: datetime, survey_id: int | None = None):
     """EXISTS: an invitation (failed ones do not count) to this customer since `since`."""
     query = sa.select(Invitation.id).where(
-        Invitation.customer_id == customer_id, Invitation.queued_at >= since,
+        Invitation.customer_id == customer_id,
+        Invitation.queued_at >= since,
         Invitation.status != InvitationStatus.FAILED,
     )
     if survey_id is not None:
@@ -107,12 +117,16 @@ def candidate_query(db: Session, audience: Audience, now: datetime | None = None
         events = _newest_events(audience)
         event_id = events.c.id
         query = sa.select(*columns, events.c.id.label("event_id")).join(
-            events, sa.and_(events.c.customer_id == Customer.id, events.c.rank == 1))
+            events, sa.and_(events.c.customer_id == Customer.id, events.c.rank == 1)
+        )
     else:
         query = sa.select(*columns, sa.null().label("event_id"))
     query = query.where(Customer.opted_out.is_(False), Customer.erased_at.is_(None))
-    for column, values in ((Customer.tier, audience.tiers), (Customer.region, audience.regions),
-                           (Customer.segment, audience.segments)):
+    for column, values in (
+        (Customer.tier, audience.tiers),
+        (Customer.region, audience.regions),
+        (Customer.segment, audience.segments),
+    ):
         if values:
             query = query.where(column.in_(values))
     if audience.channel:
@@ -120,13 +134,17 @@ def candidate_query(db: Session, audience: Audience, now: datetime | None = None
         query = query.where(contact.is_not(None), contact != "")
     if audience.fatigue_days:
         query = query.where(~recently_invited(Customer.id, now - timedelta(days=audience.fatigue_days)))
-    survey_id = (db.exec(sa.select(Survey.id).where(Survey.code == audience.survey_code)).scalar()
-                 if audience.survey_code else None)
+    survey_id = (
+        db.exec(sa.select(Survey.id).where(Survey.code == audience.survey_code)).scalar()
+        if audience.survey_code
+        else None
+    )
     if survey_id is not None:
         query = query.where(~live_links.taken(survey_id, Customer.id, event_id, now))
     if audience.survey_fatigue_days and survey_id is not None:
-        query = query.where(~recently_invited(Customer.id, now - timedelta(days=audience.survey_fatigue_days),
-                                              survey_id))
+        query = query.where(
+            ~recently_invited(Customer.id, now - timedelta(days=audience.survey_fatigue_days), survey_id)
+        )
     return query
 
 
@@ -150,8 +168,12 @@ def counts_by(db: Session, audience: Audience, keys: tuple[str, ...], now: datet
 
 def filter_options(db: Session) -> dict[str, list[str]]:
     """The operator's own values to choose from: regions, teams, segments."""
+
     def distinct(column) -> list[str]:
         return [v for v in db.exec(sa.select(column).where(column.is_not(None)).distinct().order_by(column)).scalars()]
 
-    return {"regions": distinct(Customer.region), "teams": distinct(ServiceEvent.team),
-            "segments": distinct(Customer.segment)}
+    return {
+        "regions": distinct(Customer.region),
+        "teams": distinct(ServiceEvent.team),
+        "segments": distinct(Customer.segment),
+    }

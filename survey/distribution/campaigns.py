@@ -59,9 +59,9 @@ class InvitationSeed:
 class CampaignCreated:
     campaign: Campaign
     invitations: int
-    audience: int | None             # None when ``repeated``: the pool was counted at the first launch
+    audience: int | None  # None when ``repeated``: the pool was counted at the first launch
     by_stratum: dict[str, int]
-    repeated: bool = False           # the launch key had launched this campaign before: nothing new was written
+    repeated: bool = False  # the launch key had launched this campaign before: nothing new was written
     waits_for_channel: bool = False  # queued until the channel is configured
 
 
@@ -87,8 +87,9 @@ def launched_with(db: Session, launch_key: str) -> Campaign | None:
 
 def repeated_launch(db: Session, campaign: Campaign) -> CampaignCreated:
     """What a launch key already launched, reported again."""
-    invitations = db.exec(sa.select(sa.func.count(Invitation.id))
-                          .where(Invitation.campaign_id == campaign.id)).scalar_one()
+    invitations = db.exec(
+        sa.select(sa.func.count(Invitation.id)).where(Invitation.campaign_id == campaign.id)
+    ).scalar_one()
     return CampaignCreated(campaign, invitations, None, {}, repeated=True)
 
 
@@ -100,16 +101,26 @@ def channel_ready(channel: str, *, queue_until_configured: bool) -> bool:
     except ChannelNotConfigured as exc:
         if queue_until_configured:
             return False
-        raise ChannelNotConfigured(f"{exc}; nothing was launched", channel=exc.channel,
-                                   settings=exc.settings) from None
+        raise ChannelNotConfigured(f"{exc}; nothing was launched", channel=exc.channel, settings=exc.settings) from None
     return True
 
 
 def create_campaign(
-    db: Session, survey_code: str, audience: audiences.Audience, plan: SamplingPlan, channel: str, *,
-    name: str | None = None, expires_days: int = 14, remind_after_days: int | None = None,
-    max_reminders: int = 0, messages: dict | None = None, actor=None, now: datetime | None = None,
-    launch_key: str | None = None, queue_until_configured: bool = False,
+    db: Session,
+    survey_code: str,
+    audience: audiences.Audience,
+    plan: SamplingPlan,
+    channel: str,
+    *,
+    name: str | None = None,
+    expires_days: int = 14,
+    remind_after_days: int | None = None,
+    max_reminders: int = 0,
+    messages: dict | None = None,
+    actor=None,
+    now: datetime | None = None,
+    launch_key: str | None = None,
+    queue_until_configured: bool = False,
 ) -> CampaignCreated:
     """Create and launch a campaign (see the module docstring); nothing is written on error.
 
@@ -136,27 +147,69 @@ def create_campaign(
         raise Refused("the audience is empty: no customer matches these filters")
     campaign = Campaign(
         name=name or f"{survey.name_en} {now.astimezone(settings().timezone):%Y-%m-%d %H:%M} ({channel})",
-        survey_id=survey.id, version_id=live_version(db, survey).id, channel=channel,
-        status=CampaignStatus.SENDING, audience=audience.record(), sampling=plan.record(),
-        messages=messages, expires_days=expires_days, remind_after_days=remind_after_days,
+        survey_id=survey.id,
+        version_id=live_version(db, survey).id,
+        channel=channel,
+        status=CampaignStatus.SENDING,
+        audience=audience.record(),
+        sampling=plan.record(),
+        messages=messages,
+        expires_days=expires_days,
+        remind_after_days=remind_after_days,
         max_reminders=max_reminders if remind_after_days else 0,
-        created_by_id=getattr(actor, "id", None), created_at=now, launched_at=now, launch_key=launch_key,
+        created_by_id=getattr(actor, "id", None),
+        created_at=now,
+        launched_at=now,
+        launch_key=launch_key,
     )
     db.add(campaign)
     db.flush()
     seeds = [InvitationSeed(c.customer_id, c.event_id, c.language, stratum) for c, stratum in sampled]
     queue_invitations(db, campaign, seeds, now)
     by_stratum = dict(Counter(s.stratum for s in seeds if s.stratum is not None))
-    record(db, actor, "campaign.create", "campaign", campaign.id,
-           {"survey": survey_code, "channel": channel, "invitations": len(seeds), "audience": len(pool),
-            **({} if ready else {"waits_for_channel": True})})
+    record(
+        db,
+        actor,
+        "campaign.create",
+        "campaign",
+        campaign.id,
+        {
+            "survey": survey_code,
+            "channel": channel,
+            "invitations": len(seeds),
+            "audience": len(pool),
+            **({} if ready else {"waits_for_channel": True}),
+        },
+    )
     return CampaignCreated(campaign, len(seeds), len(pool), by_stratum, waits_for_channel=not ready)
 
 
-INVITATION_COLUMNS = ("campaign_id", "customer_id", "event_id", "token", "channel", "language", "status", "stratum",
-                      "expires_at", "queued_at", "attempts", "reminder_count", "draft")
-DELIVERY_COLUMNS = ("invitation_id", "campaign_id", "sequence", "channel", "idempotency_key", "status", "attempts",
-                    "next_attempt_at", "created_at")
+INVITATION_COLUMNS = (
+    "campaign_id",
+    "customer_id",
+    "event_id",
+    "token",
+    "channel",
+    "language",
+    "status",
+    "stratum",
+    "expires_at",
+    "queued_at",
+    "attempts",
+    "reminder_count",
+    "draft",
+)
+DELIVERY_COLUMNS = (
+    "invitation_id",
+    "campaign_id",
+    "sequence",
+    "channel",
+    "idempotency_key",
+    "status",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+)
 
 
 def _bulk(db: Session, table: str, columns: Sequence[str], rows) -> None:
@@ -173,27 +226,69 @@ def queue_invitations(db: Session, campaign: Campaign, seeds: Sequence[Invitatio
     expires_at = stored_datetime(now + timedelta(days=campaign.expires_days), postgres)
     queued_at = stored_datetime(now, postgres)
     tokens = [new_token() for _ in seeds]
-    newest_before = db.exec(sa.select(sa.func.coalesce(sa.func.max(Invitation.id), 0))
-                            .where(Invitation.campaign_id == campaign.id)).scalar_one()
-    _bulk(db, "invitation", INVITATION_COLUMNS, (
-        (campaign.id, seed.customer_id, seed.event_id, token, campaign.channel, seed.language,
-         InvitationStatus.QUEUED.value, seed.stratum, expires_at, queued_at, 0, 0, "{}")
-        for seed, token in zip(seeds, tokens)))
-    by_token = dict(db.exec(sa.select(Invitation.token, Invitation.id).where(
-        Invitation.campaign_id == campaign.id, Invitation.id > newest_before)).all())
+    newest_before = db.exec(
+        sa.select(sa.func.coalesce(sa.func.max(Invitation.id), 0)).where(Invitation.campaign_id == campaign.id)
+    ).scalar_one()
+    _bulk(
+        db,
+        "invitation",
+        INVITATION_COLUMNS,
+        (
+            (
+                campaign.id,
+                seed.customer_id,
+                seed.event_id,
+                token,
+                campaign.channel,
+                seed.language,
+                InvitationStatus.QUEUED.value,
+                seed.stratum,
+                expires_at,
+                queued_at,
+                0,
+                0,
+                "{}",
+            )
+            for seed, token in zip(seeds, tokens)
+        ),
+    )
+    by_token = dict(
+        db.exec(
+            sa.select(Invitation.token, Invitation.id).where(
+                Invitation.campaign_id == campaign.id, Invitation.id > newest_before
+            )
+        ).all()
+    )
     ids = [by_token[token] for token in tokens]
     if campaign.channel in SENT_BY_US:
         queue_deliveries(db, [(invitation_id, 0) for invitation_id in ids], campaign.id, campaign.channel, now)
     return ids
 
 
-def queue_deliveries(db: Session, messages: Sequence[tuple[int, int]], campaign_id: int, channel: str,
-                     due: datetime) -> None:
+def queue_deliveries(
+    db: Session, messages: Sequence[tuple[int, int]], campaign_id: int, channel: str, due: datetime
+) -> None:
     """Queue (invitation id, sequence) messages; each gets its idempotency key now, before any send."""
     due_at = stored_datetime(due, db.get_bind().dialect.name == "postgresql")
-    _bulk(db, "delivery", DELIVERY_COLUMNS, (
-        (invitation_id, campaign_id, sequence, channel, uuid.uuid4().hex, DeliveryStatus.PENDING.value, 0, due_at,
-         due_at) for invitation_id, sequence in messages))
+    _bulk(
+        db,
+        "delivery",
+        DELIVERY_COLUMNS,
+        (
+            (
+                invitation_id,
+                campaign_id,
+                sequence,
+                channel,
+                uuid.uuid4().hex,
+                DeliveryStatus.PENDING.value,
+                0,
+                due_at,
+                due_at,
+            )
+            for invitation_id, sequence in messages
+        ),
+    )
 
 
 def campaigns(db: Session, limit: int = 200) -> list[Campaign]:

@@ -72,6 +72,7 @@ class OutgoingMessage:
 
 # ---------------------------------------------------------------- email
 
+
 @dataclass(frozen=True)
 class SmtpTarget:
     host: str
@@ -88,19 +89,24 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ChannelNotConfigured(
             "SURVEY_SMTP_URL must look like smtp://user:password@host:587?starttls=1 or smtps://host:465",
-            channel=Channel.EMAIL, settings=("SURVEY_SMTP_URL",))
+            channel=Channel.EMAIL,
+            settings=("SURVEY_SMTP_URL",),
+        )
     options = {key: values[-1] for key, values in parse_qs(parts.query).items()}
     implicit_tls = parts.scheme == "smtps"
     try:
         port = parts.port or (465 if implicit_tls else 25)
     except ValueError:
-        raise ChannelNotConfigured("SURVEY_SMTP_URL has an invalid port", channel=Channel.EMAIL,
-                                   settings=("SURVEY_SMTP_URL",)) from None
+        raise ChannelNotConfigured(
+            "SURVEY_SMTP_URL has an invalid port", channel=Channel.EMAIL, settings=("SURVEY_SMTP_URL",)
+        ) from None
     return SmtpTarget(
-        host=parts.hostname, port=port,
+        host=parts.hostname,
+        port=port,
         username=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
-        implicit_tls=implicit_tls, starttls=options.get("starttls", "0") in ("1", "true", "yes"),
+        implicit_tls=implicit_tls,
+        starttls=options.get("starttls", "0") in ("1", "true", "yes"),
         verify=options.get("verify", "1") not in ("0", "false", "no"),
     )
 
@@ -112,7 +118,7 @@ def email_html(text: str, link: str, language: str) -> str:
         f'<!doctype html><html lang="{html.escape(language)}"><body style="font-family:sans-serif;'
         f'line-height:1.5;max-width:36em"><p>{body}</p><p><a href="{href}" style="display:inline-block;'
         'padding:.6em 1.2em;background:#1565c0;color:#fff;text-decoration:none;border-radius:4px">'
-        f'{html.escape(EMAIL_BUTTON[normalise_language(language)])}</a></p></body></html>'
+        f"{html.escape(EMAIL_BUTTON[normalise_language(language)])}</a></p></body></html>"
     )
 
 
@@ -125,8 +131,11 @@ class SmtpChannel:
     def __init__(self, url: str, sender: str):
         self.target = parse_smtp_url(url)
         if not sender or "@" not in parseaddr(sender)[1]:
-            raise ChannelNotConfigured("SURVEY_SMTP_FROM must be an email address, e.g. 服务质量 <survey@example.cn>",
-                                       channel=Channel.EMAIL, settings=("SURVEY_SMTP_FROM",))
+            raise ChannelNotConfigured(
+                "SURVEY_SMTP_FROM must be an email address, e.g. 服务质量 <survey@example.cn>",
+                channel=Channel.EMAIL,
+                settings=("SURVEY_SMTP_FROM",),
+            )
         self.sender = sender
         self.domain = parseaddr(sender)[1].rsplit("@", 1)[1]
         self._smtp: smtplib.SMTP | None = None
@@ -152,8 +161,9 @@ class SmtpChannel:
         except smtplib.SMTPAuthenticationError as exc:
             raise SendError(f"SMTP login refused ({exc.smtp_code})", permanent=False, channel_down=True) from None
         except (OSError, smtplib.SMTPException) as exc:
-            raise SendError(f"cannot reach the SMTP server {t.host}:{t.port}: {exc}", permanent=False,
-                            channel_down=True) from None
+            raise SendError(
+                f"cannot reach the SMTP server {t.host}:{t.port}: {exc}", permanent=False, channel_down=True
+            ) from None
         return smtp
 
     def build(self, message: OutgoingMessage) -> EmailMessage:
@@ -179,12 +189,14 @@ class SmtpChannel:
             raise SendError(f"recipient refused: {code} {_text(reason)}", permanent=code >= 500) from None
         except smtplib.SMTPSenderRefused as exc:
             self.close()
-            raise SendError(f"sender refused: {exc.smtp_code} {_text(exc.smtp_error)}", permanent=False,
-                            channel_down=True) from None
+            raise SendError(
+                f"sender refused: {exc.smtp_code} {_text(exc.smtp_error)}", permanent=False, channel_down=True
+            ) from None
         except smtplib.SMTPResponseException as exc:
             self.close()
-            raise SendError(f"SMTP error {exc.smtp_code} {_text(exc.smtp_error)}",
-                            permanent=exc.smtp_code >= 500) from None
+            raise SendError(
+                f"SMTP error {exc.smtp_code} {_text(exc.smtp_error)}", permanent=exc.smtp_code >= 500
+            ) from None
         except (OSError, smtplib.SMTPException) as exc:
             self._smtp = None
             raise OutcomeUnknown(f"SMTP connection lost while sending: {exc}") from None
@@ -192,7 +204,7 @@ class SmtpChannel:
 
     def close(self) -> None:
         if self._smtp is not None:
-            with contextlib.suppress(OSError, smtplib.SMTPException):   # closing anyway
+            with contextlib.suppress(OSError, smtplib.SMTPException):  # closing anyway
                 self._smtp.quit()
             self._smtp = None
 
@@ -202,6 +214,7 @@ def _text(value) -> str:
 
 
 # ---------------------------------------------------------------- SMS
+
 
 class SmsGateway:
     """An HTTP SMS gateway: POST JSON {to, text, reference} with a bearer token and an
@@ -213,8 +226,11 @@ class SmsGateway:
 
     def __init__(self, url: str, token: str | None):
         if not urlsplit(url).scheme.startswith("http"):
-            raise ChannelNotConfigured("SURVEY_SMS_URL must be an http(s) address of the SMS gateway",
-                                       channel=Channel.SMS, settings=("SURVEY_SMS_URL",))
+            raise ChannelNotConfigured(
+                "SURVEY_SMS_URL must be an http(s) address of the SMS gateway",
+                channel=Channel.SMS,
+                settings=("SURVEY_SMS_URL",),
+            )
         self.url = url
         self.http = requests.Session()
         if token:
@@ -223,18 +239,21 @@ class SmsGateway:
     def send(self, message: OutgoingMessage) -> str:
         try:
             reply = self.http.post(
-                self.url, json={"to": message.to, "text": message.text, "reference": message.idempotency_key},
-                headers={"Idempotency-Key": message.idempotency_key}, timeout=SMS_TIMEOUT_SECONDS)
+                self.url,
+                json={"to": message.to, "text": message.text, "reference": message.idempotency_key},
+                headers={"Idempotency-Key": message.idempotency_key},
+                timeout=SMS_TIMEOUT_SECONDS,
+            )
         except requests.RequestException as exc:
             raise SendError(f"SMS gateway unreachable: {exc.__class__.__name__}", permanent=False) from None
         if reply.status_code in (401, 403):
-            raise SendError(f"SMS gateway refused the token ({reply.status_code})", permanent=False,
-                            channel_down=True)
+            raise SendError(f"SMS gateway refused the token ({reply.status_code})", permanent=False, channel_down=True)
         if reply.status_code in (408, 429) or reply.status_code >= 500:
             raise SendError(f"SMS gateway busy ({reply.status_code})", permanent=False)
         if reply.status_code >= 400:
-            raise SendError(f"SMS gateway rejected the message ({reply.status_code}): {reply.text[:200]}",
-                            permanent=True)
+            raise SendError(
+                f"SMS gateway rejected the message ({reply.status_code}): {reply.text[:200]}", permanent=True
+            )
         try:
             return str(reply.json().get("id") or message.idempotency_key)
         except ValueError:
@@ -252,13 +271,19 @@ def adapter_for(channel: str, config: Settings) -> SmtpChannel | SmsGateway:
     """The configured adapter of a channel; ChannelNotConfigured names the missing setting."""
     if channel == Channel.EMAIL:
         if not config.smtp_url:
-            raise ChannelNotConfigured("email is not configured: set SURVEY_SMTP_URL and SURVEY_SMTP_FROM",
-                                       channel=Channel.EMAIL, settings=SETTINGS[Channel.EMAIL])
+            raise ChannelNotConfigured(
+                "email is not configured: set SURVEY_SMTP_URL and SURVEY_SMTP_FROM",
+                channel=Channel.EMAIL,
+                settings=SETTINGS[Channel.EMAIL],
+            )
         return SmtpChannel(config.smtp_url, config.smtp_from or "")
     if channel == Channel.SMS:
         if not config.sms_url:
-            raise ChannelNotConfigured("SMS is not configured: set SURVEY_SMS_URL (and SURVEY_SMS_TOKEN)",
-                                       channel=Channel.SMS, settings=SETTINGS[Channel.SMS])
+            raise ChannelNotConfigured(
+                "SMS is not configured: set SURVEY_SMS_URL (and SURVEY_SMS_TOKEN)",
+                channel=Channel.SMS,
+                settings=SETTINGS[Channel.SMS],
+            )
         return SmsGateway(config.sms_url, config.sms_token)
     raise ChannelNotConfigured(f"the {channel} channel is not sent by the platform")
 
@@ -275,9 +300,9 @@ class ChannelStatus:
 
     channel: str
     configured: bool
-    settings: tuple[str, ...]        # what the channel reads
-    missing: tuple[str, ...] = ()    # what to set or correct (empty when configured)
-    problem: str = ""                # the one-line reason, as the CLI prints it
+    settings: tuple[str, ...]  # what the channel reads
+    missing: tuple[str, ...] = ()  # what to set or correct (empty when configured)
+    problem: str = ""  # the one-line reason, as the CLI prints it
 
 
 def channel_status(channel: str, config: Settings) -> ChannelStatus:

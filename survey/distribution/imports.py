@@ -43,17 +43,30 @@ from survey.models import Customer, ServiceEvent, utcnow
 
 ENCODINGS = ("auto", "utf-8", "gbk")
 CHUNK = 2000
-LONGEST_CELL = 1000    # longer than any field we store (an email address holds at most 320)
+LONGEST_CELL = 1000  # longer than any field we store (an email address holds at most 320)
 CN_MOBILE = re.compile(r"1[3-9]\d{9}")
 PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
-DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
-                    "%Y/%m/%d", "%Y.%m.%d %H:%M", "%Y.%m.%d", "%Y%m%d%H%M%S", "%Y%m%d")
+DATETIME_FORMATS = (
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y-%m-%d",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y/%m/%d",
+    "%Y.%m.%d %H:%M",
+    "%Y.%m.%d",
+    "%Y%m%d%H%M%S",
+    "%Y%m%d",
+)
 TRUE_WORDS = {"1", "y", "yes", "true", "是", "有", "t"}
 FALSE_WORDS = {"", "0", "n", "no", "false", "否", "无", "f"}
 TOUCH_POINT_OF_KIND = {
-    EventKind.INSTALL: TouchPoint.FIELD_CREW, EventKind.MOVE: TouchPoint.FIELD_CREW,
-    EventKind.REPAIR: TouchPoint.FIELD_CREW, EventKind.HALL_VISIT: TouchPoint.BUSINESS_HALL,
-    EventKind.HOTLINE_CALL: TouchPoint.HOTLINE, EventKind.ONLINE_ORDER: TouchPoint.ONLINE_HALL,
+    EventKind.INSTALL: TouchPoint.FIELD_CREW,
+    EventKind.MOVE: TouchPoint.FIELD_CREW,
+    EventKind.REPAIR: TouchPoint.FIELD_CREW,
+    EventKind.HALL_VISIT: TouchPoint.BUSINESS_HALL,
+    EventKind.HOTLINE_CALL: TouchPoint.HOTLINE,
+    EventKind.ONLINE_ORDER: TouchPoint.ONLINE_HALL,
     EventKind.ACCOUNT_VISIT: TouchPoint.ACCOUNT_MANAGER,
 }
 
@@ -78,12 +91,13 @@ class ImportRejected(SurveyError, ValueError):
 
 # ---------------------------------------------------------------- reading
 
+
 @dataclass
 class Table:
     columns: list[str]
-    rows: list[tuple[int, list]]     # (line number, cells)
-    encoding: str | None             # CSV only
-    source: str = ""                 # the file's name, for error lines
+    rows: list[tuple[int, list]]  # (line number, cells)
+    encoding: str | None  # CSV only
+    source: str = ""  # the file's name, for error lines
 
 
 @dataclass(frozen=True)
@@ -91,7 +105,7 @@ class UnreadableCell:
     """An Excel cell with no value to import: a formula never calculated, or an error value."""
 
     problem: str
-    shown: str      # what the cell holds, for the preview
+    shown: str  # what the cell holds, for the preview
 
 
 def _bad_byte_line(data: bytes, position: int) -> int:
@@ -112,16 +126,19 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
             if encoding == "utf-8":
                 raise ImportFileError(
                     f"the file is not UTF-8 (line {_bad_byte_line(data, exc.start)} has a byte UTF-8 cannot "
-                    "have); it is probably GBK: choose the GBK encoding") from None
+                    "have); it is probably GBK: choose the GBK encoding"
+                ) from None
     if encoding == "gbk" and _is_multibyte_utf8(data):
-        raise ImportFileError("the file is UTF-8, not GBK (reading it as GBK would garble the names): "
-                              "choose UTF-8 or auto")
+        raise ImportFileError(
+            "the file is UTF-8, not GBK (reading it as GBK would garble the names): choose UTF-8 or auto"
+        )
     try:
         return data.decode("gb18030"), "gbk"
     except UnicodeDecodeError as exc:
         if encoding == "gbk":
-            raise ImportFileError(f"the file is not GBK (line {_bad_byte_line(data, exc.start)}); "
-                                  "choose UTF-8 or auto") from None
+            raise ImportFileError(
+                f"the file is not GBK (line {_bad_byte_line(data, exc.start)}); choose UTF-8 or auto"
+            ) from None
     return _detected(data)
 
 
@@ -175,17 +192,22 @@ def _read_excel(data: bytes, sheet: str | None) -> tuple[list[str], list[tuple[i
     try:
         values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as exc:   # openpyxl raises many kinds for a broken file
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise ImportFileError(f"cannot open the Excel file: {exc}") from None
     if sheet and sheet not in values.sheetnames:
         raise ImportFileError(f"no sheet '{sheet}'; the sheets are {', '.join(values.sheetnames)}")
     name = sheet or values.worksheets[0].title
-    rows_iter = ([_excel_value(v, f) for v, f in zip(value_row, formula_row)]
-                 for value_row, formula_row in zip(values[name].iter_rows(), formulas[name].iter_rows()))
+    rows_iter = (
+        [_excel_value(v, f) for v, f in zip(value_row, formula_row)]
+        for value_row, formula_row in zip(values[name].iter_rows(), formulas[name].iter_rows())
+    )
     try:
         header = next(rows_iter, None)
-        rows = [(line, cells) for line, cells in enumerate(rows_iter, start=2)
-                if any(cell not in (None, "") for cell in cells)]
+        rows = [
+            (line, cells)
+            for line, cells in enumerate(rows_iter, start=2)
+            if any(cell not in (None, "") for cell in cells)
+        ]
     finally:
         values.close()
         formulas.close()
@@ -198,23 +220,29 @@ def _excel_value(value_cell, formula_cell):
     if value_cell.data_type == "e":
         return UnreadableCell(f"is the Excel error value {value_cell.value}", str(value_cell.value))
     if value_cell.value is None and formula_cell.data_type == "f":
-        return UnreadableCell("is a formula with no saved value: open the file in Excel or WPS and save it, "
-                              "or paste the values", str(formula_cell.value))
+        return UnreadableCell(
+            "is a formula with no saved value: open the file in Excel or WPS and save it, or paste the values",
+            str(formula_cell.value),
+        )
     return value_cell.value
 
 
 # ---------------------------------------------------------------- fields
 
+
 @dataclass(frozen=True)
 class FieldSpec:
     name: str
     required: bool
-    headers: tuple[str, ...]     # header spellings recognised (compared without case, spaces, _)
+    headers: tuple[str, ...]  # header spellings recognised (compared without case, spaces, _)
 
 
 CUSTOMER_FIELDS = (
-    FieldSpec("external_id", True, ("external_id", "customer_id", "customer", "客户编号", "客户id", "客户号",
-                                    "用户编号", "客户编码", "id")),
+    FieldSpec(
+        "external_id",
+        True,
+        ("external_id", "customer_id", "customer", "客户编号", "客户id", "客户号", "用户编号", "客户编码", "id"),
+    ),
     FieldSpec("name", False, ("name", "customer_name", "姓名", "客户姓名", "客户名称", "名称")),
     FieldSpec("phone", False, ("phone", "mobile", "phone_number", "手机", "手机号", "手机号码", "联系电话", "电话")),
     FieldSpec("email", False, ("email", "e-mail", "mail", "邮箱", "电子邮箱", "电子邮件")),
@@ -224,18 +252,27 @@ CUSTOMER_FIELDS = (
     FieldSpec("language", False, ("language", "lang", "语言")),
 )
 EVENT_FIELDS = (
-    FieldSpec("external_ticket_id", True, ("external_ticket_id", "ticket_id", "ticket", "工单号", "工单编号",
-                                           "单号", "event_id")),
-    FieldSpec("customer_external_id", True, ("customer_external_id", "customer_id", "customer", "客户编号",
-                                             "客户id", "客户号", "客户编码")),
+    FieldSpec(
+        "external_ticket_id",
+        True,
+        ("external_ticket_id", "ticket_id", "ticket", "工单号", "工单编号", "单号", "event_id"),
+    ),
+    FieldSpec(
+        "customer_external_id",
+        True,
+        ("customer_external_id", "customer_id", "customer", "客户编号", "客户id", "客户号", "客户编码"),
+    ),
     FieldSpec("kind", True, ("kind", "type", "event_kind", "event_type", "服务类型", "类型", "业务类型", "工单类型")),
     FieldSpec("touch_point", False, ("touch_point", "touchpoint", "channel", "触点", "服务渠道", "渠道")),
     FieldSpec("region", False, ("region", "city", "area", "地市", "区域", "城市", "地区")),
     FieldSpec("team", False, ("team", "班组", "服务班组", "处理班组", "营业厅", "处理部门")),
     FieldSpec("category", False, ("category", "投诉类别", "类别", "问题类别")),
     FieldSpec("repeated_fault", False, ("repeated_fault", "repeated", "重复障碍", "是否重复", "重复故障")),
-    FieldSpec("occurred_at", True, ("occurred_at", "opened_at", "created_at", "受理时间", "发生时间", "开始时间",
-                                    "报障时间", "创建时间")),
+    FieldSpec(
+        "occurred_at",
+        True,
+        ("occurred_at", "opened_at", "created_at", "受理时间", "发生时间", "开始时间", "报障时间", "创建时间"),
+    ),
     FieldSpec("closed_at", False, ("closed_at", "closed", "完成时间", "结单时间", "关闭时间", "竣工时间", "办结时间")),
 )
 FIELDS = {"customers": CUSTOMER_FIELDS, "events": EVENT_FIELDS}
@@ -263,13 +300,16 @@ def check_mapping(mapping: dict[str, str], columns: list[str], kind: str) -> Non
     problems += [f"column '{c}' (for {f}) is not in the file" for f, c in mapping.items() if c not in columns]
     missing = [spec.name for spec in FIELDS[kind] if spec.required and not mapping.get(spec.name)]
     if missing:
-        problems.append(f"missing columns: {', '.join(missing)} (the file has: {', '.join(columns)}); "
-                        "add them or map them to a column")
+        problems.append(
+            f"missing columns: {', '.join(missing)} (the file has: {', '.join(columns)}); "
+            "add them or map them to a column"
+        )
     if problems:
         raise ImportFileError("; ".join(problems))
 
 
 # ---------------------------------------------------------------- values
+
 
 def cell_text(value) -> str:
     if value is None:
@@ -277,7 +317,7 @@ def cell_text(value) -> str:
     if isinstance(value, UnreadableCell):
         return value.shown
     if isinstance(value, float) and value.is_integer():
-        return str(int(value))     # Excel keeps 13312345678 as a float
+        return str(int(value))  # Excel keeps 13312345678 as a float
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
     return str(value).strip()
@@ -317,20 +357,73 @@ def _aliases(vocabulary: str, values: Iterable[str], extra: dict[str, str]) -> d
     return known
 
 
-TIER_WORDS = _aliases("tier", [t.value for t in Tier], {
-    "钻石": "diamond", "钻石卡客户": "diamond", "金卡客户": "gold", "金": "gold", "银卡客户": "silver", "银": "silver",
-    "普通客户": "standard", "大众": "standard", "公众": "standard", "无": "standard", "platinum": "diamond"})
-KIND_WORDS = _aliases("event_kind", [k.value for k in EventKind], {
-    "装机": "install", "新装机": "install", "移机": "move", "维修": "repair", "报障": "repair", "故障": "repair",
-    "故障维修": "repair", "投诉": "complaint", "营业厅办理": "hall_visit", "热线": "hotline_call",
-    "网上订单": "online_order", "客户经理走访": "account_visit"})
-TOUCH_WORDS = _aliases("touch_point", [t.value for t in TouchPoint], {
-    "装维": "field_crew", "装移维": "field_crew", "10000号": "hotline", "10000": "hotline", "网厅": "online_hall",
-    "掌厅": "online_hall", "app": "online_hall", "政企": "gov_enterprise"})
-SEGMENT_WORDS = {"个人": "consumer", "公众": "consumer", "家庭": "consumer", "政企": "business", "企业": "business",
-                 "商客": "business"}
-LANGUAGE_WORDS = {"zh": "zh-CN", "zh-cn": "zh-CN", "中文": "zh-CN", "chinese": "zh-CN", "en": "en",
-                  "english": "en", "英文": "en", "英语": "en"}
+TIER_WORDS = _aliases(
+    "tier",
+    [t.value for t in Tier],
+    {
+        "钻石": "diamond",
+        "钻石卡客户": "diamond",
+        "金卡客户": "gold",
+        "金": "gold",
+        "银卡客户": "silver",
+        "银": "silver",
+        "普通客户": "standard",
+        "大众": "standard",
+        "公众": "standard",
+        "无": "standard",
+        "platinum": "diamond",
+    },
+)
+KIND_WORDS = _aliases(
+    "event_kind",
+    [k.value for k in EventKind],
+    {
+        "装机": "install",
+        "新装机": "install",
+        "移机": "move",
+        "维修": "repair",
+        "报障": "repair",
+        "故障": "repair",
+        "故障维修": "repair",
+        "投诉": "complaint",
+        "营业厅办理": "hall_visit",
+        "热线": "hotline_call",
+        "网上订单": "online_order",
+        "客户经理走访": "account_visit",
+    },
+)
+TOUCH_WORDS = _aliases(
+    "touch_point",
+    [t.value for t in TouchPoint],
+    {
+        "装维": "field_crew",
+        "装移维": "field_crew",
+        "10000号": "hotline",
+        "10000": "hotline",
+        "网厅": "online_hall",
+        "掌厅": "online_hall",
+        "app": "online_hall",
+        "政企": "gov_enterprise",
+    },
+)
+SEGMENT_WORDS = {
+    "个人": "consumer",
+    "公众": "consumer",
+    "家庭": "consumer",
+    "政企": "business",
+    "企业": "business",
+    "商客": "business",
+}
+LANGUAGE_WORDS = {
+    "zh": "zh-CN",
+    "zh-cn": "zh-CN",
+    "中文": "zh-CN",
+    "chinese": "zh-CN",
+    "en": "en",
+    "english": "en",
+    "英文": "en",
+    "英语": "en",
+}
 
 
 def _choice(text: str, words: dict[str, str], what: str) -> str:
@@ -406,11 +499,12 @@ KEY_FIELD = {"customers": "external_id", "events": "external_ticket_id"}
 
 # ---------------------------------------------------------------- validation
 
+
 @dataclass
 class RejectedRow:
     line: int
     cells: list[str]
-    errors: list[tuple[str, str]]     # (field, message)
+    errors: list[tuple[str, str]]  # (field, message)
 
 
 @dataclass
@@ -431,7 +525,7 @@ class ImportReport:
     rejected: list[RejectedRow] = field(default_factory=list)
     inserted: int = 0
     updated: int = 0
-    source: str = ""     # the file's name
+    source: str = ""  # the file's name
 
     def error_lines(self) -> list[str]:
         where = f"{self.source}, " if self.source else ""
@@ -440,9 +534,10 @@ class ImportReport:
     def rejected_csv(self) -> str:
         """The rejected rows as they were, plus an ``errors`` column (UTF-8 with BOM, for Excel;
         written through survey.core.tabular, so a cell that looks like a formula stays text)."""
-        return csv_text(["line", *self.columns, "errors"],
-                        ([row.line, *row.cells, "; ".join(f"{n}: {m}" for n, m in row.errors)]
-                         for row in self.rejected))
+        return csv_text(
+            ["line", *self.columns, "errors"],
+            ([row.line, *row.cells, "; ".join(f"{n}: {m}" for n, m in row.errors)] for row in self.rejected),
+        )
 
 
 def _cell_problem(raw, text: str) -> str | None:
@@ -524,6 +619,7 @@ def _event_errors(parsed: dict) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- writing
 
+
 def _insert(db: Session, table):
     return (postgresql.insert if db.get_bind().dialect.name == "postgresql" else sqlite.insert)(table)
 
@@ -531,15 +627,18 @@ def _insert(db: Session, table):
 def _existing_keys(db: Session, column, keys: list[str]) -> set[str]:
     found: set[str] = set()
     for start in range(0, len(keys), CHUNK):
-        found.update(db.exec(sa.select(column).where(column.in_(keys[start:start + CHUNK]))).scalars())
+        found.update(db.exec(sa.select(column).where(column.in_(keys[start : start + CHUNK]))).scalars())
     return found
 
 
 def _customers_by_external_id(db: Session, external_ids: list[str]) -> dict[str, tuple[int, str]]:
     found = {}
     for start in range(0, len(external_ids), CHUNK):
-        rows = db.exec(sa.select(Customer.external_id, Customer.id, Customer.region)
-                       .where(Customer.external_id.in_(external_ids[start:start + CHUNK]))).all()
+        rows = db.exec(
+            sa.select(Customer.external_id, Customer.id, Customer.region).where(
+                Customer.external_id.in_(external_ids[start : start + CHUNK])
+            )
+        ).all()
         found.update({external_id: (customer_id, region) for external_id, customer_id, region in rows})
     return found
 
@@ -548,8 +647,9 @@ def _upsert(db: Session, table, key: str, rows: list[dict], updated_columns: lis
     for start in range(0, len(rows), CHUNK):
         statement = _insert(db, table)
         statement = statement.on_conflict_do_update(
-            index_elements=[key], set_={c: statement.excluded[c] for c in updated_columns})
-        db.exec(statement, params=rows[start:start + CHUNK])
+            index_elements=[key], set_={c: statement.excluded[c] for c in updated_columns}
+        )
+        db.exec(statement, params=rows[start : start + CHUNK])
 
 
 def _resolve_customers(db: Session, report: ImportReport) -> None:
@@ -559,8 +659,13 @@ def _resolve_customers(db: Session, report: ImportReport) -> None:
     for row in report.valid:
         external_id = row.values["customer_external_id"]
         if external_id not in customers:
-            report.rejected.append(RejectedRow(row.line, row.cells, [
-                ("customer_external_id", f"no customer '{external_id}' (import the customers first)")]))
+            report.rejected.append(
+                RejectedRow(
+                    row.line,
+                    row.cells,
+                    [("customer_external_id", f"no customer '{external_id}' (import the customers first)")],
+                )
+            )
             continue
         row.values["customer_id"], row.values["customer_region"] = customers[external_id]
         still_valid.append(row)
@@ -587,30 +692,65 @@ def write(db: Session, report: ImportReport, *, valid_only: bool = False, actor=
     _upsert(db, table, key, rows, sorted(set(updated) - {key}))
     report.updated = len(existing)
     report.inserted = len(rows) - len(existing)
-    record(db, actor, f"import.{report.kind}", report.kind, None, {
-        "inserted": report.inserted, "updated": report.updated, "rejected": len(report.rejected),
-        "encoding": report.encoding})
+    record(
+        db,
+        actor,
+        f"import.{report.kind}",
+        report.kind,
+        None,
+        {
+            "inserted": report.inserted,
+            "updated": report.updated,
+            "rejected": len(report.rejected),
+            "encoding": report.encoding,
+        },
+    )
     return report
 
 
 def _customer_row(parsed: dict, now: datetime) -> dict:
-    return {"tier": Tier.STANDARD.value, "segment": "consumer", "language": "zh-CN", "name": None, "phone": None,
-            "email": None, **parsed, "opted_out": False, "created_at": now, "updated_at": now}
+    return {
+        "tier": Tier.STANDARD.value,
+        "segment": "consumer",
+        "language": "zh-CN",
+        "name": None,
+        "phone": None,
+        "email": None,
+        **parsed,
+        "opted_out": False,
+        "created_at": now,
+        "updated_at": now,
+    }
 
 
 def _event_row(parsed: dict, now: datetime) -> dict:
     return {
-        "external_ticket_id": parsed["external_ticket_id"], "customer_id": parsed["customer_id"],
-        "kind": parsed["kind"], "touch_point": parsed["touch_point"],
-        "region": parsed.get("region") or parsed["customer_region"], "team": parsed.get("team"),
-        "category": parsed.get("category"), "repeated_fault": parsed.get("repeated_fault", False),
-        "occurred_at": parsed["occurred_at"], "closed_at": parsed.get("closed_at"), "created_at": now,
+        "external_ticket_id": parsed["external_ticket_id"],
+        "customer_id": parsed["customer_id"],
+        "kind": parsed["kind"],
+        "touch_point": parsed["touch_point"],
+        "region": parsed.get("region") or parsed["customer_region"],
+        "team": parsed.get("team"),
+        "category": parsed.get("category"),
+        "repeated_fault": parsed.get("repeated_fault", False),
+        "occurred_at": parsed["occurred_at"],
+        "closed_at": parsed.get("closed_at"),
+        "created_at": now,
     }
 
 
-def import_file(db: Session, data: bytes, filename: str, kind: str, *, encoding: str = "auto",
-                mapping: dict[str, str] | None = None, valid_only: bool = False, sheet: str | None = None,
-                actor=None) -> ImportReport:
+def import_file(
+    db: Session,
+    data: bytes,
+    filename: str,
+    kind: str,
+    *,
+    encoding: str = "auto",
+    mapping: dict[str, str] | None = None,
+    valid_only: bool = False,
+    sheet: str | None = None,
+    actor=None,
+) -> ImportReport:
     """Read, validate and write one file (see the module docstring). A problem with the file as
     a whole names the file."""
     try:

@@ -32,23 +32,34 @@ from survey.core.vocab import InvitationStatus
 from survey.models import Campaign, Delivery, DeliveryStatus, Invitation, Response
 
 LIVE_STATUSES = (InvitationStatus.QUEUED, InvitationStatus.SENT, InvitationStatus.OPENED, InvitationStatus.STARTED)
-CHUNK = 500     # ids per IN list (SQLite's limit on bound values is far above)
+CHUNK = 500  # ids per IN list (SQLite's limit on bound values is far above)
 
 
 def is_live(now: datetime) -> sa.ColumnElement[bool]:
     """An invitation that can still be answered (a customer who opened it in time keeps the
     grace period of ``survey.collect.visit``)."""
-    return sa.and_(Invitation.status.in_(LIVE_STATUSES), sa.or_(
-        Invitation.expires_at.is_(None), Invitation.expires_at > now,
-        sa.and_(Invitation.opened_at.is_not(None), Invitation.opened_at < Invitation.expires_at,
-                Invitation.expires_at > now - EXPIRY_GRACE)))
+    return sa.and_(
+        Invitation.status.in_(LIVE_STATUSES),
+        sa.or_(
+            Invitation.expires_at.is_(None),
+            Invitation.expires_at > now,
+            sa.and_(
+                Invitation.opened_at.is_not(None),
+                Invitation.opened_at < Invitation.expires_at,
+                Invitation.expires_at > now - EXPIRY_GRACE,
+            ),
+        ),
+    )
 
 
 def _about(survey_id, customer_id, event_id):
     """Invitations of this survey to this customer about this event (``None``: about no event)."""
     same_event = Invitation.event_id.is_(None) if event_id is None else Invitation.event_id == event_id
-    return (sa.select(Invitation.id).join(Campaign, Campaign.id == Invitation.campaign_id)
-            .where(Campaign.survey_id == survey_id, Invitation.customer_id == customer_id, same_event))
+    return (
+        sa.select(Invitation.id)
+        .join(Campaign, Campaign.id == Invitation.campaign_id)
+        .where(Campaign.survey_id == survey_id, Invitation.customer_id == customer_id, same_event)
+    )
 
 
 def taken(survey_id, customer_id, event_id, now: datetime) -> sa.ColumnElement[bool]:
@@ -61,11 +72,13 @@ def taken(survey_id, customer_id, event_id, now: datetime) -> sa.ColumnElement[b
     return sa.or_(live, answered_about(survey_id, customer_id, event_id))
 
 
-def live_invitation(db: Session, survey_id: int, customer_id: int, event_id: int | None,
-                    now: datetime) -> Invitation | None:
+def live_invitation(
+    db: Session, survey_id: int, customer_id: int, event_id: int | None, now: datetime
+) -> Invitation | None:
     """The customer's live invitation of the survey about the event, newest first, if any."""
-    found = db.execute(_about(survey_id, customer_id, event_id).where(is_live(now))
-                       .order_by(Invitation.id.desc()).limit(1)).scalar()
+    found = db.execute(
+        _about(survey_id, customer_id, event_id).where(is_live(now)).order_by(Invitation.id.desc()).limit(1)
+    ).scalar()
     return db.get(Invitation, found) if found is not None else None
 
 
@@ -74,12 +87,19 @@ def taken_events(db: Session, survey_id: int, event_ids: Iterable[int], now: dat
     ids = sorted(set(event_ids))
     found: set[int] = set()
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        found.update(db.execute(
-            sa.select(Invitation.event_id).join(Campaign, Campaign.id == Invitation.campaign_id)
-            .where(Campaign.survey_id == survey_id, Invitation.event_id.in_(chunk), is_live(now))).scalars())
-        found.update(db.execute(sa.select(Response.event_id).where(
-            Response.survey_id == survey_id, Response.event_id.in_(chunk))).scalars())
+        chunk = ids[start : start + CHUNK]
+        found.update(
+            db.execute(
+                sa.select(Invitation.event_id)
+                .join(Campaign, Campaign.id == Invitation.campaign_id)
+                .where(Campaign.survey_id == survey_id, Invitation.event_id.in_(chunk), is_live(now))
+            ).scalars()
+        )
+        found.update(
+            db.execute(
+                sa.select(Response.event_id).where(Response.survey_id == survey_id, Response.event_id.in_(chunk))
+            ).scalars()
+        )
     return found
 
 
@@ -89,7 +109,9 @@ def supersede(db: Session, invitation: Invitation, *, actor=None, now: datetime)
     invitation.status = InvitationStatus.SUPERSEDED
     invitation.draft = {}
     db.add(invitation)
-    db.execute(sa.update(Delivery).where(Delivery.invitation_id == invitation.id,
-                                         Delivery.status == DeliveryStatus.PENDING)
-               .values(status=DeliveryStatus.SKIPPED, last_error="the link was replaced by a newer one"))
+    db.execute(
+        sa.update(Delivery)
+        .where(Delivery.invitation_id == invitation.id, Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.SKIPPED, last_error="the link was replaced by a newer one")
+    )
     record(db, actor, "invitation.supersede", "invitation", invitation.id, {"at": now.isoformat()})

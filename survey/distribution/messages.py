@@ -50,7 +50,7 @@ GSM7_BASIC = frozenset(
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
 GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")
-SMS_LIMITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}   # single message, per part when concatenated
+SMS_LIMITS = {"GSM-7": (160, 153), "UCS-2": (70, 67)}  # single message, per part when concatenated
 
 
 class TemplateError(SurveyError, ValueError):
@@ -69,8 +69,10 @@ def template_problems(text: str, *, kind: str = "invitation") -> list[str]:
         used = {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
     except ValueError as exc:
         return [f"braces do not match ({exc}); write {{link}}, {{name}}, {{survey}} or {{expires}}"]
-    problems = [f"unknown field {{{field}}}; use {', '.join('{' + f + '}' for f in FIELDS)}"
-                for field in sorted(used - set(FIELDS))]
+    problems = [
+        f"unknown field {{{field}}}; use {', '.join('{' + f + '}' for f in FIELDS)}"
+        for field in sorted(used - set(FIELDS))
+    ]
     if kind != "subject" and "link" not in used:
         problems.append("the message must contain {link}, the customer's personal link")
     return problems
@@ -94,13 +96,16 @@ def local_date_text(moment: datetime | None, lang: str) -> str:
     return f"{day.month}月{day.day}日" if normalise_language(lang) == "zh-CN" else day.strftime("%d %b").lstrip("0")
 
 
-def render(text: str, *, lang: str, name: str | None, survey: str, link: str,
-           expires: datetime | None) -> str:
+def render(text: str, *, lang: str, name: str | None, survey: str, link: str, expires: datetime | None) -> str:
     lang = normalise_language(lang)
-    return text.format_map({
-        "name": (name or "").strip() or NAME_FALLBACK[lang], "survey": survey, "link": link,
-        "expires": local_date_text(expires, lang),
-    })
+    return text.format_map(
+        {
+            "name": (name or "").strip() or NAME_FALLBACK[lang],
+            "survey": survey,
+            "link": link,
+            "expires": local_date_text(expires, lang),
+        }
+    )
 
 
 def sample_link() -> str:
@@ -110,10 +115,10 @@ def sample_link() -> str:
 
 @dataclass(frozen=True)
 class SmsLength:
-    encoding: str       # "GSM-7" or "UCS-2"
-    units: int          # characters as the network counts them
-    segments: int       # messages billed
-    per_segment: int    # units that fit in each of those messages
+    encoding: str  # "GSM-7" or "UCS-2"
+    units: int  # characters as the network counts them
+    segments: int  # messages billed
+    per_segment: int  # units that fit in each of those messages
 
 
 def sms_length(text: str) -> SmsLength:
@@ -129,8 +134,16 @@ def sms_length(text: str) -> SmsLength:
     return SmsLength(encoding, units, math.ceil(units / part), part)
 
 
-def compose(messages: dict, kind: str, *, lang: str, name: str | None, survey_names: dict[str, str], link: str,
-            expires: datetime | None) -> tuple[str, str]:
+def compose(
+    messages: dict,
+    kind: str,
+    *,
+    lang: str,
+    name: str | None,
+    survey_names: dict[str, str],
+    link: str,
+    expires: datetime | None,
+) -> tuple[str, str]:
     """(text, email subject) of one message of `kind` (invitation or reminder) in `lang`."""
     lang = normalise_language(lang)
     texts = {k: (messages.get(k) or DEFAULT_MESSAGES[k]) for k in KINDS}

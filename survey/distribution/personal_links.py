@@ -34,9 +34,9 @@ ADHOC_EXPIRES_DAYS = 14
 
 
 class LinkOutcome(StrEnum):
-    CREATED = "created"      # the customer had no live link about this event
-    REUSED = "reused"        # the live link they already have
-    REPLACED = "replaced"    # a new link; the one they had now says "this link was replaced"
+    CREATED = "created"  # the customer had no live link about this event
+    REUSED = "reused"  # the live link they already have
+    REPLACED = "replaced"  # a new link; the one they had now says "this link was replaced"
 
 
 @dataclass(frozen=True)
@@ -46,17 +46,33 @@ class PersonalLink:
     outcome: LinkOutcome
 
 
-def create_personal_link(db: Session, survey_code: str, customer_external_id: str, *, language: str | None = None,
-                         event_ticket: str | None = None, actor=None) -> tuple[Invitation, str]:
+def create_personal_link(
+    db: Session,
+    survey_code: str,
+    customer_external_id: str,
+    *,
+    language: str | None = None,
+    event_ticket: str | None = None,
+    actor=None,
+) -> tuple[Invitation, str]:
     """The customer's live invitation and its link (base address: SURVEY_BASE_URL): the one
     they have about this event, else a new one (see ``personal_link_for``)."""
-    made = personal_link_for(db, survey_code, customer_external_id, language=language, event_ticket=event_ticket,
-                             actor=actor)
+    made = personal_link_for(
+        db, survey_code, customer_external_id, language=language, event_ticket=event_ticket, actor=actor
+    )
     return made.invitation, made.link
 
 
-def personal_link_for(db: Session, survey_code: str, customer_external_id: str, *, language: str | None = None,
-                      event_ticket: str | None = None, replace: bool = False, actor=None) -> PersonalLink:
+def personal_link_for(
+    db: Session,
+    survey_code: str,
+    customer_external_id: str,
+    *,
+    language: str | None = None,
+    event_ticket: str | None = None,
+    replace: bool = False,
+    actor=None,
+) -> PersonalLink:
     """The customer's link to the survey about the event: the live one they have (``replace``:
     a new one that replaces it), else a new one. Refused when they have answered already."""
     survey = survey_by_code(db, survey_code)
@@ -70,12 +86,13 @@ def personal_link_for(db: Session, survey_code: str, customer_external_id: str, 
     if language is not None and language not in LANGUAGES:
         raise Refused(f"language must be one of {', '.join(LANGUAGES)}")
     event = _event(db, customer, event_ticket)
-    lock_row(db, Customer, customer.id)    # two requests at once for this customer take turns
+    lock_row(db, Customer, customer.id)  # two requests at once for this customer take turns
     now = utcnow()
     event_id = event.id if event else None
     if event_answered(db, survey.id, customer.id, event_id):
-        raise Refused(f"customer '{customer_external_id}' has answered survey '{survey_code}' about this service "
-                      "event already")
+        raise Refused(
+            f"customer '{customer_external_id}' has answered survey '{survey_code}' about this service event already"
+        )
     live = live_links.live_invitation(db, survey.id, customer.id, event_id, now)
     if live is not None and not replace:
         return PersonalLink(live, personal_link(live.token), LinkOutcome.REUSED)
@@ -83,26 +100,52 @@ def personal_link_for(db: Session, survey_code: str, customer_external_id: str, 
         live_links.supersede(db, live, actor=actor, now=now)
     campaign = adhoc_campaign(db, survey)
     invitation = Invitation(
-        campaign_id=campaign.id, customer_id=customer.id, event_id=event.id if event else None, token=new_token(),
-        channel=Channel.EXPORT, language=language or customer.language, status=InvitationStatus.SENT,
-        expires_at=now + timedelta(days=campaign.expires_days), queued_at=now, sent_at=now, attempts=1,
+        campaign_id=campaign.id,
+        customer_id=customer.id,
+        event_id=event.id if event else None,
+        token=new_token(),
+        channel=Channel.EXPORT,
+        language=language or customer.language,
+        status=InvitationStatus.SENT,
+        expires_at=now + timedelta(days=campaign.expires_days),
+        queued_at=now,
+        sent_at=now,
+        attempts=1,
     )
     db.add(invitation)
     db.flush()
-    record(db, actor, "invitation.personal_link", "invitation", invitation.id,
-           {"survey": survey_code, "customer": customer_external_id,
-            **({"replaces": live.id} if live is not None else {})})
-    return PersonalLink(invitation, personal_link(invitation.token),
-                        LinkOutcome.REPLACED if live is not None else LinkOutcome.CREATED)
+    record(
+        db,
+        actor,
+        "invitation.personal_link",
+        "invitation",
+        invitation.id,
+        {
+            "survey": survey_code,
+            "customer": customer_external_id,
+            **({"replaces": live.id} if live is not None else {}),
+        },
+    )
+    return PersonalLink(
+        invitation, personal_link(invitation.token), LinkOutcome.REPLACED if live is not None else LinkOutcome.CREATED
+    )
 
 
 def adhoc_campaign(db: Session, survey: Survey) -> Campaign:
     campaign = db.exec(select(Campaign).where(Campaign.survey_id == survey.id, Campaign.name == ADHOC_CAMPAIGN)).first()
     if campaign is None:
         now = utcnow()
-        campaign = Campaign(name=ADHOC_CAMPAIGN, survey_id=survey.id, version_id=live_version(db, survey).id,
-                            channel=Channel.EXPORT, status=CampaignStatus.SENDING, audience={"kind": "ad_hoc"},
-                            expires_days=ADHOC_EXPIRES_DAYS, created_at=now, launched_at=now)
+        campaign = Campaign(
+            name=ADHOC_CAMPAIGN,
+            survey_id=survey.id,
+            version_id=live_version(db, survey).id,
+            channel=Channel.EXPORT,
+            status=CampaignStatus.SENDING,
+            audience={"kind": "ad_hoc"},
+            expires_days=ADHOC_EXPIRES_DAYS,
+            created_at=now,
+            launched_at=now,
+        )
         db.add(campaign)
         db.flush()
     return campaign

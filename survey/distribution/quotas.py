@@ -21,9 +21,15 @@ QUOTA_MET = "quota met for this stratum"
 
 
 def completes_by_stratum(db: Session, campaign_id: int) -> dict[str, int]:
-    rows = db.exec(sa.select(Invitation.stratum, sa.func.count()).where(
-        Invitation.campaign_id == campaign_id, Invitation.status == InvitationStatus.COMPLETED,
-        Invitation.stratum.is_not(None)).group_by(Invitation.stratum)).all()
+    rows = db.exec(
+        sa.select(Invitation.stratum, sa.func.count())
+        .where(
+            Invitation.campaign_id == campaign_id,
+            Invitation.status == InvitationStatus.COMPLETED,
+            Invitation.stratum.is_not(None),
+        )
+        .group_by(Invitation.stratum)
+    ).all()
     return dict(rows)
 
 
@@ -40,13 +46,22 @@ def withdraw_full_strata(db: Session, now: datetime) -> int:
         strata = full_strata(db, campaign)
         if not strata:
             continue
-        in_full = sa.select(Invitation.id).where(Invitation.campaign_id == campaign.id,
-                                                 Invitation.stratum.in_(strata))
-        db.exec(sa.update(Delivery).where(
-            Delivery.invitation_id.in_(in_full), Delivery.status == DeliveryStatus.PENDING,
-        ).values(status=DeliveryStatus.SKIPPED, last_error=QUOTA_MET))
-        withdrawn += db.exec(sa.update(Invitation).where(
-            Invitation.campaign_id == campaign.id, Invitation.stratum.in_(strata),
-            Invitation.status == InvitationStatus.QUEUED,
-        ).values(status=InvitationStatus.EXPIRED, expires_at=now, last_error=QUOTA_MET)).rowcount
+        in_full = sa.select(Invitation.id).where(Invitation.campaign_id == campaign.id, Invitation.stratum.in_(strata))
+        db.exec(
+            sa.update(Delivery)
+            .where(
+                Delivery.invitation_id.in_(in_full),
+                Delivery.status == DeliveryStatus.PENDING,
+            )
+            .values(status=DeliveryStatus.SKIPPED, last_error=QUOTA_MET)
+        )
+        withdrawn += db.exec(
+            sa.update(Invitation)
+            .where(
+                Invitation.campaign_id == campaign.id,
+                Invitation.stratum.in_(strata),
+                Invitation.status == InvitationStatus.QUEUED,
+            )
+            .values(status=InvitationStatus.EXPIRED, expires_at=now, last_error=QUOTA_MET)
+        ).rowcount
     return withdrawn

@@ -26,11 +26,11 @@ ALLOCATIONS = ("proportional", "fixed")
 @dataclass(frozen=True)
 class SamplingPlan:
     method: str = "everyone"
-    n: int | None = None                    # random: sample size; stratified proportional: total
-    strata: tuple[str, ...] = ()            # e.g. ("tier", "region")
+    n: int | None = None  # random: sample size; stratified proportional: total
+    strata: tuple[str, ...] = ()  # e.g. ("tier", "region")
     allocation: str = "proportional"
-    per_stratum: int | None = None          # fixed allocation
-    quotas: dict[str, int] = field(default_factory=dict)   # stratum -> completes wanted
+    per_stratum: int | None = None  # fixed allocation
+    quotas: dict[str, int] = field(default_factory=dict)  # stratum -> completes wanted
     seed: int | None = None
 
     def __post_init__(self) -> None:
@@ -53,12 +53,20 @@ class SamplingPlan:
     def with_seed(self) -> SamplingPlan:
         if self.seed is not None:
             return self
-        return SamplingPlan(self.method, self.n, self.strata, self.allocation, self.per_stratum,
-                            dict(self.quotas), secrets.randbits(32))
+        return SamplingPlan(
+            self.method, self.n, self.strata, self.allocation, self.per_stratum, dict(self.quotas), secrets.randbits(32)
+        )
 
     def record(self) -> dict:
-        return {"method": self.method, "n": self.n, "strata": list(self.strata), "allocation": self.allocation,
-                "per_stratum": self.per_stratum, "quotas": dict(self.quotas), "seed": self.seed}
+        return {
+            "method": self.method,
+            "n": self.n,
+            "strata": list(self.strata),
+            "allocation": self.allocation,
+            "per_stratum": self.per_stratum,
+            "quotas": dict(self.quotas),
+            "seed": self.seed,
+        }
 
 
 def stratum_of(candidate: Candidate, keys: Sequence[str]) -> str | None:
@@ -97,7 +105,7 @@ def draw(candidates: Sequence[Candidate], plan: SamplingPlan) -> list[tuple[Cand
     elif plan.n:
         wanted = proportional_allocation(sizes, plan.n)
     else:
-        wanted = sizes   # stratified without a size: everyone, labelled by stratum
+        wanted = sizes  # stratified without a size: everyone, labelled by stratum
     chosen: list[int] = []
     for key in sorted(by_stratum):
         members = by_stratum[key]
@@ -106,7 +114,7 @@ def draw(candidates: Sequence[Candidate], plan: SamplingPlan) -> list[tuple[Cand
 
 
 def parse_quotas(text: str) -> dict[str, int]:
-    """"gold=50, standard|Hangzhou=20" -> {"gold": 50, "standard|Hangzhou": 20}."""
+    """ "gold=50, standard|Hangzhou=20" -> {"gold": 50, "standard|Hangzhou": 20}."""
     quotas = {}
     for item in filter(None, (part.strip() for part in text.replace("，", ",").split(","))):
         stratum, _, number = item.rpartition("=")

@@ -81,6 +81,7 @@ CONTACT = {Channel.SMS: "phone", Channel.EMAIL: "email"}
 
 # ---------------------------------------------------------------- time rules
 
+
 def sms_quiet(moment: datetime, config: Settings) -> bool:
     quiet = QuietHours.parse(config.quiet_hours)
     return quiet is not None and quiet.covers(moment, config)
@@ -96,13 +97,14 @@ def rate_per_minute(channel: str, config: Settings) -> int:
 
 # ---------------------------------------------------------------- report
 
+
 class SendOutcome(StrEnum):
     """What one send attempt came to; the run report counts each."""
 
-    SENT = "sent"              # the provider took the message
-    RETRYING = "retrying"      # a passing failure: back in the queue after a backoff
-    FAILED = "failed"          # refused for good, or out of attempts
-    UNCERTAIN = "uncertain"    # may or may not have arrived, on a channel that cannot dedupe: staff decide
+    SENT = "sent"  # the provider took the message
+    RETRYING = "retrying"  # a passing failure: back in the queue after a backoff
+    FAILED = "failed"  # refused for good, or out of attempts
+    UNCERTAIN = "uncertain"  # may or may not have arrived, on a channel that cannot dedupe: staff decide
 
 
 @dataclass
@@ -114,7 +116,7 @@ class SendReport:
     skipped: int = 0
     recovered: int = 0
     deferred_quiet: int = 0
-    unavailable: dict[str, str] = field(default_factory=dict)   # channel -> why it was not used
+    unavailable: dict[str, str] = field(default_factory=dict)  # channel -> why it was not used
 
     def count(self, outcome: SendOutcome) -> None:
         """One more message that came to ``outcome``."""
@@ -128,8 +130,7 @@ class SendReport:
             self.uncertain += 1
 
     def summary(self) -> str:
-        parts = [f"sent {self.sent}", f"failed {self.failed}", f"to retry {self.retrying}",
-                 f"skipped {self.skipped}"]
+        parts = [f"sent {self.sent}", f"failed {self.failed}", f"to retry {self.retrying}", f"skipped {self.skipped}"]
         if self.uncertain:
             parts.append(f"needs review {self.uncertain} (outcome unknown; see `survey review`)")
         if self.recovered:
@@ -141,23 +142,45 @@ class SendReport:
 
 # ---------------------------------------------------------------- recovery
 
+
 def recover_stale_claims(db: Session, now: datetime, config: Settings) -> tuple[int, int]:
     """Claims older than the lease belong to a sender that stopped (see the module docstring);
     returns (messages put back in the queue, messages left for staff to review)."""
     stale = now - timedelta(seconds=config.send_lease_seconds)
-    reserved = db.exec(sa.update(Delivery).where(
-        Delivery.status == DeliveryStatus.CLAIMED, Delivery.claimed_at < stale,
-    ).values(status=DeliveryStatus.PENDING, claim_token=None)).rowcount
-    resent = db.exec(sa.update(Delivery).where(
-        Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < stale,
-        Delivery.channel.in_(DEDUPING_CHANNELS),
-    ).values(status=DeliveryStatus.PENDING, claim_token=None, next_attempt_at=now,
-             last_error="resent after an interrupted send (same idempotency key: the gateway dedupes)")).rowcount
-    review = db.exec(sa.update(Delivery).where(
-        Delivery.status == DeliveryStatus.SENDING, Delivery.claimed_at < stale,
-        Delivery.channel.not_in(DEDUPING_CHANNELS),
-    ).values(status=DeliveryStatus.UNCERTAIN,
-             last_error="the sender stopped while handing this message over: it may have been delivered")).rowcount
+    reserved = db.exec(
+        sa.update(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.CLAIMED,
+            Delivery.claimed_at < stale,
+        )
+        .values(status=DeliveryStatus.PENDING, claim_token=None)
+    ).rowcount
+    resent = db.exec(
+        sa.update(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.claimed_at < stale,
+            Delivery.channel.in_(DEDUPING_CHANNELS),
+        )
+        .values(
+            status=DeliveryStatus.PENDING,
+            claim_token=None,
+            next_attempt_at=now,
+            last_error="resent after an interrupted send (same idempotency key: the gateway dedupes)",
+        )
+    ).rowcount
+    review = db.exec(
+        sa.update(Delivery)
+        .where(
+            Delivery.status == DeliveryStatus.SENDING,
+            Delivery.claimed_at < stale,
+            Delivery.channel.not_in(DEDUPING_CHANNELS),
+        )
+        .values(
+            status=DeliveryStatus.UNCERTAIN,
+            last_error="the sender stopped while handing this message over: it may have been delivered",
+        )
+    ).rowcount
     return reserved + resent, review
 
 
@@ -185,6 +208,7 @@ def uncertain_deliveries(db: Session, campaign_id: int | None = None) -> list[De
 
 # ---------------------------------------------------------------- claiming
 
+
 @dataclass(frozen=True)
 class Claimed:
     delivery_id: int
@@ -192,22 +216,28 @@ class Claimed:
     channel: str
     sequence: int
     invitation_id: int
-    attempts: int          # including this one
+    attempts: int  # including this one
     message: OutgoingMessage
 
 
 def _budget(db: Session, channel: str, now: datetime, config: Settings) -> int:
     """Messages this channel may still start in the current minute, counting every sender."""
-    started = db.exec(sa.select(sa.func.count()).select_from(Delivery).where(
-        Delivery.channel == channel, Delivery.claimed_at > now - timedelta(minutes=1),
-        Delivery.status != DeliveryStatus.PENDING,
-    )).scalar_one()
+    started = db.exec(
+        sa.select(sa.func.count())
+        .select_from(Delivery)
+        .where(
+            Delivery.channel == channel,
+            Delivery.claimed_at > now - timedelta(minutes=1),
+            Delivery.status != DeliveryStatus.PENDING,
+        )
+    ).scalar_one()
     return max(rate_per_minute(channel, config) - started, 0)
 
 
 def _due(channel: str, now: datetime, campaign_id: int | None):
     query = sa.select(Delivery.id).where(
-        Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now, Delivery.channel == channel)
+        Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now, Delivery.channel == channel
+    )
     return query.where(Delivery.campaign_id == campaign_id) if campaign_id is not None else query
 
 
@@ -227,8 +257,9 @@ def count_due(db: Session, channels, now: datetime, campaign_id: int | None = No
     return total
 
 
-def claim_batch(db: Session, budgets: dict[str, int], now: datetime, campaign_id: int | None,
-                worker: str) -> str | None:
+def claim_batch(
+    db: Session, budgets: dict[str, int], now: datetime, campaign_id: int | None, worker: str
+) -> str | None:
     """Reserve up to each channel's budget of due messages; returns the claim token (None: nothing)."""
     ids: list[int] = []
     for channel, budget in budgets.items():
@@ -238,9 +269,17 @@ def claim_batch(db: Session, budgets: dict[str, int], now: datetime, campaign_id
     if not ids:
         return None
     token = uuid.uuid4().hex
-    claimed = db.exec(sa.update(Delivery).where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING)
-                      .values(status=DeliveryStatus.CLAIMED, claim_token=token, claimed_at=now,
-                              claimed_by=worker, attempts=Delivery.attempts + 1)).rowcount
+    claimed = db.exec(
+        sa.update(Delivery)
+        .where(Delivery.id.in_(ids), Delivery.status == DeliveryStatus.PENDING)
+        .values(
+            status=DeliveryStatus.CLAIMED,
+            claim_token=token,
+            claimed_at=now,
+            claimed_by=worker,
+            attempts=Delivery.attempts + 1,
+        )
+    ).rowcount
     return token if claimed else None
 
 
@@ -266,10 +305,26 @@ class Batch:
 def prepare_claimed(db: Session, token: str, now: datetime) -> Batch:
     """Render the claimed messages; skip (and record why) those that must not go out any more."""
     rows = db.exec(
-        sa.select(Delivery.id, Delivery.channel, Delivery.sequence, Delivery.idempotency_key, Delivery.attempts,
-                  Delivery.invitation_id, Invitation.status.label("inv_status"), Invitation.token,
-                  Invitation.language, Invitation.expires_at, Customer.name, Customer.phone, Customer.email,
-                  Customer.opted_out, Customer.opted_out_at, Campaign.messages, Survey.name_zh, Survey.name_en)
+        sa.select(
+            Delivery.id,
+            Delivery.channel,
+            Delivery.sequence,
+            Delivery.idempotency_key,
+            Delivery.attempts,
+            Delivery.invitation_id,
+            Invitation.status.label("inv_status"),
+            Invitation.token,
+            Invitation.language,
+            Invitation.expires_at,
+            Customer.name,
+            Customer.phone,
+            Customer.email,
+            Customer.opted_out,
+            Customer.opted_out_at,
+            Campaign.messages,
+            Survey.name_zh,
+            Survey.name_en,
+        )
         .join(Invitation, Invitation.id == Delivery.invitation_id)
         .join(Customer, Customer.id == Invitation.customer_id)
         .join(Campaign, Campaign.id == Delivery.campaign_id)
@@ -286,72 +341,130 @@ def prepare_claimed(db: Session, token: str, now: datetime) -> Batch:
             batch.skipped += 1
             continue
         if not contact:
-            _record_failure(db, row.id, token, row.invitation_id, row.sequence, row.attempts,
-                            f"the customer has no {CONTACT[row.channel]}", now)
+            _record_failure(
+                db,
+                row.id,
+                token,
+                row.invitation_id,
+                row.sequence,
+                row.attempts,
+                f"the customer has no {CONTACT[row.channel]}",
+                now,
+            )
             batch.failed += 1
             continue
-        batch.ready.append(Claimed(row.id, token, row.channel, row.sequence, row.invitation_id, row.attempts,
-                                   _message(row, contact)))
+        batch.ready.append(
+            Claimed(row.id, token, row.channel, row.sequence, row.invitation_id, row.attempts, _message(row, contact))
+        )
     return batch
 
 
 def _message(row, contact: str) -> OutgoingMessage:
     link = personal_link(row.token)
-    text, subject = compose(row.messages or {}, "invitation" if row.sequence == 0 else "reminder",
-                            lang=row.language, name=row.name, link=link, expires=row.expires_at,
-                            survey_names={"zh-CN": row.name_zh, "en": row.name_en})
-    return OutgoingMessage(idempotency_key=row.idempotency_key, to=contact, text=text, subject=subject, link=link,
-                           language=normalise_language(row.language))
+    text, subject = compose(
+        row.messages or {},
+        "invitation" if row.sequence == 0 else "reminder",
+        lang=row.language,
+        name=row.name,
+        link=link,
+        expires=row.expires_at,
+        survey_names={"zh-CN": row.name_zh, "en": row.name_en},
+    )
+    return OutgoingMessage(
+        idempotency_key=row.idempotency_key,
+        to=contact,
+        text=text,
+        subject=subject,
+        link=link,
+        language=normalise_language(row.language),
+    )
 
 
 def _skip(db: Session, row, token: str, reason: str, now: datetime) -> None:
     _finish(db, row.id, token, DeliveryStatus.SKIPPED, now, error=reason)
     if row.opted_out and row.inv_status in (InvitationStatus.QUEUED, *REMINDABLE):
-        db.exec(sa.update(Invitation).where(Invitation.id == row.invitation_id).values(
-            status=InvitationStatus.OPTED_OUT, opted_out_at=row.opted_out_at or now))
+        db.exec(
+            sa.update(Invitation)
+            .where(Invitation.id == row.invitation_id)
+            .values(status=InvitationStatus.OPTED_OUT, opted_out_at=row.opted_out_at or now)
+        )
 
 
 # ---------------------------------------------------------------- finishing
 
-def _finish(db: Session, delivery_id: int, token: str, status: str, now: datetime, *, error: str | None = None,
-            next_attempt_at: datetime | None = None, provider_id: str | None = None) -> bool:
+
+def _finish(
+    db: Session,
+    delivery_id: int,
+    token: str,
+    status: str,
+    now: datetime,
+    *,
+    error: str | None = None,
+    next_attempt_at: datetime | None = None,
+    provider_id: str | None = None,
+) -> bool:
     values = {"status": status, "last_error": error}
     if status == DeliveryStatus.SENT:
         values |= {"sent_at": now, "provider_id": provider_id}
     if next_attempt_at is not None:
         values |= {"next_attempt_at": next_attempt_at, "claim_token": None}
-    return db.exec(sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.claim_token == token)
-                   .values(**values)).rowcount == 1
+    return (
+        db.exec(
+            sa.update(Delivery).where(Delivery.id == delivery_id, Delivery.claim_token == token).values(**values)
+        ).rowcount
+        == 1
+    )
 
 
 def mark_sending(db: Session, item: Claimed) -> bool:
     """The last commit before the message leaves: only the claim holder can make it."""
-    return db.exec(sa.update(Delivery).where(
-        Delivery.id == item.delivery_id, Delivery.claim_token == item.claim_token,
-        Delivery.status == DeliveryStatus.CLAIMED,
-    ).values(status=DeliveryStatus.SENDING)).rowcount == 1
+    return (
+        db.exec(
+            sa.update(Delivery)
+            .where(
+                Delivery.id == item.delivery_id,
+                Delivery.claim_token == item.claim_token,
+                Delivery.status == DeliveryStatus.CLAIMED,
+            )
+            .values(status=DeliveryStatus.SENDING)
+        ).rowcount
+        == 1
+    )
 
 
 def _record_sent(db: Session, delivery: Delivery, now: datetime, *, provider_id: str | None, note: str | None) -> None:
     delivery.status, delivery.sent_at, delivery.provider_id, delivery.last_error = (
-        DeliveryStatus.SENT, now, provider_id, note)
+        DeliveryStatus.SENT,
+        now,
+        provider_id,
+        note,
+    )
     db.add(delivery)
     _mirror_sent(db, delivery.invitation_id, delivery.sequence, delivery.attempts, now)
 
 
 def _mirror_sent(db: Session, invitation_id: int, sequence: int, attempts: int, now: datetime) -> None:
     if sequence == 0:
-        db.exec(sa.update(Invitation).where(
-            Invitation.id == invitation_id, Invitation.status.in_((InvitationStatus.QUEUED, InvitationStatus.FAILED)),
-        ).values(status=InvitationStatus.SENT, sent_at=now, attempts=attempts, last_error=None,
-                 next_attempt_at=None))
+        db.exec(
+            sa.update(Invitation)
+            .where(
+                Invitation.id == invitation_id,
+                Invitation.status.in_((InvitationStatus.QUEUED, InvitationStatus.FAILED)),
+            )
+            .values(status=InvitationStatus.SENT, sent_at=now, attempts=attempts, last_error=None, next_attempt_at=None)
+        )
     else:
-        db.exec(sa.update(Invitation).where(Invitation.id == invitation_id, Invitation.reminder_count < sequence)
-                .values(reminder_count=sequence, last_reminded_at=now))
+        db.exec(
+            sa.update(Invitation)
+            .where(Invitation.id == invitation_id, Invitation.reminder_count < sequence)
+            .values(reminder_count=sequence, last_reminded_at=now)
+        )
 
 
-def record_outcome(item: Claimed, outcome: SendOutcome, detail: str | None, provider_id: str | None,
-                   config: Settings, now: datetime) -> SendOutcome:
+def record_outcome(
+    item: Claimed, outcome: SendOutcome, detail: str | None, provider_id: str | None, config: Settings, now: datetime
+) -> SendOutcome:
     """Commit the result of one send; returns the outcome recorded (a retry out of attempts fails)."""
     attempts_so_far = item.attempts
     with database.session() as db:
@@ -364,29 +477,59 @@ def record_outcome(item: Claimed, outcome: SendOutcome, detail: str | None, prov
             return SendOutcome.UNCERTAIN
         if outcome is SendOutcome.RETRYING and attempts_so_far < config.send_max_attempts:
             retry_at = now + backoff(attempts_so_far, config)
-            _finish(db, item.delivery_id, item.claim_token, DeliveryStatus.PENDING, now, error=detail,
-                    next_attempt_at=retry_at)
+            _finish(
+                db,
+                item.delivery_id,
+                item.claim_token,
+                DeliveryStatus.PENDING,
+                now,
+                error=detail,
+                next_attempt_at=retry_at,
+            )
             if item.sequence == 0:
-                db.exec(sa.update(Invitation).where(Invitation.id == item.invitation_id).values(
-                    attempts=attempts_so_far, last_error=detail, next_attempt_at=retry_at))
+                db.exec(
+                    sa.update(Invitation)
+                    .where(Invitation.id == item.invitation_id)
+                    .values(attempts=attempts_so_far, last_error=detail, next_attempt_at=retry_at)
+                )
             return SendOutcome.RETRYING
-        _record_failure(db, item.delivery_id, item.claim_token, item.invitation_id, item.sequence,
-                        attempts_so_far, detail, now)
+        _record_failure(
+            db, item.delivery_id, item.claim_token, item.invitation_id, item.sequence, attempts_so_far, detail, now
+        )
         return SendOutcome.FAILED
 
 
-def _record_failure(db: Session, delivery_id: int, token: str, invitation_id: int, sequence: int, attempts: int,
-                    detail: str | None, now: datetime) -> None:
+def _record_failure(
+    db: Session,
+    delivery_id: int,
+    token: str,
+    invitation_id: int,
+    sequence: int,
+    attempts: int,
+    detail: str | None,
+    now: datetime,
+) -> None:
     """A message that will not go: the delivery fails, and a first message fails its invitation."""
     _finish(db, delivery_id, token, DeliveryStatus.FAILED, now, error=detail)
     if sequence == 0:
-        db.exec(sa.update(Invitation).where(
-            Invitation.id == invitation_id, Invitation.status == InvitationStatus.QUEUED,
-        ).values(status=InvitationStatus.FAILED, failed_at=now, attempts=attempts, last_error=detail,
-                 next_attempt_at=None))
+        db.exec(
+            sa.update(Invitation)
+            .where(
+                Invitation.id == invitation_id,
+                Invitation.status == InvitationStatus.QUEUED,
+            )
+            .values(
+                status=InvitationStatus.FAILED,
+                failed_at=now,
+                attempts=attempts,
+                last_error=detail,
+                next_attempt_at=None,
+            )
+        )
 
 
 # ---------------------------------------------------------------- the run
+
 
 class Timer(Protocol):
     """How a run measures elapsed time and waits (pacing, a spent budget, ``max_seconds``).
@@ -455,7 +598,7 @@ class _Senders:
 def send_one(item: Claimed, senders: _Senders, report: SendReport, clock: Callable[[], datetime]) -> None:
     with database.session() as db:
         if not mark_sending(db, item):
-            return   # a recovering sender took it over: it is theirs now
+            return  # a recovering sender took it over: it is theirs now
     senders.pacers[item.channel].wait()
     adapter = senders.adapters[item.channel]
     provider_id = detail = None
@@ -470,9 +613,16 @@ def send_one(item: Claimed, senders: _Senders, report: SendReport, clock: Callab
     report.count(record_outcome(item, outcome, detail, provider_id, senders.config, clock()))
 
 
-def run_queue(*, campaign_id: int | None = None, max_messages: int | None = None, max_seconds: float | None = None,
-              progress: Callable[[int, int], None] | None = None,
-              clock: Callable[[], datetime] = utcnow, actor=None, timer: Timer | None = None) -> SendReport:
+def run_queue(
+    *,
+    campaign_id: int | None = None,
+    max_messages: int | None = None,
+    max_seconds: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    actor=None,
+    timer: Timer | None = None,
+) -> SendReport:
     """Send what is due (optionally one campaign's), until the queue is empty or a limit is hit.
 
     ``progress(done, total)`` is called after each message (total: what was due at the start).
@@ -506,7 +656,7 @@ def run_queue(*, campaign_id: int | None = None, max_messages: int | None = None
             if token is None:
                 spent = [c for c, budget in budgets.items() if budget == 0]
                 if spent and count_due_now(spent, clock, campaign_id):
-                    timer.sleep(1.0)   # the channel's budget for this minute is spent: wait for it
+                    timer.sleep(1.0)  # the channel's budget for this minute is spent: wait for it
                     continue
                 break
             with database.session() as db:
@@ -527,8 +677,14 @@ def run_queue(*, campaign_id: int | None = None, max_messages: int | None = None
         senders.close()
     if report.sent or report.failed:
         with database.session() as db:
-            record(db, actor, "campaign.send", "campaign", campaign_id,
-                   {"sent": report.sent, "failed": report.failed, "retrying": report.retrying})
+            record(
+                db,
+                actor,
+                "campaign.send",
+                "campaign",
+                campaign_id,
+                {"sent": report.sent, "failed": report.failed, "retrying": report.retrying},
+            )
     return report
 
 
@@ -545,18 +701,27 @@ def count_due_now(channels, clock: Callable[[], datetime], campaign_id: int | No
 def _release(item: Claimed) -> None:
     """Give back a reserved message when its channel went down mid-batch (not an attempt)."""
     with database.session() as db:
-        db.exec(sa.update(Delivery).where(
-            Delivery.id == item.delivery_id, Delivery.claim_token == item.claim_token,
-            Delivery.status == DeliveryStatus.CLAIMED,
-        ).values(status=DeliveryStatus.PENDING, claim_token=None, attempts=Delivery.attempts - 1))
+        db.exec(
+            sa.update(Delivery)
+            .where(
+                Delivery.id == item.delivery_id,
+                Delivery.claim_token == item.claim_token,
+                Delivery.status == DeliveryStatus.CLAIMED,
+            )
+            .values(status=DeliveryStatus.PENDING, claim_token=None, attempts=Delivery.attempts - 1)
+        )
 
 
 # ---------------------------------------------------------------- progress
 
+
 def campaign_progress(db: Session, campaign_id: int) -> dict[str, int]:
     """First messages of a campaign by delivery status (for the progress bar)."""
-    rows = db.exec(sa.select(Delivery.status, sa.func.count()).where(
-        Delivery.campaign_id == campaign_id, Delivery.sequence == 0).group_by(Delivery.status)).all()
+    rows = db.exec(
+        sa.select(Delivery.status, sa.func.count())
+        .where(Delivery.campaign_id == campaign_id, Delivery.sequence == 0)
+        .group_by(Delivery.status)
+    ).all()
     counts = {status.value: 0 for status in DeliveryStatus}
     counts.update({status: n for status, n in rows})
     return counts

@@ -40,22 +40,23 @@ class SurveyChoice:
     """A survey that can be sent (it has a published version)."""
 
     code: str
-    names: dict[str, str]     # language -> name
+    names: dict[str, str]  # language -> name
 
 
 @dataclass(frozen=True)
 class Launched:
     campaign_id: int
     invitations: int
-    audience: int | None              # None when repeated
-    repeated: bool = False            # this launch key had launched it already: nothing new was created
-    waits_for_channel: bool = False   # queued until the channel is configured
+    audience: int | None  # None when repeated
+    repeated: bool = False  # this launch key had launched it already: nothing new was created
+    waits_for_channel: bool = False  # queued until the channel is configured
 
 
 def launchable_surveys() -> list[SurveyChoice]:
     with database.session() as db:
-        return [SurveyChoice(s.code, {"zh-CN": s.name_zh, "en": s.name_en})
-                for s in campaign_store.launchable_surveys(db)]
+        return [
+            SurveyChoice(s.code, {"zh-CN": s.name_zh, "en": s.name_en}) for s in campaign_store.launchable_surveys(db)
+        ]
 
 
 def audience_options() -> dict[str, list[str]]:
@@ -76,8 +77,7 @@ def historic_rate(audience: Audience) -> HistoricRate:
         return planner.historic_response_rate(db, audience)
 
 
-def plan_sample(survey_code: str | None, metric: str, change: float, response_rate: float,
-                audience: int) -> PlanResult:
+def plan_sample(survey_code: str | None, metric: str, change: float, response_rate: float, audience: int) -> PlanResult:
     """Invitations needed to detect ``change`` points of CSAT or NPS, from the survey's baseline."""
     with database.session() as db:
         if metric == "csat":
@@ -93,21 +93,44 @@ def channel_statuses() -> list[ChannelStatus]:
     return [channel_status(channel, config) for channel in campaign_store.SENT_BY_US]
 
 
-def launch_campaign(actor_id: int, survey_code: str, audience: Audience, plan: SamplingPlan, channel: str, *,
-                    name: str | None = None, expires_days: int = 14, remind_after_days: int | None = None,
-                    max_reminders: int = 0, messages: dict | None = None, launch_key: str | None = None,
-                    queue_until_configured: bool = False) -> Launched:
+def launch_campaign(
+    actor_id: int,
+    survey_code: str,
+    audience: Audience,
+    plan: SamplingPlan,
+    channel: str,
+    *,
+    name: str | None = None,
+    expires_days: int = 14,
+    remind_after_days: int | None = None,
+    max_reminders: int = 0,
+    messages: dict | None = None,
+    launch_key: str | None = None,
+    queue_until_configured: bool = False,
+) -> Launched:
     """Create and launch a campaign; nothing is written when it refuses (a SurveyError says why:
     ChannelNotConfigured names the setting). The same ``launch_key`` again, even from two
     clicks at once, returns the first launch (``repeated``) and creates nothing."""
     try:
-        with database.session(exclusive=True) as db:    # SQLite: the key is checked and written under one lock
+        with database.session(exclusive=True) as db:  # SQLite: the key is checked and written under one lock
             created = campaign_store.create_campaign(
-                db, survey_code, audience, plan, channel, name=name, expires_days=expires_days,
-                remind_after_days=remind_after_days, max_reminders=max_reminders, messages=messages,
-                actor=acting_user(db, actor_id), launch_key=launch_key, queue_until_configured=queue_until_configured)
-            return Launched(created.campaign.id, created.invitations, created.audience, created.repeated,
-                            created.waits_for_channel)
+                db,
+                survey_code,
+                audience,
+                plan,
+                channel,
+                name=name,
+                expires_days=expires_days,
+                remind_after_days=remind_after_days,
+                max_reminders=max_reminders,
+                messages=messages,
+                actor=acting_user(db, actor_id),
+                launch_key=launch_key,
+                queue_until_configured=queue_until_configured,
+            )
+            return Launched(
+                created.campaign.id, created.invitations, created.audience, created.repeated, created.waits_for_channel
+            )
     except IntegrityError:
         # The same key committed by a concurrent launch between our check and our insert.
         if launch_key is None or (earlier := campaign_launched_with(launch_key)) is None:
@@ -137,9 +160,9 @@ class CampaignSummary:
 
 @dataclass(frozen=True)
 class CampaignFigures:
-    funnel: dict[str, int]                 # stage -> invitations (see funnel.STAGES)
+    funnel: dict[str, int]  # stage -> invitations (see funnel.STAGES)
     rates_by_stratum: list[GroupRate]
-    nonresponse: pd.DataFrame              # tier x region: delivered, completed, nonresponse_rate
+    nonresponse: pd.DataFrame  # tier x region: delivered, completed, nonresponse_rate
 
 
 @dataclass(frozen=True)
@@ -152,7 +175,7 @@ class UncertainMessage:
 
 @dataclass(frozen=True)
 class SendStatus:
-    progress: dict[str, int]               # first messages by delivery status
+    progress: dict[str, int]  # first messages by delivery status
     uncertain: list[UncertainMessage]
 
     @property
@@ -181,8 +204,11 @@ def recent_campaigns() -> list[CampaignSummary]:
 
 def campaign_figures(campaign_id: int) -> CampaignFigures:
     with database.session() as db:
-        return CampaignFigures(funnel(db, campaign_id), response_rates(db, ("stratum",), campaign_id=campaign_id),
-                               nonresponse(db, ("tier", "region"), campaign_id=campaign_id))
+        return CampaignFigures(
+            funnel(db, campaign_id),
+            response_rates(db, ("stratum",), campaign_id=campaign_id),
+            nonresponse(db, ("tier", "region"), campaign_id=campaign_id),
+        )
 
 
 def send_status(campaign_id: int) -> SendStatus:
@@ -192,8 +218,13 @@ def send_status(campaign_id: int) -> SendStatus:
     return SendStatus(progress, uncertain)
 
 
-def send_campaign(actor_id: int, campaign_id: int, *, max_seconds: float | None = None,
-                  progress: Callable[[int, int], None] | None = None) -> SendReport:
+def send_campaign(
+    actor_id: int,
+    campaign_id: int,
+    *,
+    max_seconds: float | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SendReport:
     """Run the campaign's send queue (see ``sending.run_queue``), audited under the actor."""
     with database.session() as db:
         sender = acting_user(db, actor_id)
@@ -235,25 +266,33 @@ def save_revisit_rule(actor_id: int, spec: RuleSpec) -> RuleSpec:
 
 # ---------------------------------------------------------------- a personal link (design page)
 
+
 @dataclass(frozen=True)
 class PersonalLinkMade:
     link: str
-    outcome: LinkOutcome       # created, reused (the live one they had) or replaced
+    outcome: LinkOutcome  # created, reused (the live one they had) or replaced
 
 
-def create_personal_link(survey_code: str, customer_external_id: str, *, language: str | None = None,
-                         actor_id: int) -> str:
+def create_personal_link(
+    survey_code: str, customer_external_id: str, *, language: str | None = None, actor_id: int
+) -> str:
     """The link to hand one customer for a live survey (their live one if they have it);
     ValueError says why not (no such customer, nothing published)."""
     return personal_link(survey_code, customer_external_id, language=language, actor_id=actor_id).link
 
 
-def personal_link(survey_code: str, customer_external_id: str, *, language: str | None = None,
-                  replace: bool = False, actor_id: int) -> PersonalLinkMade:
+def personal_link(
+    survey_code: str, customer_external_id: str, *, language: str | None = None, replace: bool = False, actor_id: int
+) -> PersonalLinkMade:
     """The customer's live link to the survey, or a new one (``replace``: a new one that
     replaces the live one); Refused says why not (no such customer, answered already, ...)."""
     with database.session() as db:
         made = personal_links.personal_link_for(
-            db, survey_code, customer_external_id.strip(), language=language or None, replace=replace,
-            actor=acting_user(db, actor_id))
+            db,
+            survey_code,
+            customer_external_id.strip(),
+            language=language or None,
+            replace=replace,
+            actor=acting_user(db, actor_id),
+        )
         return PersonalLinkMade(made.link, made.outcome)

@@ -48,7 +48,7 @@ class RuleSpec:
     name: str
     survey_code: str
     event_kinds: tuple[str, ...]
-    rates: dict[str, float]                 # tier -> share invited
+    rates: dict[str, float]  # tier -> share invited
     channel: str = Channel.SMS
     delay_hours: int = 24
     touch_points: tuple[str, ...] = ()
@@ -96,17 +96,31 @@ def save_rule(db: Session, spec: RuleSpec, *, actor=None, now: datetime | None =
     version_id = live_version(db, survey).id
     rule = db.exec(sa.select(TriggerRule).where(TriggerRule.code == spec.code)).scalar_one_or_none()
     if rule is None:
-        campaign = Campaign(name=f"{spec.name} (rule {spec.code})", survey_id=survey.id, version_id=version_id,
-                            channel=channel, status=CampaignStatus.SENDING, launched_at=now,
-                            created_by_id=getattr(actor, "id", None))
-        rule = TriggerRule(code=spec.code, name=spec.name, survey_id=survey.id, campaign_id=0, channel=channel,
-                           active_from=now, created_by_id=getattr(actor, "id", None), created_at=now)
+        campaign = Campaign(
+            name=f"{spec.name} (rule {spec.code})",
+            survey_id=survey.id,
+            version_id=version_id,
+            channel=channel,
+            status=CampaignStatus.SENDING,
+            launched_at=now,
+            created_by_id=getattr(actor, "id", None),
+        )
+        rule = TriggerRule(
+            code=spec.code,
+            name=spec.name,
+            survey_id=survey.id,
+            campaign_id=0,
+            channel=channel,
+            active_from=now,
+            created_by_id=getattr(actor, "id", None),
+            created_at=now,
+        )
     else:
         campaign = db.get(Campaign, rule.campaign_id)
         if campaign.survey_id != survey.id:
             raise Refused("a rule's survey cannot change (its decisions belong to it); create a new rule")
         if spec.active and not rule.active:
-            rule.active_from = now   # events closed while it was paused are not revisited later
+            rule.active_from = now  # events closed while it was paused are not revisited later
     campaign.version_id = version_id
     campaign.channel = channel
     campaign.messages = spec.messages
@@ -133,11 +147,20 @@ def spec_of(db: Session, rule: TriggerRule) -> RuleSpec:
     """The editable form of a stored rule."""
     campaign = db.get(Campaign, rule.campaign_id)
     return RuleSpec(
-        code=rule.code, name=rule.name, survey_code=db.get(Survey, rule.survey_id).code,
-        event_kinds=tuple(rule.event_kinds), rates=dict(rule.rates), channel=rule.channel,
-        delay_hours=rule.delay_hours, touch_points=tuple(rule.touch_points), regions=tuple(rule.regions),
-        fatigue_days=rule.fatigue_days, expires_days=campaign.expires_days,
-        remind_after_days=campaign.remind_after_days, max_reminders=campaign.max_reminders, active=rule.active,
+        code=rule.code,
+        name=rule.name,
+        survey_code=db.get(Survey, rule.survey_id).code,
+        event_kinds=tuple(rule.event_kinds),
+        rates=dict(rule.rates),
+        channel=rule.channel,
+        delay_hours=rule.delay_hours,
+        touch_points=tuple(rule.touch_points),
+        regions=tuple(rule.regions),
+        fatigue_days=rule.fatigue_days,
+        expires_days=campaign.expires_days,
+        remind_after_days=campaign.remind_after_days,
+        max_reminders=campaign.max_reminders,
+        active=rule.active,
         messages=campaign.messages or default_messages(),
     )
 
@@ -164,15 +187,32 @@ class RuleRun:
 
 
 def _undecided_events(db: Session, rule: TriggerRule, now: datetime):
-    decided = sa.select(RuleDecision.id).where(RuleDecision.rule_id == rule.id,
-                                               RuleDecision.event_id == ServiceEvent.id).exists()
-    query = (sa.select(ServiceEvent.id, ServiceEvent.customer_id, Customer.tier, Customer.language,
-                       Customer.opted_out, Customer.erased_at, Customer.phone, Customer.email)
-             .join(Customer, Customer.id == ServiceEvent.customer_id)
-             .where(ServiceEvent.kind.in_(rule.event_kinds), ServiceEvent.closed_at.is_not(None),
-                    ServiceEvent.closed_at >= rule.active_from,
-                    ServiceEvent.closed_at <= now - timedelta(hours=rule.delay_hours), ~decided)
-             .order_by(ServiceEvent.closed_at, ServiceEvent.id))
+    decided = (
+        sa.select(RuleDecision.id)
+        .where(RuleDecision.rule_id == rule.id, RuleDecision.event_id == ServiceEvent.id)
+        .exists()
+    )
+    query = (
+        sa.select(
+            ServiceEvent.id,
+            ServiceEvent.customer_id,
+            Customer.tier,
+            Customer.language,
+            Customer.opted_out,
+            Customer.erased_at,
+            Customer.phone,
+            Customer.email,
+        )
+        .join(Customer, Customer.id == ServiceEvent.customer_id)
+        .where(
+            ServiceEvent.kind.in_(rule.event_kinds),
+            ServiceEvent.closed_at.is_not(None),
+            ServiceEvent.closed_at >= rule.active_from,
+            ServiceEvent.closed_at <= now - timedelta(hours=rule.delay_hours),
+            ~decided,
+        )
+        .order_by(ServiceEvent.closed_at, ServiceEvent.id)
+    )
     if rule.touch_points:
         query = query.where(ServiceEvent.touch_point.in_(rule.touch_points))
     if rule.regions:
@@ -183,9 +223,15 @@ def _undecided_events(db: Session, rule: TriggerRule, now: datetime):
 def _recently_invited(db: Session, rule: TriggerRule, now: datetime) -> set[int]:
     if not rule.fatigue_days:
         return set()
-    return set(db.exec(sa.select(Invitation.customer_id).join(Campaign, Campaign.id == Invitation.campaign_id)
-                       .where(Campaign.survey_id == rule.survey_id,
-                              Invitation.queued_at >= now - timedelta(days=rule.fatigue_days))).scalars())
+    return set(
+        db.exec(
+            sa.select(Invitation.customer_id)
+            .join(Campaign, Campaign.id == Invitation.campaign_id)
+            .where(
+                Campaign.survey_id == rule.survey_id, Invitation.queued_at >= now - timedelta(days=rule.fatigue_days)
+            )
+        ).scalars()
+    )
 
 
 def _outcome(rule: TriggerRule, event, invited_customers: set[int], taken_events: set[int]) -> str:
@@ -212,10 +258,11 @@ def apply_rule(db: Session, rule_id: int, now: datetime) -> RuleRun:
     for event in events:
         outcome = _outcome(rule, event, invited_customers, taken_events)
         if outcome == "invited":
-            invited_customers.add(event.customer_id)   # one invitation per customer, even with several events
+            invited_customers.add(event.customer_id)  # one invitation per customer, even with several events
             seeds.append(InvitationSeed(event.customer_id, event.id, event.language))
-        decisions.append({"rule_id": rule.id, "event_id": event.id, "outcome": outcome, "decided_at": now,
-                          "invitation_id": None})
+        decisions.append(
+            {"rule_id": rule.id, "event_id": event.id, "outcome": outcome, "decided_at": now, "invitation_id": None}
+        )
     invitation_ids = iter(queue_invitations(db, db.get(Campaign, rule.campaign_id), seeds, now))
     for decision in decisions:
         if decision["outcome"] == "invited":

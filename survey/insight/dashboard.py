@@ -38,7 +38,7 @@ from survey.insight import metrics
 from survey.insight.metrics import DIMENSIONS, LEVEL_COLUMNS, METRICS, OVERALL, MetricKind
 from survey.models import Question, ServiceChange, Survey, SurveyVersion
 
-SMALL_GROUP = 30                 # below this many responses a group is flagged, not hidden
+SMALL_GROUP = 30  # below this many responses a group is flagged, not hidden
 TREND_MONTHS = 24
 WEEKS_PER_MONTH = 52.1775 / 12
 DRIVER_MONTHS = 12
@@ -53,13 +53,13 @@ class Request:
 
     filters: Filters
     metric: MetricKind = MetricKind.CSAT
-    grain: str = "week"               # week | month
+    grain: str = "week"  # week | month
     weighted: bool = False
-    vip_weights: str = "configured"   # configured | drivers
+    vip_weights: str = "configured"  # configured | drivers
     drivers_survey: int | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "metric", MetricKind(self.metric))   # a page may pass the plain string
+        object.__setattr__(self, "metric", MetricKind(self.metric))  # a page may pass the plain string
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,9 @@ class Periods:
         else:
             previous_end = start - timedelta(days=1)
             previous = (previous_end - timedelta(days=filters.days - 1), previous_end)
-        return cls(filters, filters.between(*previous), filters.between(_months_before(start, 12),
-                                                                         _months_before(end, 12)))
+        return cls(
+            filters, filters.between(*previous), filters.between(_months_before(start, 12), _months_before(end, 12))
+        )
 
 
 def _month_end(day: date) -> bool:
@@ -116,12 +117,12 @@ class Kpi:
 
 @dataclass(frozen=True)
 class Trend:
-    table: pd.DataFrame          # period, estimate, ci_low, ci_high, n, partial, centre, lcl, ucl, signal
+    table: pd.DataFrame  # period, estimate, ci_low, ci_high, n, partial, centre, lcl, ucl, signal
     mann_kendall: TestResult | None
-    verdict: str                 # rising | falling | none | too_short
+    verdict: str  # rising | falling | none | too_short
     slope_per_month: float | None
-    chart_kind: str              # p | XmR
-    changes: pd.DataFrame        # date, end_date, title, title_en
+    chart_kind: str  # p | XmR
+    changes: pd.DataFrame  # date, end_date, title, title_en
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,8 @@ class Dashboard:
     periods: Periods
     kpis: dict[str, Kpi]
     trend: Trend
-    breakdowns: dict[str, pd.DataFrame]      # region / touch_point / tier / dimension
-    vip: dict[str, pd.DataFrame]             # by_tier, by_region, dimensions, movers
+    breakdowns: dict[str, pd.DataFrame]  # region / touch_point / tier / dimension
+    vip: dict[str, pd.DataFrame]  # by_tier, by_region, dimensions, movers
     vip_index_weights: dict[str, float]
     drivers: KeyDrivers | None
     drivers_note: str | None
@@ -157,9 +158,17 @@ def dashboard(engine: sa.Engine, request: Request) -> Dashboard:
         kpis = pool.submit(run, _kpis, periods, request.weighted, weights)
         vip = pool.submit(run, _vip_view, periods, weights)
         return Dashboard(
-            request=request, periods=periods, kpis=kpis.result(), trend=trend_part.result(),
-            breakdowns=breakdowns.result(), vip=vip.result(), vip_index_weights=weights, drivers=driver_result,
-            drivers_note=drivers_note, drivers_survey=drivers_survey, surveys=survey_codes,
+            request=request,
+            periods=periods,
+            kpis=kpis.result(),
+            trend=trend_part.result(),
+            breakdowns=breakdowns.result(),
+            vip=vip.result(),
+            vip_index_weights=weights,
+            drivers=driver_result,
+            drivers_note=drivers_note,
+            drivers_survey=drivers_survey,
+            surveys=survey_codes,
         )
 
 
@@ -171,14 +180,17 @@ def _drivers_section(conn: Connection, request: Request):
 
 # ---------------------------------------------------------------- KPI tiles
 
+
 def _kpis(conn: Connection, periods: Periods, weighted: bool, vip_weights: dict[str, float]) -> dict[str, Kpi]:
     spans = {"current": periods.current, "previous": periods.previous, "last_year": periods.last_year}
     scales = metrics.question_scales(conn, [OVERALL, metrics.NPS_CODE], periods.current.surveys)
     by = ("question_code", "tier", "region") if weighted else ("question_code",)
     counts = {name: metrics.level_counts(conn, [OVERALL, metrics.NPS_CODE], f, by) for name, f in spans.items()}
     invited = {name: metrics.invitation_counts(conn, f, ("tier", "region")) for name, f in spans.items()}
-    moments = {name: metrics.moment_sums(conn, metrics.vip_filters(f), ("tier", "region") if weighted else ())
-               for name, f in spans.items()}
+    moments = {
+        name: metrics.moment_sums(conn, metrics.vip_filters(f), ("tier", "region") if weighted else ())
+        for name, f in spans.items()
+    }
     tiles = {
         "csat": _histogram_kpi("csat", METRICS[MetricKind.CSAT], scales.get(OVERALL), counts, invited, weighted),
         "nps": _histogram_kpi("nps", METRICS[MetricKind.NPS], scales.get(metrics.NPS_CODE), counts, invited, weighted),
@@ -187,9 +199,12 @@ def _kpis(conn: Connection, periods: Periods, weighted: bool, vip_weights: dict[
     }
     tiles = _holm(tiles)
     # n: responses that rated overall satisfaction (every survey asks it)
-    rated = {name: int(_question(frame, OVERALL)[list(LEVEL_COLUMNS)].to_numpy().sum()) for name, frame in counts.items()}
-    tiles["n"] = Kpi("n", None, None, None, n=rated["current"], n_previous=rated["previous"],
-                     n_last_year=rated["last_year"])
+    rated = {
+        name: int(_question(frame, OVERALL)[list(LEVEL_COLUMNS)].to_numpy().sum()) for name, frame in counts.items()
+    }
+    tiles["n"] = Kpi(
+        "n", None, None, None, n=rated["current"], n_previous=rated["previous"], n_last_year=rated["last_year"]
+    )
     return {key: tiles[key] for key in KPI_KEYS}
 
 
@@ -216,7 +231,7 @@ def _histogram_kpi(key, metric, scale, counts, invited, weighted) -> Kpi:
                 extra[name] = cell_weights
             else:
                 results[name] = metric.estimate(histograms[name], scale)
-        except ValueError:       # no variation, or nothing to weight: no figure rather than a wrong one
+        except ValueError:  # no variation, or nothing to weight: no figure rather than a wrong one
             results[name] = None
     vs = {}
     for other in ("previous", "last_year"):
@@ -227,9 +242,19 @@ def _histogram_kpi(key, metric, scale, counts, invited, weighted) -> Kpi:
         else:
             vs[other] = metric.compare(histograms["current"], histograms[other], scale, labels=("current", other))
     weights = extra.get("current")
-    return Kpi(key, results["current"], results["previous"], results["last_year"], vs["previous"], vs["last_year"],
-               n=_n(results["current"]), n_previous=_n(results["previous"]), n_last_year=_n(results["last_year"]),
-               n_effective=weights.n_effective if weights else None, excluded=weights.excluded if weights else 0)
+    return Kpi(
+        key,
+        results["current"],
+        results["previous"],
+        results["last_year"],
+        vs["previous"],
+        vs["last_year"],
+        n=_n(results["current"]),
+        n_previous=_n(results["previous"]),
+        n_last_year=_n(results["last_year"]),
+        n_effective=weights.n_effective if weights else None,
+        excluded=weights.excluded if weights else 0,
+    )
 
 
 def _n(result: TestResult | None) -> int:
@@ -250,30 +275,62 @@ def _vip_kpi(moments, invited, weighted, vip_weights) -> Kpi:
                 results[name] = metrics.vip_index(rows, vip_weights)
         except ValueError:
             results[name] = None
-    vs = {other: (compare.difference_of_estimates(results["current"], results[other], labels=("current", other))
-                  if results["current"] is not None and results[other] is not None else None)
-          for other in ("previous", "last_year")}
+    vs = {
+        other: (
+            compare.difference_of_estimates(results["current"], results[other], labels=("current", other))
+            if results["current"] is not None and results[other] is not None
+            else None
+        )
+        for other in ("previous", "last_year")
+    }
     weights = extra.get("current")
-    return Kpi("vip_index", results["current"], results["previous"], results["last_year"], vs["previous"],
-               vs["last_year"], n=_n(results["current"]), n_previous=_n(results["previous"]),
-               n_last_year=_n(results["last_year"]),
-               n_effective=weights.n_effective if weights else None, excluded=weights.excluded if weights else 0)
+    return Kpi(
+        "vip_index",
+        results["current"],
+        results["previous"],
+        results["last_year"],
+        vs["previous"],
+        vs["last_year"],
+        n=_n(results["current"]),
+        n_previous=_n(results["previous"]),
+        n_last_year=_n(results["last_year"]),
+        n_effective=weights.n_effective if weights else None,
+        excluded=weights.excluded if weights else 0,
+    )
 
 
 def _rate_kpi(invited) -> Kpi:
     totals = {name: (int(frame["delivered"].sum()), int(frame["completed"].sum())) for name, frame in invited.items()}
     results = {name: metrics.response_rate(*t) if t[0] else None for name, t in totals.items()}
-    vs = {other: (metrics.compare_response_rates(totals["current"], totals[other], ("current", other))
-                  if totals["current"][0] and totals[other][0] else None) for other in ("previous", "last_year")}
-    return Kpi("response_rate", results["current"], results["previous"], results["last_year"], vs["previous"],
-               vs["last_year"], n=totals["current"][0], n_previous=totals["previous"][0],
-               n_last_year=totals["last_year"][0])
+    vs = {
+        other: (
+            metrics.compare_response_rates(totals["current"], totals[other], ("current", other))
+            if totals["current"][0] and totals[other][0]
+            else None
+        )
+        for other in ("previous", "last_year")
+    }
+    return Kpi(
+        "response_rate",
+        results["current"],
+        results["previous"],
+        results["last_year"],
+        vs["previous"],
+        vs["last_year"],
+        n=totals["current"][0],
+        n_previous=totals["previous"][0],
+        n_last_year=totals["last_year"][0],
+    )
 
 
 def _holm(tiles: dict[str, Kpi]) -> dict[str, Kpi]:
     """Holm-adjust the p-values of every tile comparison together (they are read together)."""
-    tests = [(key, which, getattr(kpi, f"vs_{which}")) for key, kpi in tiles.items()
-             for which in ("previous", "last_year") if getattr(kpi, f"vs_{which}") is not None]
+    tests = [
+        (key, which, getattr(kpi, f"vs_{which}"))
+        for key, kpi in tiles.items()
+        for which in ("previous", "last_year")
+        if getattr(kpi, f"vs_{which}") is not None
+    ]
     if not tests:
         return tiles
     adjusted = compare.adjust([t.p_value for _, _, t in tests], "holm")
@@ -284,6 +341,7 @@ def _holm(tiles: dict[str, Kpi]) -> dict[str, Kpi]:
 
 
 # ---------------------------------------------------------------- trend
+
 
 def trend_window(filters: Filters, grain: str) -> Filters:
     first = (pd.Timestamp(filters.end) - pd.DateOffset(months=TREND_MONTHS)).date() + timedelta(days=1)
@@ -323,10 +381,18 @@ def _trend(conn: Connection, request: Request) -> Trend:
                 result = metric.weighted_estimate(matrix[rows_of_period], weights[rows_of_period], scale)
             else:
                 result = metric.estimate(histogram, scale)
-        except ValueError:       # a period with no variation, or nothing to weight
+        except ValueError:  # a period with no variation, or nothing to weight
             continue
-        rows.append({"period": period, "estimate": result.estimate, "ci_low": result.ci_low,
-                     "ci_high": result.ci_high, "n": int(histogram.sum()), "successes": int(histogram[top].sum())})
+        rows.append(
+            {
+                "period": period,
+                "estimate": result.estimate,
+                "ci_low": result.ci_low,
+                "ci_high": result.ci_high,
+                "n": int(histogram.sum()),
+                "successes": int(histogram[top].sum()),
+            }
+        )
     table = pd.DataFrame(rows)
     if table.empty:
         return Trend(table, None, "too_short", None, "XmR", changes)
@@ -347,9 +413,10 @@ def _control_limits(table: pd.DataFrame, kind: str) -> pd.DataFrame:
     if len(table) < 3:
         return empty
     try:
-        chart = (trend.p_chart(table["successes"], table["n"]) if kind == "p"
-                 else trend.individuals_chart(table["estimate"]))
-    except ValueError:          # a flat series: nothing to chart
+        chart = (
+            trend.p_chart(table["successes"], table["n"]) if kind == "p" else trend.individuals_chart(table["estimate"])
+        )
+    except ValueError:  # a flat series: nothing to chart
         return empty
     return chart.table[["centre", "lcl", "ucl", "signal"]].set_axis(table.index)
 
@@ -366,10 +433,11 @@ def _mann_kendall(values: np.ndarray, grain: str) -> tuple[TestResult | None, st
 
 
 def _changes(conn: Connection, window: Filters) -> pd.DataFrame:
-    rows = conn.execute(sa.select(ServiceChange.changed_on, ServiceChange.ends_on, ServiceChange.title,
-                                  ServiceChange.title_en)
-                        .where(ServiceChange.changed_on.between(window.start, window.end))
-                        .order_by(ServiceChange.changed_on)).all()
+    rows = conn.execute(
+        sa.select(ServiceChange.changed_on, ServiceChange.ends_on, ServiceChange.title, ServiceChange.title_en)
+        .where(ServiceChange.changed_on.between(window.start, window.end))
+        .order_by(ServiceChange.changed_on)
+    ).all()
     frame = pd.DataFrame(rows, columns=["date", "end_date", "title", "title_en"])
     frame["date"] = pd.to_datetime(frame["date"])
     frame["end_date"] = pd.to_datetime(frame["end_date"])
@@ -377,6 +445,7 @@ def _changes(conn: Connection, window: Filters) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- breakdowns
+
 
 def _breakdowns(conn: Connection, request: Request) -> dict[str, pd.DataFrame]:
     metric = METRICS[request.metric]
@@ -400,13 +469,24 @@ def _group_table(metric, scale, counts: pd.DataFrame, column: str) -> pd.DataFra
             own = metric.estimate(histogram, scale)
         except ValueError:
             continue
-        rows.append({"group": group, "value": own.estimate, "ci_low": own.ci_low, "ci_high": own.ci_high,
-                     "n": int(histogram.sum())})
+        rows.append(
+            {
+                "group": group,
+                "value": own.estimate,
+                "ci_low": own.ci_low,
+                "ci_high": own.ci_high,
+                "n": int(histogram.sum()),
+            }
+        )
     table = pd.DataFrame(rows)
     if len(histograms) >= 2 and not table.empty:
         rest = metric.versus_rest({g: histograms[g] for g in table["group"]}, scale)
-        table = table.merge(rest[["group", "difference", "ci_low", "ci_high", "p_value", "p_holm"]]
-                            .rename(columns={"ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}), on="group")
+        table = table.merge(
+            rest[["group", "difference", "ci_low", "ci_high", "p_value", "p_holm"]].rename(
+                columns={"ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
+            ),
+            on="group",
+        )
     if not table.empty:
         table["small"] = table["n"] < SMALL_GROUP
         table = table.sort_values("value", ascending=metric.key == MetricKind.CES).reset_index(drop=True)
@@ -421,20 +501,26 @@ def _dimension_table(blocks) -> pd.DataFrame:
             score = composite_index(blocks, {d: 1.0})
         except ValueError:
             continue
-        rows.append({"group": d, "value": score.estimate, "ci_low": score.ci_low, "ci_high": score.ci_high,
-                     "n": _n(score)})
+        rows.append(
+            {"group": d, "value": score.estimate, "ci_low": score.ci_low, "ci_high": score.ci_high, "n": _n(score)}
+        )
     table = pd.DataFrame(rows)
     if table.empty:
         return table
     paired = paired_versus_rest(blocks, list(table["group"]))
-    table = table.merge(paired[["variable", "difference", "ci_low", "ci_high", "p_value", "p_holm"]]
-                        .rename(columns={"variable": "group", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}),
-                        on="group", how="left")
+    table = table.merge(
+        paired[["variable", "difference", "ci_low", "ci_high", "p_value", "p_holm"]].rename(
+            columns={"variable": "group", "ci_low": "diff_ci_low", "ci_high": "diff_ci_high"}
+        ),
+        on="group",
+        how="left",
+    )
     table["small"] = table["n"] < SMALL_GROUP
     return table.sort_values("value").reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- VIP view
+
 
 def _vip_view(conn: Connection, periods: Periods, weights: dict[str, float]) -> dict[str, pd.DataFrame]:
     """VIP index by tier and region, VIP dimension scores and movers, all over the VIP
@@ -452,8 +538,16 @@ def _vip_view(conn: Connection, periods: Periods, weights: dict[str, float]) -> 
                 result = metrics.vip_index(part, weights)
             except ValueError:
                 continue
-            rows.append({"group": group, "value": result.estimate, "ci_low": result.ci_low,
-                         "ci_high": result.ci_high, "n": _n(result), "small": _n(result) < SMALL_GROUP})
+            rows.append(
+                {
+                    "group": group,
+                    "value": result.estimate,
+                    "ci_low": result.ci_low,
+                    "ci_high": result.ci_high,
+                    "n": _n(result),
+                    "small": _n(result) < SMALL_GROUP,
+                }
+            )
         out[f"by_{column}"] = pd.DataFrame(rows)
     now, then = metrics.blocks(current), metrics.blocks(previous)
     out["dimensions"] = _dimension_table(now)
@@ -470,9 +564,19 @@ def _movers(now, then) -> pd.DataFrame:
         except ValueError:
             continue
         change = compare.difference_of_estimates(a, b, labels=("current", "previous"))
-        rows.append({"group": d, "value": a.estimate, "previous": b.estimate, "change": change.estimate,
-                     "ci_low": change.ci_low, "ci_high": change.ci_high, "p_value": change.p_value,
-                     "n": _n(a), "n_previous": _n(b)})
+        rows.append(
+            {
+                "group": d,
+                "value": a.estimate,
+                "previous": b.estimate,
+                "change": change.estimate,
+                "ci_low": change.ci_low,
+                "ci_high": change.ci_high,
+                "p_value": change.p_value,
+                "n": _n(a),
+                "n_previous": _n(b),
+            }
+        )
     table = pd.DataFrame(rows)
     if table.empty:
         return table
@@ -481,6 +585,7 @@ def _movers(now, then) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- drivers
+
 
 def driver_window(filters: Filters) -> Filters:
     first = (pd.Timestamp(filters.end) - pd.DateOffset(months=DRIVER_MONTHS)).date() + timedelta(days=1)
@@ -491,10 +596,13 @@ def _default_drivers_survey(conn: Connection, filters: Filters) -> int | None:
     """Among the chosen surveys, the one whose questions rate the most dimensions (the VIP
     survey in the demo)."""
     dimensions = sa.func.count(sa.distinct(Question.dimension))
-    query = (sa.select(SurveyVersion.survey_id, dimensions)
-             .join(Question, Question.version_id == SurveyVersion.id)
-             .where(Question.type == "rating", Question.dimension.in_(DIMENSIONS))
-             .group_by(SurveyVersion.survey_id).order_by(dimensions.desc(), SurveyVersion.survey_id))
+    query = (
+        sa.select(SurveyVersion.survey_id, dimensions)
+        .join(Question, Question.version_id == SurveyVersion.id)
+        .where(Question.type == "rating", Question.dimension.in_(DIMENSIONS))
+        .group_by(SurveyVersion.survey_id)
+        .order_by(dimensions.desc(), SurveyVersion.survey_id)
+    )
     if filters.surveys:
         query = query.where(SurveyVersion.survey_id.in_(filters.surveys))
     best = conn.execute(query.limit(1)).first()

@@ -48,12 +48,11 @@ from survey.insight.metrics import LEVEL_COLUMNS
 from survey.models import Question, ServiceChange, Survey, SurveyVersion, answer_daily
 
 BEFORE_AFTER_DAYS = 91
-MIN_PERIODS = 3          # points each side for a time series (stats.impact.MIN_SEGMENT)
-COVERAGE = 0.8           # share of periods with answers needed to use a grain
+MIN_PERIODS = 3  # points each side for a time series (stats.impact.MIN_SEGMENT)
+COVERAGE = 0.8  # share of periods with answers needed to use a grain
 ALPHA = 0.05
 ESTIMATES = ("before_after", "its_level", "its_slope", "window", "did")
-PERIOD_OFFSETS = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1),
-                  "quarter": pd.DateOffset(months=3)}
+PERIOD_OFFSETS = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3)}
 
 
 @dataclass(frozen=True)
@@ -84,7 +83,7 @@ class Impact:
     question_codes: tuple[str, ...]
     dimension: str | None
     grain: str | None
-    series: pd.DataFrame = field(default_factory=pd.DataFrame)   # period, time, group, n, mean, var, post
+    series: pd.DataFrame = field(default_factory=pd.DataFrame)  # period, time, group, n, mean, var, post
     before_after: TestResult | None = None
     its: impact.ITSResult | None = None
     window: impact.TemporaryChangeResult | None = None
@@ -160,6 +159,7 @@ def _standard_error(result: TestResult) -> float | None:
 
 # ---------------------------------------------------------------- analysis
 
+
 def analyse_all(conn: Connection, *, confidence: float = 0.95) -> list[Impact]:
     """Every recorded service change, with p-values adjusted across changes (BH)."""
     changes = recorded_changes(conn)
@@ -186,8 +186,18 @@ def analyse(conn: Connection, change, others=(), *, confidence: float = 0.95) ->
     scope = Scope(tuple(change.regions or ()), tuple(change.touch_points or ()), tuple(change.tiers or ()))
     survey_id = _survey_id(conn, change.survey_code)
     codes = _question_codes(conn, change, survey_id)
-    base = Impact(change.id, change.title, change.title_en or change.title, change.changed_on, change.ends_on,
-                  scope, change.survey_code, codes, change.dimension, None)
+    base = Impact(
+        change.id,
+        change.title,
+        change.title_en or change.title,
+        change.changed_on,
+        change.ends_on,
+        scope,
+        change.survey_code,
+        codes,
+        change.dimension,
+        None,
+    )
     if not codes:
         return replace(base, notes=("no_question",))
     try:
@@ -203,8 +213,12 @@ def analyse(conn: Connection, change, others=(), *, confidence: float = 0.95) ->
     grain, parts = _finest_grain(conn, codes, surveys, span, change, scope)
     series = _series(_without_other_events(parts, grain, change, others), scale)
     notes: list[str] = []
-    result = replace(base, grain=grain, series=series,
-                     before_after=_before_after(conn, codes, surveys, change, scope, scale, confidence))
+    result = replace(
+        base,
+        grain=grain,
+        series=series,
+        before_after=_before_after(conn, codes, surveys, change, scope, scale, confidence),
+    )
     treated = series[series["group"] == "treated"].sort_values("time")
     if change.ends_on is None:
         result = replace(result, its=_its(treated, change.changed_on, notes, confidence))
@@ -221,7 +235,7 @@ def _survey_id(conn: Connection, code: str | None) -> int | None:
     if not code:
         return None
     found = conn.execute(sa.select(Survey.id).where(Survey.code == code)).scalar()
-    return int(found) if found is not None else -1      # -1: a survey that no longer exists matches nothing
+    return int(found) if found is not None else -1  # -1: a survey that no longer exists matches nothing
 
 
 def _question_codes(conn: Connection, change, survey_id: int | None) -> tuple[str, ...]:
@@ -230,8 +244,12 @@ def _question_codes(conn: Connection, change, survey_id: int | None) -> tuple[st
         return (change.question_code,)
     if not change.dimension:
         return ()
-    query = (sa.select(Question.code).distinct().join(SurveyVersion, SurveyVersion.id == Question.version_id)
-             .where(Question.dimension == change.dimension, Question.type == "rating"))
+    query = (
+        sa.select(Question.code)
+        .distinct()
+        .join(SurveyVersion, SurveyVersion.id == Question.version_id)
+        .where(Question.dimension == change.dimension, Question.type == "rating")
+    )
     if survey_id is not None:
         query = query.where(SurveyVersion.survey_id == survey_id)
     return tuple(sorted(conn.execute(query).scalars()))
@@ -246,7 +264,8 @@ def _single_scale(conn: Connection, codes: tuple[str, ...], survey_id: int | Non
 
 def _data_span(conn: Connection, codes, surveys) -> tuple[date, date] | None:
     query = sa.select(sa.func.min(answer_daily.c.day), sa.func.max(answer_daily.c.day)).where(
-        answer_daily.c.question_code.in_(codes))
+        answer_daily.c.question_code.in_(codes)
+    )
     if surveys:
         query = query.where(answer_daily.c.survey_id.in_(surveys))
     first, last = conn.execute(query).one()
@@ -259,8 +278,11 @@ def _segments(span: tuple[date, date], change) -> list[tuple[date, date, bool]]:
     if change.ends_on is None:
         return [(first, change.changed_on - timedelta(days=1), False), (change.changed_on, last, True)]
     window_end = min(change.ends_on, last)
-    return [(first, change.changed_on - timedelta(days=1), False), (change.changed_on, window_end, True),
-            (window_end + timedelta(days=1), last, False)]
+    return [
+        (first, change.changed_on - timedelta(days=1), False),
+        (change.changed_on, window_end, True),
+        (window_end + timedelta(days=1), last, False),
+    ]
 
 
 def _parts(conn, codes, surveys, span, change, scope: Scope, grain: str) -> pd.DataFrame:
@@ -269,8 +291,9 @@ def _parts(conn, codes, surveys, span, change, scope: Scope, grain: str) -> pd.D
     for first, last, post in _segments(span, change):
         if last < first:
             continue
-        counts = metrics.level_counts(conn, codes, Filters(first, last, surveys=surveys), (grain, "in_scope"),
-                                      scope=scope.as_filter())
+        counts = metrics.level_counts(
+            conn, codes, Filters(first, last, surveys=surveys), (grain, "in_scope"), scope=scope.as_filter()
+        )
         if counts.empty:
             continue
         counts = counts.rename(columns={grain: "period"})
@@ -339,8 +362,9 @@ def _before_after(conn, codes, surveys, change, scope: Scope, scale, confidence:
     if any(h is None or h.sum() < 2 for h in histograms):
         return None
     try:
-        return impact.before_after_from_counts(histograms[0], histograms[1], scale.levels, "mean",
-                                               confidence=confidence)
+        return impact.before_after_from_counts(
+            histograms[0], histograms[1], scale.levels, "mean", confidence=confidence
+        )
     except ValueError:
         return None
 
@@ -350,9 +374,13 @@ def _its(treated: pd.DataFrame, changed_on: date, notes: list[str], confidence: 
         notes.append("too_few_periods")
         return None
     try:
-        return impact.interrupted_time_series(treated["mean"].to_numpy(), pd.DatetimeIndex(treated["time"]),
-                                              pd.Timestamp(changed_on), weights=treated["n"].to_numpy(float),
-                                              confidence=confidence)
+        return impact.interrupted_time_series(
+            treated["mean"].to_numpy(),
+            pd.DatetimeIndex(treated["time"]),
+            pd.Timestamp(changed_on),
+            weights=treated["n"].to_numpy(float),
+            confidence=confidence,
+        )
     except ValueError:
         notes.append("too_few_periods")
         return None
@@ -360,9 +388,13 @@ def _its(treated: pd.DataFrame, changed_on: date, notes: list[str], confidence: 
 
 def _window(treated: pd.DataFrame, notes: list[str], confidence: float) -> impact.TemporaryChangeResult | None:
     try:
-        return impact.temporary_change(treated["mean"].to_numpy(), pd.DatetimeIndex(treated["time"]),
-                                       exposure=treated["post"].to_numpy(float),
-                                       weights=treated["n"].to_numpy(float), confidence=confidence)
+        return impact.temporary_change(
+            treated["mean"].to_numpy(),
+            pd.DatetimeIndex(treated["time"]),
+            exposure=treated["post"].to_numpy(float),
+            weights=treated["n"].to_numpy(float),
+            confidence=confidence,
+        )
     except ValueError:
         notes.append("too_few_periods")
         return None
@@ -370,12 +402,13 @@ def _window(treated: pd.DataFrame, notes: list[str], confidence: float) -> impac
 
 def _did(series: pd.DataFrame, change, notes: list[str], confidence: float) -> impact.DiDResult | None:
     cells = series.copy()
-    if change.ends_on is not None:       # the event window against the periods before it
+    if change.ends_on is not None:  # the event window against the periods before it
         cells = cells[cells["time"] <= pd.Timestamp(change.ends_on)]
     both = cells.groupby("time")["group"].nunique()
     cells = cells[cells["time"].isin(both[both == 2].index)]
-    cells = cells.assign(treated=(cells["group"] == "treated").astype(int), post=cells["post"].astype(int),
-                         period=cells["time"])
+    cells = cells.assign(
+        treated=(cells["group"] == "treated").astype(int), post=cells["post"].astype(int), period=cells["time"]
+    )
     try:
         return impact.difference_in_differences_from_cells(cells, confidence=confidence)
     except ValueError:
@@ -384,6 +417,7 @@ def _did(series: pd.DataFrame, change, notes: list[str], confidence: float) -> i
 
 
 # ---------------------------------------------------------------- verdict
+
 
 def question_label(result: Impact, lang: str) -> str:
     if result.dimension:
@@ -397,46 +431,83 @@ def _verdict(result: Impact, lang: str) -> str:
     if key is None:
         return t("impact.verdict.no_analysis", lang, title=title)
     estimate = result.estimates()[key]
-    fields = {"title": title, "question": question_label(result, lang), "method": t(f"impact.estimate.{key}", lang),
-              "low": fmt_num(estimate.ci_low), "high": fmt_num(estimate.ci_high),
-              "p": fmt_p(result.p_adjusted(key) if result.p_adjusted(key) is not None else estimate.p_value)}
+    fields = {
+        "title": title,
+        "question": question_label(result, lang),
+        "method": t(f"impact.estimate.{key}", lang),
+        "low": fmt_num(estimate.ci_low),
+        "high": fmt_num(estimate.ci_high),
+        "p": fmt_p(result.p_adjusted(key) if result.p_adjusted(key) is not None else estimate.p_value),
+    }
     slope = result.estimates().get("its_slope")
     if key != "its_slope" and slope is not None and result.significant("its_slope") and not result.significant(key):
         unit = t(f"impact.unit.{slope.unit}", lang) if slope.unit in ("week", "month", "quarter") else slope.unit
-        return t("impact.verdict.trend", lang, **{**fields, "low": fmt_num(slope.ci_low, 3),
-                                                  "high": fmt_num(slope.ci_high, 3),
-                                                  "p": fmt_p(result.p_adjusted("its_slope"))},
-                 direction=t("impact.up" if slope.estimate > 0 else "impact.down", lang),
-                 size=fmt_num(abs(slope.estimate), 3), unit=unit)
+        return t(
+            "impact.verdict.trend",
+            lang,
+            **{
+                **fields,
+                "low": fmt_num(slope.ci_low, 3),
+                "high": fmt_num(slope.ci_high, 3),
+                "p": fmt_p(result.p_adjusted("its_slope")),
+            },
+            direction=t("impact.up" if slope.estimate > 0 else "impact.down", lang),
+            size=fmt_num(abs(slope.estimate), 3),
+            unit=unit,
+        )
     if result.significant(key):
-        return t("impact.verdict.effect", lang, **fields, size=fmt_num(abs(estimate.estimate)),
-                 direction=t("impact.up" if estimate.estimate > 0 else "impact.down", lang))
+        return t(
+            "impact.verdict.effect",
+            lang,
+            **fields,
+            size=fmt_num(abs(estimate.estimate)),
+            direction=t("impact.up" if estimate.estimate > 0 else "impact.down", lang),
+        )
     mde = result.minimum_detectable()
-    return t("impact.verdict.none", lang, **fields, estimate=fmt_num(estimate.estimate),
-             mde=fmt_num(mde) if mde else "—")
+    return t(
+        "impact.verdict.none", lang, **fields, estimate=fmt_num(estimate.estimate), mde=fmt_num(mde) if mde else "—"
+    )
 
 
 # ---------------------------------------------------------------- report
+
 
 def to_record(result: Impact) -> dict:
     """A JSON-ready record: the change, every estimate with interval, p and FDR-adjusted p."""
     estimates = {}
     for key, r in result.estimates().items():
-        estimates[key] = {"estimate": r.estimate, "ci_low": r.ci_low, "ci_high": r.ci_high, "p_value": r.p_value,
-                          "p_fdr": result.fdr.get(key), "method": r.method, "n": list(r.n) if isinstance(r.n, tuple)
-                          else r.n, "unit": f"points per {r.unit}" if key == "its_slope" else "points",
-                          "warnings": r.caveats("en")}
+        estimates[key] = {
+            "estimate": r.estimate,
+            "ci_low": r.ci_low,
+            "ci_high": r.ci_high,
+            "p_value": r.p_value,
+            "p_fdr": result.fdr.get(key),
+            "method": r.method,
+            "n": list(r.n) if isinstance(r.n, tuple) else r.n,
+            "unit": f"points per {r.unit}" if key == "its_slope" else "points",
+            "warnings": r.caveats("en"),
+        }
     if result.did is not None and result.did.pre_trend is not None:
         estimates["did"]["pretrend_p"] = result.did.pre_trend.p_value
         estimates["did"]["pretrend_joint_p"] = result.did.pre_trend.details.get("joint_p")
     mde = result.minimum_detectable()
     return {
-        "id": result.change_id, "title": result.title, "title_en": result.title_en,
-        "date": result.changed_on.isoformat(), "end_date": result.ends_on.isoformat() if result.ends_on else None,
-        "scope": {"regions": list(result.scope.regions), "touch_points": list(result.scope.touch_points),
-                  "tiers": list(result.scope.tiers)},
-        "survey": result.survey_code, "question_codes": list(result.question_codes), "dimension": result.dimension,
-        "grain": result.grain, "primary": result.primary, "flagged": result.flagged if result.primary else False,
+        "id": result.change_id,
+        "title": result.title,
+        "title_en": result.title_en,
+        "date": result.changed_on.isoformat(),
+        "end_date": result.ends_on.isoformat() if result.ends_on else None,
+        "scope": {
+            "regions": list(result.scope.regions),
+            "touch_points": list(result.scope.touch_points),
+            "tiers": list(result.scope.tiers),
+        },
+        "survey": result.survey_code,
+        "question_codes": list(result.question_codes),
+        "dimension": result.dimension,
+        "grain": result.grain,
+        "primary": result.primary,
+        "flagged": result.flagged if result.primary else False,
         "estimates": estimates,
         "minimum_detectable_effect": mde if result.primary and not result.flagged else None,
         "notes": list(result.notes),

@@ -67,11 +67,11 @@ GROUPS = ("survey_id", "question_code", "item_code", *GROUP_COLUMNS)
 class MetricKind(StrEnum):
     """The histogram metrics (see the module docstring for each definition)."""
 
-    CSAT = "csat"      # share in the top box(es) of the overall question
-    MEAN = "mean"      # mean score of the overall question on its own scale
-    INDEX = "index"    # that mean on 0-100
-    NPS = "nps"        # % promoters minus % detractors
-    CES = "ces"        # mean effort score
+    CSAT = "csat"  # share in the top box(es) of the overall question
+    MEAN = "mean"  # mean score of the overall question on its own scale
+    INDEX = "index"  # that mean on 0-100
+    NPS = "nps"  # % promoters minus % detractors
+    CES = "ces"  # mean effort score
 
 
 # ---------------------------------------------------------------- filters
@@ -81,9 +81,13 @@ class MetricKind(StrEnum):
 
 def _group_conditions(table: sa.Table, filters: Filters) -> list:
     conditions = []
-    for column, values in (("survey_id", filters.surveys), ("region", filters.regions),
-                           ("touch_point", filters.touch_points), ("tier", filters.tiers),
-                           ("segment", filters.segments)):
+    for column, values in (
+        ("survey_id", filters.surveys),
+        ("region", filters.regions),
+        ("touch_point", filters.touch_points),
+        ("tier", filters.tiers),
+        ("segment", filters.segments),
+    ):
         if values:
             conditions.append(table.c[column].in_(values))
     return conditions
@@ -98,22 +102,42 @@ def _check_by(by: Sequence[str], allowed: Iterable[str]) -> None:
         raise Refused("group by one period at most (day, week, month or quarter)")
 
 
-def _select(conn: Connection, table: sa.Table, sums: Sequence[str], by: Sequence[str], where: Sequence,
-            computed: Mapping | None = None) -> pd.DataFrame:
+def _select(
+    conn: Connection,
+    table: sa.Table,
+    sums: Sequence[str],
+    by: Sequence[str],
+    where: Sequence,
+    computed: Mapping | None = None,
+) -> pd.DataFrame:
     computed = computed or {}
     keys = [computed[b](table).label(b) if b in computed else table.c[b] for b in by]
     statement = sa.select(*keys, *(sa.func.sum(table.c[c]).label(c) for c in sums)).where(*where).group_by(*keys)
     rows = conn.execute(statement).all()
     columns = list(zip(*rows)) if rows else [()] * (len(by) + len(sums))
     # Built column by column from arrays: a frame of small tables is made thousands of times a view.
-    data = {name: (pd.to_datetime(np.array(values, dtype="datetime64[D]")) if name in ("day", "week", "month")
-                   else np.array(values, dtype=object)) for name, values in zip(by, columns)}
-    data |= {name: np.nan_to_num(np.array(values, dtype=float)) for name, values in zip(sums, columns[len(by):])}
+    data = {
+        name: (
+            pd.to_datetime(np.array(values, dtype="datetime64[D]"))
+            if name in ("day", "week", "month")
+            else np.array(values, dtype=object)
+        )
+        for name, values in zip(by, columns)
+    }
+    data |= {name: np.nan_to_num(np.array(values, dtype=float)) for name, values in zip(sums, columns[len(by) :])}
     return pd.DataFrame(data)
 
 
-def _grouped(conn: Connection, table: sa.Table, sums: Sequence[str], filters: Filters, by: Sequence[str],
-             extra=lambda table: (), weekly: sa.Table | None = None, computed: Mapping | None = None) -> pd.DataFrame:
+def _grouped(
+    conn: Connection,
+    table: sa.Table,
+    sums: Sequence[str],
+    filters: Filters,
+    by: Sequence[str],
+    extra=lambda table: (),
+    weekly: sa.Table | None = None,
+    computed: Mapping | None = None,
+) -> pd.DataFrame:
     """SUM(sums) over the rollup rows matching filters, grouped by ``by``.  With a ``weekly``
     twin table, the whole weeks of the range (that also lie in one month or quarter when
     grouping by those) come from it and only the remaining days from the daily table."""
@@ -123,15 +147,22 @@ def _grouped(conn: Connection, table: sa.Table, sums: Sequence[str], filters: Fi
     parts, daily_where = [], [table.c.day.between(first, last)]
     if weeks:
         week_by = ["week" if b in ("month", "quarter") else b for b in by]
-        part = _select(conn, weekly, sums, week_by,
-                       [_among(weekly.c.week, weeks), *_group_conditions(weekly, filters), *extra(weekly)], computed)
+        part = _select(
+            conn,
+            weekly,
+            sums,
+            week_by,
+            [_among(weekly.c.week, weeks), *_group_conditions(weekly, filters), *extra(weekly)],
+            computed,
+        )
         if period in ("month", "quarter"):
             part = part.rename(columns={"week": period})
         parts.append(part)
         daily_where.append(sa.not_(_among(table.c.week, weeks)))
     daily_by = ["month" if b == "quarter" else b for b in by]
-    part = _select(conn, table, sums, daily_by, [*daily_where, *_group_conditions(table, filters), *extra(table)],
-                   computed)
+    part = _select(
+        conn, table, sums, daily_by, [*daily_where, *_group_conditions(table, filters), *extra(table)], computed
+    )
     parts.append(part.rename(columns={"month": "quarter"}) if period == "quarter" else part)
     frame = pd.concat([p for p in parts if not p.empty] or parts[-1:], ignore_index=True)
     if period == "month":
@@ -139,7 +170,9 @@ def _grouped(conn: Connection, table: sa.Table, sums: Sequence[str], filters: Fi
     elif period == "quarter":
         frame["quarter"] = frame["quarter"].dt.to_period("Q").dt.start_time
     if len(parts) > 1 or period == "quarter":
-        frame = frame.groupby(list(by), as_index=False)[list(sums)].sum() if by else frame[list(sums)].sum().to_frame().T
+        frame = (
+            frame.groupby(list(by), as_index=False)[list(sums)].sum() if by else frame[list(sums)].sum().to_frame().T
+        )
     return frame.reset_index(drop=True)
 
 
@@ -162,8 +195,14 @@ def _whole_weeks(filters: Filters, period: str | None) -> list[date]:
     return mondays
 
 
-def level_counts(conn: Connection, questions: str | Sequence[str], filters: Filters,
-                 by: Sequence[str] = (), *, scope: Mapping[str, Sequence[str]] | None = None) -> pd.DataFrame:
+def level_counts(
+    conn: Connection,
+    questions: str | Sequence[str],
+    filters: Filters,
+    by: Sequence[str] = (),
+    *,
+    scope: Mapping[str, Sequence[str]] | None = None,
+) -> pd.DataFrame:
     """Per-level answer counts (columns n0..n10) of one or more questions, grouped by ``by``:
     groups among survey_id, question_code, item_code, region, tier, touch_point, segment,
     and at most one period among day, week (Monday), month and quarter (first day).
@@ -175,8 +214,16 @@ def level_counts(conn: Connection, questions: str | Sequence[str], filters: Filt
     computed = {"in_scope": lambda table: _inside(table, scope or {})}
     _check_by(by, (*GROUPS, *PERIODS, *(("in_scope",) if scope is not None else ())))
     codes = (questions,) if isinstance(questions, str) else tuple(questions)
-    frame = _grouped(conn, answer_daily, LEVEL_COLUMNS, filters, by,
-                     lambda table: [table.c.question_code.in_(codes)], weekly=answer_weekly, computed=computed)
+    frame = _grouped(
+        conn,
+        answer_daily,
+        LEVEL_COLUMNS,
+        filters,
+        by,
+        lambda table: [table.c.question_code.in_(codes)],
+        weekly=answer_weekly,
+        computed=computed,
+    )
     if "in_scope" in frame:
         frame["in_scope"] = frame["in_scope"].astype(bool)
     return frame
@@ -218,8 +265,11 @@ def blocks(frame: pd.DataFrame, *, merge: bool = True) -> list[Moments]:
     out = []
     for k, mask in enumerate(masks.tolist()):
         present = [i for i in range(p) if mask >> i & 1]
-        out.append(Moments(tuple(MOMENT_VARIABLES[i] for i in present), n[k], sums[k, present],
-                           cross[k][np.ix_(present, present)]))
+        out.append(
+            Moments(
+                tuple(MOMENT_VARIABLES[i] for i in present), n[k], sums[k, present], cross[k][np.ix_(present, present)]
+            )
+        )
     return out
 
 
@@ -231,6 +281,7 @@ def sum_by(groups: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- scales and metrics
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -264,17 +315,22 @@ class Scale:
 def question_scales(conn: Connection, codes: Iterable[str], survey_ids: Sequence[int] = ()) -> dict[str, Scale]:
     """Each question code's scale across the versions of the chosen surveys (all when empty).
     A code asked on two different scales is refused: its answers cannot be pooled."""
-    query = (sa.select(Question.code, Question.scale_min, Question.scale_max).distinct()
-             .join(SurveyVersion, SurveyVersion.id == Question.version_id)
-             .where(Question.code.in_(list(codes)), Question.scale_min.is_not(None)))
+    query = (
+        sa.select(Question.code, Question.scale_min, Question.scale_max)
+        .distinct()
+        .join(SurveyVersion, SurveyVersion.id == Question.version_id)
+        .where(Question.code.in_(list(codes)), Question.scale_min.is_not(None))
+    )
     if survey_ids:
         query = query.where(SurveyVersion.survey_id.in_(list(survey_ids)))
     scales: dict[str, Scale] = {}
     for code, low, high in conn.execute(query).all():
         scale = Scale(int(low), int(high))
         if scales.setdefault(code, scale) != scale:
-            raise Refused(f"question '{code}' is asked on different scales ({scales[code]} and {scale}) in "
-                          "these surveys: choose one survey, or give the new scale a new question code")
+            raise Refused(
+                f"question '{code}' is asked on different scales ({scales[code]} and {scale}) in "
+                "these surveys: choose one survey, or give the new scale a new question code"
+            )
     return scales
 
 
@@ -298,8 +354,9 @@ class Metric:
     def estimate(self, counts: np.ndarray, scale: Scale) -> TestResult:
         """The metric with its interval from a histogram of ``scale``'s levels."""
         if self.key == MetricKind.CSAT:
-            return compare.proportion_interval(int(counts[np.isin(scale.levels, scale.top_levels)].sum()),
-                                               int(counts.sum()))
+            return compare.proportion_interval(
+                int(counts[np.isin(scale.levels, scale.top_levels)].sum()), int(counts.sum())
+            )
         if self.key == MetricKind.NPS:
             return compare.nps_interval_from_counts(_nps_counts(counts, scale))
         return compare.mean_interval_from_counts(counts, self.values(scale))
@@ -315,7 +372,7 @@ class Metric:
     def weighted_estimate(self, histograms: np.ndarray, weights: np.ndarray, scale: Scale) -> TestResult:
         """The metric from histograms (rows of counts of ``scale``'s levels) whose respondents
         carry ``weights`` (one per row), with Kish's effective n."""
-        keep = weights > 0      # respondents outside the weighted population
+        keep = weights > 0  # respondents outside the weighted population
         histograms, weights = histograms[keep], weights[keep]
         values = np.tile(self.values(scale), len(histograms))
         w = np.repeat(weights, scale.levels.size)
@@ -327,11 +384,13 @@ class Metric:
 
     def versus_rest(self, counts_by_group: Mapping, scale: Scale) -> pd.DataFrame:
         if self.key == MetricKind.CSAT:
-            return compare.versus_rest_from_counts(counts_by_group, scale.levels, metric="top_box",
-                                                   top_levels=scale.top_levels)
+            return compare.versus_rest_from_counts(
+                counts_by_group, scale.levels, metric="top_box", top_levels=scale.top_levels
+            )
         if self.key == MetricKind.NPS:
-            return compare.versus_rest_from_counts({g: _nps_counts(c, scale) for g, c in counts_by_group.items()},
-                                                   compare.NPS_LEVELS, metric="nps")
+            return compare.versus_rest_from_counts(
+                {g: _nps_counts(c, scale) for g, c in counts_by_group.items()}, compare.NPS_LEVELS, metric="nps"
+            )
         return compare.versus_rest_from_counts(counts_by_group, self.values(scale), metric="mean")
 
 
@@ -361,6 +420,7 @@ def shown(key: MetricKind | str, value):
 
 # ---------------------------------------------------------------- VIP index
 
+
 def vip_weights(setting: str | None = None) -> dict[str, float]:
     """The configured VIP index weights ("dimension=weight,..."; empty: equal), summing to 1."""
     text = settings().vip_index_weights if setting is None else setting
@@ -385,7 +445,7 @@ def vip_weights(setting: str | None = None) -> dict[str, float]:
 def vip_filters(filters: Filters) -> Filters:
     """The filters restricted to VIP tiers (keeping a narrower tier choice)."""
     tiers = tuple(t for t in (filters.tiers or VIP_TIER_VALUES) if t in VIP_TIER_VALUES)
-    return replace(filters, tiers=tiers or ("-",))   # "-" matches nothing: no VIP tier chosen
+    return replace(filters, tiers=tiers or ("-",))  # "-" matches nothing: no VIP tier chosen
 
 
 def rated_all(moment_rows: pd.DataFrame, variables: Iterable[str]) -> pd.Series:
@@ -394,8 +454,9 @@ def rated_all(moment_rows: pd.DataFrame, variables: Iterable[str]) -> pd.Series:
     return (moment_rows["answered"].astype(int) & needed) == needed
 
 
-def vip_index(moment_rows: pd.DataFrame, weights: Mapping[str, float],
-              block_weights: np.ndarray | None = None) -> TestResult:
+def vip_index(
+    moment_rows: pd.DataFrame, weights: Mapping[str, float], block_weights: np.ndarray | None = None
+) -> TestResult:
     """The VIP index from ``moment_sums`` rows of VIP responses: the mean, over respondents
     who rated every weighted dimension, of their weighted dimension scores.  Respondents who
     rated only some dimensions (a revisit asks one or two) are left out, so a month with
@@ -412,6 +473,7 @@ def vip_index(moment_rows: pd.DataFrame, weights: Mapping[str, float],
 
 # ---------------------------------------------------------------- response rate
 
+
 def response_rate(delivered: int, completed: int) -> TestResult:
     return compare.proportion_interval(int(completed), int(delivered))
 
@@ -423,21 +485,23 @@ def compare_response_rates(a: tuple[int, int], b: tuple[int, int], labels: Seque
 
 # ---------------------------------------------------------------- weighting
 
+
 @dataclass(frozen=True)
 class CellWeights:
     """Raking weights per tier x region cell, to the invited population's margins."""
 
     weights: dict[tuple[str, str], float]
     n_effective: float
-    excluded: int          # respondents outside the invited population's cells (e.g. anonymous)
+    excluded: int  # respondents outside the invited population's cells (e.g. anonymous)
 
     def of(self, frame: pd.DataFrame) -> np.ndarray:
         """The weight of one respondent of each row (by its tier and region; 0 = left out)."""
         return np.array([self.weights.get(key, 0.0) for key in zip(frame["tier"].tolist(), frame["region"].tolist())])
 
 
-def invited_weights(respondents: pd.DataFrame, invited: pd.DataFrame,
-                    by: Sequence[str] = ()) -> dict[tuple, CellWeights]:
+def invited_weights(
+    respondents: pd.DataFrame, invited: pd.DataFrame, by: Sequence[str] = ()
+) -> dict[tuple, CellWeights]:
     """Raking weights per tier x region for each ``by`` group (e.g. each week), so that the
     respondents' weighted tier and region shares match those of the invitations delivered
     in that group.  ``respondents`` has columns by + tier, region, n; ``invited`` by + tier,
@@ -452,8 +516,11 @@ def invited_weights(respondents: pd.DataFrame, invited: pd.DataFrame,
 
     def codes(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         key = [index.get(tuple(k), -1) for k in frame[list(by)].itertuples(index=False, name=None)]
-        return (np.array(key, dtype=int), frame["tier"].map(tiers.index).to_numpy(int),
-                frame["region"].map(regions.index).to_numpy(int))
+        return (
+            np.array(key, dtype=int),
+            frame["tier"].map(tiers.index).to_numpy(int),
+            frame["region"].map(regions.index).to_numpy(int),
+        )
 
     counts, rows, cols = np.zeros(shape), np.zeros(shape[:2]), np.zeros((shape[0], shape[2]))
     k, t, r = codes(respondents)
@@ -467,6 +534,9 @@ def invited_weights(respondents: pd.DataFrame, invited: pd.DataFrame,
     out = {}
     for key, k in index.items():
         kept = counts[k][w[k] > 0].sum()
-        out[key] = CellWeights({(tiers[i], regions[j]): float(w[k, i, j]) for i, j in zip(*np.nonzero(w[k]))},
-                               float(n_eff[k]), int(counts[k].sum() - kept))
+        out[key] = CellWeights(
+            {(tiers[i], regions[j]): float(w[k, i, j]) for i, j in zip(*np.nonzero(w[k]))},
+            float(n_eff[k]),
+            int(counts[k].sum() - kept),
+        )
     return out

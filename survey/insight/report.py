@@ -31,8 +31,10 @@ BREAKDOWNS = ("region", "touch_point", "tier", "dimension")
 
 # ---------------------------------------------------------------- CSV
 
-def csv_bytes(board: Dashboard, lang: str, *, survey_names: Mapping[int, str] | None = None,
-              generated_at: datetime | None = None) -> bytes:
+
+def csv_bytes(
+    board: Dashboard, lang: str, *, survey_names: Mapping[int, str] | None = None, generated_at: datetime | None = None
+) -> bytes:
     """Every figure of the dashboard as a spreadsheet a reader can forward as it is (UTF-8 with
     a BOM, so Excel reads Chinese; every cell neutralised by ``survey.core.tabular``).
 
@@ -44,18 +46,37 @@ def csv_bytes(board: Dashboard, lang: str, *, survey_names: Mapping[int, str] | 
     """
     names = survey_names or board.surveys
     header = [t(f"report.csv.col.{column}", lang) for column in CSV_COLUMNS]
-    rows = [*_csv_context(board, lang, names, generated_at or utcnow()), [], header,
-            *(_csv_cells(row, lang) for row in _figures(board, lang, names))]
+    rows = [
+        *_csv_context(board, lang, names, generated_at or utcnow()),
+        [],
+        header,
+        *(_csv_cells(row, lang) for row in _figures(board, lang, names)),
+    ]
     return csv_text(rows[0], rows[1:]).encode("utf-8")
 
 
-CSV_COLUMNS = ("section", "item", "period", "metric", "value", "ci_low", "ci_high", "n", "difference",
-               "diff_ci_low", "diff_ci_high", "p_value", "p_adjusted", "note")
+CSV_COLUMNS = (
+    "section",
+    "item",
+    "period",
+    "metric",
+    "value",
+    "ci_low",
+    "ci_high",
+    "n",
+    "difference",
+    "diff_ci_low",
+    "diff_ci_high",
+    "p_value",
+    "p_adjusted",
+    "note",
+)
 
 
 @dataclass(frozen=True)
 class _Figure:
     """One line of the figures table, before it is put in words."""
+
     section: str
     item: str
     period: str
@@ -74,11 +95,13 @@ def _filter_texts(board: Dashboard, lang: str, survey_names: Mapping[int, str]) 
     """The filters in effect, in words ("all" where nothing was picked)."""
     f = board.request.filters
     everything = t("insight.all", lang)
-    return {"surveys": ", ".join(survey_names.get(s, str(s)) for s in f.surveys) or everything,
-            "regions": ", ".join(_group("region", r, lang) for r in f.regions) or everything,
-            "touch_points": ", ".join(label("touch_point", x, lang) for x in f.touch_points) or everything,
-            "tiers": ", ".join(label("tier", x, lang) for x in f.tiers) or everything,
-            "weighted": t("report.yes" if board.request.weighted else "report.no", lang)}
+    return {
+        "surveys": ", ".join(survey_names.get(s, str(s)) for s in f.surveys) or everything,
+        "regions": ", ".join(_group("region", r, lang) for r in f.regions) or everything,
+        "touch_points": ", ".join(label("touch_point", x, lang) for x in f.touch_points) or everything,
+        "tiers": ", ".join(label("tier", x, lang) for x in f.tiers) or everything,
+        "weighted": t("report.yes" if board.request.weighted else "report.no", lang),
+    }
 
 
 def _span(start, end, lang: str) -> str:
@@ -116,52 +139,114 @@ def _figures(board: Dashboard, lang: str, survey_names: Mapping[int, str]) -> It
         for period in ("current", "previous", "last_year"):
             result = getattr(kpi, period)
             if result is not None:
-                yield _Figure(kpis, t(f"metric.{key}", lang), t(f"report.csv.{period}", lang), key, result.estimate,
-                              (result.ci_low, result.ci_high), sum(result.n) if isinstance(result.n, tuple) else result.n,
-                              note=result.summary(lang))
+                yield _Figure(
+                    kpis,
+                    t(f"metric.{key}", lang),
+                    t(f"report.csv.{period}", lang),
+                    key,
+                    result.estimate,
+                    (result.ci_low, result.ci_high),
+                    sum(result.n) if isinstance(result.n, tuple) else result.n,
+                    note=result.summary(lang),
+                )
         for which in ("previous", "last_year"):
             test = getattr(kpi, f"vs_{which}")
             if test is not None:
-                yield _Figure(kpis, t(f"metric.{key}", lang), t(f"exec.which.{which}", lang), key,
-                              difference=test.estimate, diff_ci=(test.ci_low, test.ci_high), p=test.p_value,
-                              p_adjusted=getattr(kpi, f"p_holm_{which}"),
-                              note=f"{test.summary(lang)} {t('report.csv.holm', lang)}")
+                yield _Figure(
+                    kpis,
+                    t(f"metric.{key}", lang),
+                    t(f"exec.which.{which}", lang),
+                    key,
+                    difference=test.estimate,
+                    diff_ci=(test.ci_low, test.ci_high),
+                    p=test.p_value,
+                    p_adjusted=getattr(kpi, f"p_holm_{which}"),
+                    note=f"{test.summary(lang)} {t('report.csv.holm', lang)}",
+                )
     n = board.kpis["n"]
     yield _Figure(kpis, t("metric.n", lang), t("report.csv.current", lang), "n", n=n.n)
     metric = board.request.metric
     trend = t("exec.trend", lang)
     for record in board.trend.table.to_dict("records"):
         notes = [t("chart.partial", lang)] * bool(record["partial"]) + [t("report.csv.signal", lang)] * bool(
-            record.get("signal"))
-        yield _Figure(trend, t(f"metric.{metric}", lang), date_text(record["period"], lang), metric,
-                      record["estimate"], (record["ci_low"], record["ci_high"]), record["n"], note="; ".join(notes))
+            record.get("signal")
+        )
+        yield _Figure(
+            trend,
+            t(f"metric.{metric}", lang),
+            date_text(record["period"], lang),
+            metric,
+            record["estimate"],
+            (record["ci_low"], record["ci_high"]),
+            record["n"],
+            note="; ".join(notes),
+        )
     for column in BREAKDOWNS:
         shown = "index" if column == "dimension" else metric
         section = f"{t('exec.breakdown', lang)}: {t(f'breakdown.{column}', lang)}"
         for record in board.breakdowns[column].to_dict("records"):
-            yield _Figure(section, _group(column, record["group"], lang), t("report.csv.current", lang), shown,
-                          record["value"], (record["ci_low"], record["ci_high"]), record["n"],
-                          record.get("difference"), (record.get("diff_ci_low"), record.get("diff_ci_high")),
-                          record.get("p_value"), record.get("p_holm"), t("chart.small", lang) if record["small"] else "")
+            yield _Figure(
+                section,
+                _group(column, record["group"], lang),
+                t("report.csv.current", lang),
+                shown,
+                record["value"],
+                (record["ci_low"], record["ci_high"]),
+                record["n"],
+                record.get("difference"),
+                (record.get("diff_ci_low"), record.get("diff_ci_high")),
+                record.get("p_value"),
+                record.get("p_holm"),
+                t("chart.small", lang) if record["small"] else "",
+            )
     for part, column in (("by_tier", "tier"), ("by_region", "region"), ("dimensions", "dimension")):
         for record in board.vip[part].to_dict("records"):
-            yield _Figure(t(f"vip.{part}", lang), _group(column, record["group"], lang), t("report.csv.current", lang),
-                          "index", record["value"], (record["ci_low"], record["ci_high"]), record["n"],
-                          record.get("difference"), p=record.get("p_value"), p_adjusted=record.get("p_holm"))
+            yield _Figure(
+                t(f"vip.{part}", lang),
+                _group(column, record["group"], lang),
+                t("report.csv.current", lang),
+                "index",
+                record["value"],
+                (record["ci_low"], record["ci_high"]),
+                record["n"],
+                record.get("difference"),
+                p=record.get("p_value"),
+                p_adjusted=record.get("p_holm"),
+            )
     for record in board.vip["movers"].to_dict("records"):
-        yield _Figure(t("vip.movers", lang), _group("dimension", record["group"], lang), t("exec.which.previous", lang),
-                      "index", record["value"], n=record["n"], difference=record["change"],
-                      diff_ci=(record["ci_low"], record["ci_high"]), p=record["p_value"], p_adjusted=record["p_holm"])
+        yield _Figure(
+            t("vip.movers", lang),
+            _group("dimension", record["group"], lang),
+            t("exec.which.previous", lang),
+            "index",
+            record["value"],
+            n=record["n"],
+            difference=record["change"],
+            diff_ci=(record["ci_low"], record["ci_high"]),
+            p=record["p_value"],
+            p_adjusted=record["p_holm"],
+        )
     if board.drivers is not None:
         drivers, r2 = board.drivers, board.drivers.r2
         survey = survey_names.get(board.drivers_survey, "")
         for record in drivers.table.to_dict("records"):
-            importance = t("report.csv.importance", lang, share=_percent(record["share"]),
-                           low=_percent(record["ci_low"] / r2), high=_percent(record["ci_high"] / r2))
-            yield _Figure(f"{t('exec.drivers', lang)}: {survey}", _group("driver", record["driver"], lang),
-                          t("exec.preset.last_12_months", lang), "index", record["performance"],
-                          (record["performance_ci_low"], record["performance_ci_high"]), drivers.n,
-                          note=f"{importance}; {t('quadrant.' + record['quadrant'], lang)}")
+            importance = t(
+                "report.csv.importance",
+                lang,
+                share=_percent(record["share"]),
+                low=_percent(record["ci_low"] / r2),
+                high=_percent(record["ci_high"] / r2),
+            )
+            yield _Figure(
+                f"{t('exec.drivers', lang)}: {survey}",
+                _group("driver", record["driver"], lang),
+                t("exec.preset.last_12_months", lang),
+                "index",
+                record["performance"],
+                (record["performance_ci_low"], record["performance_ci_high"]),
+                drivers.n,
+                note=f"{importance}; {t('quadrant.' + record['quadrant'], lang)}",
+            )
 
 
 def _percent(share: float) -> str:
@@ -176,13 +261,26 @@ def _csv_cells(figure: _Figure, lang: str) -> list:
             return None
         return round(float(metrics.shown(metric, value)), 1 if metric in metrics.PERCENT_METRICS else 2)
 
-    return [figure.section, figure.item, figure.period, t(f"metric.{metric}", lang), scaled(figure.value),
-            scaled(figure.ci[0]), scaled(figure.ci[1]), None if figure.n is None else round(float(figure.n)),
-            scaled(figure.difference), scaled(figure.diff_ci[0]), scaled(figure.diff_ci[1]), _p(figure.p, ""),
-            _p(figure.p_adjusted, ""), figure.note]
+    return [
+        figure.section,
+        figure.item,
+        figure.period,
+        t(f"metric.{metric}", lang),
+        scaled(figure.value),
+        scaled(figure.ci[0]),
+        scaled(figure.ci[1]),
+        None if figure.n is None else round(float(figure.n)),
+        scaled(figure.difference),
+        scaled(figure.diff_ci[0]),
+        scaled(figure.diff_ci[1]),
+        _p(figure.p, ""),
+        _p(figure.p_adjusted, ""),
+        figure.note,
+    ]
 
 
 # ---------------------------------------------------------------- PDF
+
 
 def cjk_font_path() -> Path | None:
     try:
@@ -248,8 +346,20 @@ class _Report:
         """Helvetica knows Latin-1 only: fold what it cannot print."""
         if self.font is not None:
             return value
-        for wide, plain in (("–", "-"), ("—", "-"), ("−", "-"), ("±", "+/-"), ("²", "2"), ("“", '"'), ("”", '"'),
-                            ("’", "'"), ("·", "-"), ("α", "alpha"), ("×", "x"), ("≥", ">=")):
+        for wide, plain in (
+            ("–", "-"),
+            ("—", "-"),
+            ("−", "-"),
+            ("±", "+/-"),
+            ("²", "2"),
+            ("“", '"'),
+            ("”", '"'),
+            ("’", "'"),
+            ("·", "-"),
+            ("α", "alpha"),
+            ("×", "x"),
+            ("≥", ">="),
+        ):
             value = value.replace(wide, plain)
         return value.encode("latin-1", "replace").decode("latin-1")
 
@@ -267,7 +377,7 @@ class _Report:
         from fpdf.fonts import FontFace
 
         self.pdf.set_font(self.family, size=size)
-        headings = FontFace(emphasis="", fill_color=(232, 236, 241))   # one font file: no bold face
+        headings = FontFace(emphasis="", fill_color=(232, 236, 241))  # one font file: no bold face
         with self.pdf.table(line_height=size * 0.55, text_align="LEFT", headings_style=headings) as table:
             for row in [header, *rows]:
                 line = table.row()
@@ -292,10 +402,20 @@ def pdf_bytes(board: Dashboard, lang: str, *, survey_names: Mapping[int, str] | 
     report = _Report(font)
     p = board.periods
     report.heading(t("report.title", lang), 16)
-    report.paragraph(t("report.generated", lang, at=local_datetime_text(utcnow(), lang)) + " · " + t(
-        "exec.periods", lang, a=date_text(p.current.start, lang), b=date_text(p.current.end, lang),
-        c=date_text(p.previous.start, lang), d=date_text(p.previous.end, lang),
-        e=date_text(p.last_year.start, lang), f=date_text(p.last_year.end, lang)))
+    report.paragraph(
+        t("report.generated", lang, at=local_datetime_text(utcnow(), lang))
+        + " · "
+        + t(
+            "exec.periods",
+            lang,
+            a=date_text(p.current.start, lang),
+            b=date_text(p.current.end, lang),
+            c=date_text(p.previous.start, lang),
+            d=date_text(p.previous.end, lang),
+            e=date_text(p.last_year.start, lang),
+            f=date_text(p.last_year.end, lang),
+        )
+    )
     report.paragraph(t("report.filters", lang, **_filter_texts(board, lang, names)))
     _kpi_section(report, board, lang)
     _trend_section(report, board, lang, font)
@@ -327,14 +447,21 @@ def _kpi_section(report: _Report, board: Dashboard, lang: str) -> None:
     for key in KPI_KEYS:
         kpi = board.kpis[key]
         current = kpi.current
-        value = (f"{_number(key, current.estimate)} ({_number(key, current.ci_low)} - {_number(key, current.ci_high)})"
-                 if current is not None else t("exec.no_value", lang))
+        value = (
+            f"{_number(key, current.estimate)} ({_number(key, current.ci_low)} - {_number(key, current.ci_high)})"
+            if current is not None
+            else t("exec.no_value", lang)
+        )
         changes = []
         for which in ("previous", "last_year"):
             test = getattr(kpi, f"vs_{which}")
             p_holm = getattr(kpi, f"p_holm_{which}")
-            changes.append("-" if test is None else f"{_number(key, test.estimate, signed=True)} (p_Holm {_p(p_holm)}"
-                           f"{', ' + t('exec.significant', lang) if p_holm is not None and p_holm < 0.05 else ''})")
+            changes.append(
+                "-"
+                if test is None
+                else f"{_number(key, test.estimate, signed=True)} (p_Holm {_p(p_holm)}"
+                f"{', ' + t('exec.significant', lang) if p_holm is not None and p_holm < 0.05 else ''})"
+            )
         rows.append([t(f"metric.{key}", lang), value, f"{kpi.n:,}", *changes])
     n = board.kpis["n"]
     rows.append([t("metric.n", lang), f"{n.n:,}", "", f"{n.n - n.n_previous:+,}", f"{n.n - n.n_last_year:+,}"])
@@ -347,30 +474,56 @@ def _trend_section(report: _Report, board: Dashboard, lang: str, font: Path | No
     if trend.table.empty:
         report.paragraph(t("exec.no_data", lang))
         return
-    chart = charts.trend_chart(trend.table, trend.changes, metric, charts.texts(lang),
-                               board.periods.current.start, board.periods.current.end)
+    chart = charts.trend_chart(
+        trend.table, trend.changes, metric, charts.texts(lang), board.periods.current.start, board.periods.current.end
+    )
     report.image(chart_image(chart, lang, font))
-    report.paragraph(t("exec.trend_caption", lang, metric=t(f"metric.{metric}", lang),
-                       grain=t(f"grain.{board.request.grain}", lang), chart=trend.chart_kind))
+    report.paragraph(
+        t(
+            "exec.trend_caption",
+            lang,
+            metric=t(f"metric.{metric}", lang),
+            grain=t(f"grain.{board.request.grain}", lang),
+            chart=trend.chart_kind,
+        )
+    )
     if trend.mann_kendall is not None:
-        report.paragraph(t(f"exec.mk.{trend.verdict}", lang, slope=_number(metric, trend.slope_per_month, 3, True),
-                           p=fmt_p(trend.mann_kendall.p_value)))
+        report.paragraph(
+            t(
+                f"exec.mk.{trend.verdict}",
+                lang,
+                slope=_number(metric, trend.slope_per_month, 3, True),
+                p=fmt_p(trend.mann_kendall.p_value),
+            )
+        )
 
 
 def _group_rows(table: pd.DataFrame, metric: str, column: str, lang: str) -> list[list[str]]:
     rows = []
     for record in table.to_dict("records"):
-        rows.append([_group(column, record["group"], lang), _number(metric, record["value"], 2),
-                     f"{_number(metric, record['ci_low'], 2)} - {_number(metric, record['ci_high'], 2)}",
-                     f"{int(record['n']):,}" + (" *" if record.get("small") else ""),
-                     _number(metric, record.get("difference"), 2, True), _p(record.get("p_holm"))])
+        rows.append(
+            [
+                _group(column, record["group"], lang),
+                _number(metric, record["value"], 2),
+                f"{_number(metric, record['ci_low'], 2)} - {_number(metric, record['ci_high'], 2)}",
+                f"{int(record['n']):,}" + (" *" if record.get("small") else ""),
+                _number(metric, record.get("difference"), 2, True),
+                _p(record.get("p_holm")),
+            ]
+        )
     return rows
 
 
 def _breakdown_section(report: _Report, board: Dashboard, lang: str) -> None:
     report.heading(t("exec.breakdown", lang), 12)
-    header = [t("col.group", lang), t("col.value", lang), t("col.ci", lang), t("col.n", lang),
-              t("col.difference", lang), t("col.p_holm", lang)]
+    header = [
+        t("col.group", lang),
+        t("col.value", lang),
+        t("col.ci", lang),
+        t("col.n", lang),
+        t("col.difference", lang),
+        t("col.p_holm", lang),
+    ]
     for column in BREAKDOWNS:
         table = board.breakdowns[column]
         if table.empty:
@@ -386,26 +539,52 @@ def _vip_section(report: _Report, board: Dashboard, lang: str) -> None:
     if board.vip["by_tier"].empty:
         report.paragraph(t("exec.vip_none", lang))
         return
-    header = [t("col.group", lang), t("col.value", lang), t("col.ci", lang), t("col.n", lang),
-              t("col.difference", lang), t("col.p_holm", lang)]
+    header = [
+        t("col.group", lang),
+        t("col.value", lang),
+        t("col.ci", lang),
+        t("col.n", lang),
+        t("col.difference", lang),
+        t("col.p_holm", lang),
+    ]
     for part, column in (("by_tier", "tier"), ("by_region", "region"), ("dimensions", "dimension")):
         report.paragraph(t(f"vip.{part}", lang), 9.5)
         report.table(header, _group_rows(board.vip[part], "index", column, lang))
 
 
-def _drivers_section(report: _Report, board: Dashboard, lang: str, font: Path | None,
-                     survey_names: Mapping[int, str]) -> None:
+def _drivers_section(
+    report: _Report, board: Dashboard, lang: str, font: Path | None, survey_names: Mapping[int, str]
+) -> None:
     report.heading(t("exec.drivers", lang), 12)
     drivers = board.drivers
     if drivers is None:
         report.paragraph(t("drivers.none", lang))
         return
-    table = drivers.table.assign(label=[label("dimension", d, lang) for d in drivers.table["driver"]],
-                                 quadrant_label=[t(f"quadrant.{q}", lang) for q in drivers.table["quadrant"]])
+    table = drivers.table.assign(
+        label=[label("dimension", d, lang) for d in drivers.table["driver"]],
+        quadrant_label=[t(f"quadrant.{q}", lang) for q in drivers.table["quadrant"]],
+    )
     report.image(chart_image(charts.quadrant_chart(table, charts.texts(lang)), lang, font))
-    report.table([t("col.rank", lang), t("chart.driver", lang), t("col.importance", lang),
-                  t("col.performance", lang), t("col.quadrant", lang)],
-                 [[str(r["rank"]), r["label"], f"{100 * r['share']:.0f}%", f"{r['performance']:.1f}", r["quadrant_label"]]
-                  for r in table.to_dict("records")])
-    report.paragraph(t("drivers.caption", lang, survey=survey_names.get(board.drivers_survey, ""),
-                       n=f"{drivers.n:,}", r2=f"{drivers.r2:.2f}"), 7.5)
+    report.table(
+        [
+            t("col.rank", lang),
+            t("chart.driver", lang),
+            t("col.importance", lang),
+            t("col.performance", lang),
+            t("col.quadrant", lang),
+        ],
+        [
+            [str(r["rank"]), r["label"], f"{100 * r['share']:.0f}%", f"{r['performance']:.1f}", r["quadrant_label"]]
+            for r in table.to_dict("records")
+        ],
+    )
+    report.paragraph(
+        t(
+            "drivers.caption",
+            lang,
+            survey=survey_names.get(board.drivers_survey, ""),
+            n=f"{drivers.n:,}",
+            r2=f"{drivers.r2:.2f}",
+        ),
+        7.5,
+    )

@@ -66,14 +66,14 @@ from survey.models import (
 
 log = logging.getLogger(__name__)
 
-ADVISORY_LOCK = 726312            # survey.db's migration lock is 726311
-REPEATED_FAULT_DAYS = 90          # a repeated-fault event this recent counts against a response
+ADVISORY_LOCK = 726312  # survey.db's migration lock is 726311
+REPEATED_FAULT_DAYS = 90  # a repeated-fault event this recent counts against a response
 DIMENSION_VARIABLES = tuple(v for v in MOMENT_VARIABLES if v != "repeated_fault")
-SETTLE_MARGIN_DAYS = 2            # beyond the longest expiry, a day's invitations no longer change
+SETTLE_MARGIN_DAYS = 2  # beyond the longest expiry, a day's invitations no longer change
 DEFAULT_EXPIRY_DAYS = 14
-SQLITE_REFRESH_CACHE_KIB = 262_144          # 256 MiB
+SQLITE_REFRESH_CACHE_KIB = 262_144  # 256 MiB
 INVITATION_CHECK_SECONDS = 60
-ANALYZE_AFTER_ROWS = 100_000      # PostgreSQL: refresh planner statistics after a bulk count
+ANALYZE_AFTER_ROWS = 100_000  # PostgreSQL: refresh planner statistics after a bulk count
 _invitations_checked: dict[str, float] = {}
 _checked_lock = threading.Lock()
 SQLITE_REFRESH_MMAP_BYTES = 2 * 1024**3
@@ -81,12 +81,13 @@ SQLITE_REFRESH_MMAP_BYTES = 2 * 1024**3
 
 # ---------------------------------------------------------------- dialects
 
+
 @dataclass(frozen=True)
 class _Dialect:
-    week: str          # Monday of the ISO week of a date expression {d}
-    month: str         # first day of the month of {d}
-    days_before: str   # timestamp {ts} minus {days} days
-    local_day: str     # local calendar day of a UTC timestamp {ts}
+    week: str  # Monday of the ISO week of a date expression {d}
+    month: str  # first day of the month of {d}
+    days_before: str  # timestamp {ts} minus {days} days
+    local_day: str  # local calendar day of a UTC timestamp {ts}
 
 
 _DIALECTS = {
@@ -111,10 +112,12 @@ def _dialect(conn: Connection) -> _Dialect:
 
 def _sqlite_local_day(zone: ZoneInfo):
     """SQLite has no time zones: the local calendar day of a stored UTC timestamp."""
+
     def local_day(text: str | None) -> str | None:
         if text is None:
             return None
         return datetime.fromisoformat(text).replace(tzinfo=UTC).astimezone(zone).date().isoformat()
+
     return local_day
 
 
@@ -140,6 +143,7 @@ def _refreshing(engine: sa.Engine) -> Iterator[Connection]:
 
 
 # ---------------------------------------------------------------- SQL
+
 
 def _keys(columns: tuple[str, ...]) -> str:
     return ", ".join(columns)
@@ -167,17 +171,17 @@ def _answers_sql(name: str) -> tuple[str, ...]:
     return (
         f"""CREATE TEMPORARY TABLE batch_answers AS
 SELECT a.question_code AS question_code, r.answered_on AS day, r.survey_id AS survey_id,
-       COALESCE(a.item_code, '') AS item_code, {', '.join(f"COALESCE(r.{c}, '') AS {c}" for c in GROUP_COLUMNS)},
-       {d.week.format(d='r.answered_on')} AS week, {d.month.format(d='r.answered_on')} AS month, {levels}
+       COALESCE(a.item_code, '') AS item_code, {", ".join(f"COALESCE(r.{c}, '') AS {c}" for c in GROUP_COLUMNS)},
+       {d.week.format(d="r.answered_on")} AS week, {d.month.format(d="r.answered_on")} AS month, {levels}
 FROM response r JOIN answer a ON a.response_id = r.id
 WHERE r.rollup_batch = :batch AND a.value_num IS NOT NULL
 GROUP BY a.question_code, r.answered_on, r.survey_id, COALESCE(a.item_code, ''), {SNAPSHOT}""",
         f"""INSERT INTO answerdaily ({_keys(ANSWER_KEYS)}, week, month, {_keys(LEVEL_COLUMNS)})
 SELECT {_keys(ANSWER_KEYS)}, week, month, {_keys(LEVEL_COLUMNS)} FROM batch_answers WHERE true
-ON CONFLICT ({_keys(ANSWER_KEYS)}) DO UPDATE SET {_added('answerdaily', LEVEL_COLUMNS)}""",
+ON CONFLICT ({_keys(ANSWER_KEYS)}) DO UPDATE SET {_added("answerdaily", LEVEL_COLUMNS)}""",
         f"""INSERT INTO answerweekly ({_keys(WEEKLY_KEYS)}, {_keys(LEVEL_COLUMNS)})
 SELECT {_keys(WEEKLY_KEYS)}, {summed} FROM batch_answers WHERE true GROUP BY {_keys(WEEKLY_KEYS)}
-ON CONFLICT ({_keys(WEEKLY_KEYS)}) DO UPDATE SET {_added('answerweekly', LEVEL_COLUMNS)}""",
+ON CONFLICT ({_keys(WEEKLY_KEYS)}) DO UPDATE SET {_added("answerweekly", LEVEL_COLUMNS)}""",
         "DROP TABLE batch_answers",
     )
 
@@ -189,8 +193,9 @@ def _moments_sql(name: str) -> str:
     d = _DIALECTS[name]
     score = "(a.value_num - q.scale_min) * 100.0 / (q.scale_max - q.scale_min)"
     dimensions = ", ".join(f"'{v}'" for v in DIMENSION_VARIABLES)
-    per_dimension = ",\n       ".join(f"AVG(CASE WHEN q.dimension = '{v}' THEN {score} END) AS v_{v}"
-                                      for v in DIMENSION_VARIABLES)
+    per_dimension = ",\n       ".join(
+        f"AVG(CASE WHEN q.dimension = '{v}' THEN {score} END) AS v_{v}" for v in DIMENSION_VARIABLES
+    )
     recent = d.days_before.format(ts="s.submitted_at", days=REPEATED_FAULT_DAYS)
     mask = " + ".join(f"(CASE WHEN v_{v} IS NULL THEN 0 ELSE {1 << i} END)" for i, v in enumerate(MOMENT_VARIABLES))
     sums = ", ".join(f"SUM(COALESCE(v_{v}, 0))" for v in MOMENT_VARIABLES)
@@ -218,11 +223,11 @@ WITH scores AS (
 )
 INSERT INTO momentsdaily ({_keys(MOMENT_KEYS)}, week, month, n, {_keys(SUM_COLUMNS + CROSS_COLUMNS)})
 SELECT survey_id, answered_on, answered, {_keys(GROUP_COLUMNS)},
-       {d.week.format(d='answered_on')}, {d.month.format(d='answered_on')}, COUNT(*), {sums}, {cross}
+       {d.week.format(d="answered_on")}, {d.month.format(d="answered_on")}, COUNT(*), {sums}, {cross}
 FROM masked
 WHERE true
 GROUP BY survey_id, answered_on, answered, {_keys(GROUP_COLUMNS)}
-ON CONFLICT ({_keys(MOMENT_KEYS)}) DO UPDATE SET {_added('momentsdaily', ('n', *SUM_COLUMNS, *CROSS_COLUMNS))}"""
+ON CONFLICT ({_keys(MOMENT_KEYS)}) DO UPDATE SET {_added("momentsdaily", ("n", *SUM_COLUMNS, *CROSS_COLUMNS))}"""
 
 
 @cache
@@ -230,11 +235,11 @@ def _invitations_sql(name: str) -> str:
     d = _DIALECTS[name]
     return f"""
 INSERT INTO invitationdaily (day, survey_id, {_keys(GROUP_COLUMNS)}, week, month, delivered, completed)
-SELECT day, survey_id, {_keys(GROUP_COLUMNS)}, {d.week.format(d='day')}, {d.month.format(d='day')},
+SELECT day, survey_id, {_keys(GROUP_COLUMNS)}, {d.week.format(d="day")}, {d.month.format(d="day")},
        SUM(CASE WHEN status NOT IN ('failed', 'superseded') THEN 1 ELSE 0 END),
        SUM(CASE WHEN status = 'completed' THEN 1 ELSE 0 END)
 FROM (
-  SELECT {d.local_day.format(ts='i.sent_at')} AS day, c.survey_id, i.status,
+  SELECT {d.local_day.format(ts="i.sent_at")} AS day, c.survey_id, i.status,
          COALESCE(cu.region, '') AS region, COALESCE(cu.tier, '') AS tier,
          COALESCE(e.touch_point, '') AS touch_point, COALESCE(cu.segment, '') AS segment
   FROM invitation i
@@ -248,6 +253,7 @@ GROUP BY day, survey_id, {_keys(GROUP_COLUMNS)}"""
 
 
 # ---------------------------------------------------------------- refresh
+
 
 def data_version(conn: Connection) -> int:
     return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(rollup_batch.c.id), 0))).scalar_one())
@@ -268,8 +274,10 @@ def refresh(url: str | None = None, *, invitations_now: bool = False) -> int:
         _count_new_responses(engine)
     key = engine.url.render_as_string(hide_password=True)
     with _checked_lock:
-        due = invitations_now or monotonic() - _invitations_checked.get(key, -INVITATION_CHECK_SECONDS) \
-            >= INVITATION_CHECK_SECONDS
+        due = (
+            invitations_now
+            or monotonic() - _invitations_checked.get(key, -INVITATION_CHECK_SECONDS) >= INVITATION_CHECK_SECONDS
+        )
         if due:
             _invitations_checked[key] = monotonic()
     if due:
@@ -291,16 +299,20 @@ def rebuild(url: str | None = None) -> int:
 
 
 def _new_batch(conn: Connection, kind: str, **values) -> int:
-    return int(conn.execute(rollup_batch.insert().values(kind=kind, at=utcnow(), rows=0, **values)
-                            .returning(rollup_batch.c.id)).scalar_one())
+    return int(
+        conn.execute(
+            rollup_batch.insert().values(kind=kind, at=utcnow(), rows=0, **values).returning(rollup_batch.c.id)
+        ).scalar_one()
+    )
 
 
 def _count_new_responses(engine: sa.Engine) -> None:
     with _refreshing(engine) as conn:
         batch = _new_batch(conn, "responses")
-        claimed = conn.execute(sa.text("UPDATE response SET rollup_batch = :batch WHERE rollup_batch IS NULL"),
-                               {"batch": batch}).rowcount
-        if not claimed:   # another process counted them first
+        claimed = conn.execute(
+            sa.text("UPDATE response SET rollup_batch = :batch WHERE rollup_batch IS NULL"), {"batch": batch}
+        ).rowcount
+        if not claimed:  # another process counted them first
             conn.execute(rollup_batch.delete().where(rollup_batch.c.id == batch))
             return
         name = conn.dialect.name
@@ -315,9 +327,12 @@ def _count_new_responses(engine: sa.Engine) -> None:
 
 def _recount_recent_invitations(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        last = conn.execute(sa.select(rollup_batch.c.kind, rollup_batch.c.signature)
-                            .where(rollup_batch.c.kind.in_(("invitations", "rebuild")))
-                            .order_by(rollup_batch.c.id.desc()).limit(1)).first()
+        last = conn.execute(
+            sa.select(rollup_batch.c.kind, rollup_batch.c.signature)
+            .where(rollup_batch.c.kind.in_(("invitations", "rebuild")))
+            .order_by(rollup_batch.c.id.desc())
+            .limit(1)
+        ).first()
         settled = _settled_before(conn)
         signature = _window_signature(conn, settled)
     if last and last.signature == signature:
@@ -352,8 +367,11 @@ def _rewrite_invitation_weeks(conn: Connection, window_start: date | None) -> No
     source = sa.select(*keys, sa.func.sum(invitation_daily.c.delivered), sa.func.sum(invitation_daily.c.completed))
     if first_week is not None:
         source = source.where(invitation_daily.c.week >= first_week)
-    conn.execute(invitation_weekly.insert().from_select(
-        ["week", "survey_id", *GROUP_COLUMNS, "delivered", "completed"], source.group_by(*keys)))
+    conn.execute(
+        invitation_weekly.insert().from_select(
+            ["week", "survey_id", *GROUP_COLUMNS, "delivered", "completed"], source.group_by(*keys)
+        )
+    )
 
 
 def _settled_before(conn: Connection) -> date:
@@ -377,8 +395,12 @@ def _window_signature(conn: Connection, window_start: date) -> str:
     """What the unsettled days hold: per status, the number of invitations and the newest
     sent time (both read from the (sent_at, status) index alone).  A status change moves an
     invitation from one count to another, a new invitation adds one."""
-    rows = conn.execute(sa.text(
-        "SELECT status, COUNT(*), MAX(sent_at) FROM invitation WHERE sent_at >= :since GROUP BY status ORDER BY status"
-    ).bindparams(_SINCE), {"since": _utc_start(window_start)}).all()
-    return json.dumps({"from": window_start.isoformat(),
-                       "statuses": [[status, int(n), str(newest)] for status, n, newest in rows]})
+    rows = conn.execute(
+        sa.text(
+            "SELECT status, COUNT(*), MAX(sent_at) FROM invitation WHERE sent_at >= :since GROUP BY status ORDER BY status"
+        ).bindparams(_SINCE),
+        {"since": _utc_start(window_start)},
+    ).all()
+    return json.dumps(
+        {"from": window_start.isoformat(), "statuses": [[status, int(n), str(newest)] for status, n, newest in rows]}
+    )

@@ -27,9 +27,22 @@ from survey.insight.service_changes import ChangeError, ChangeInput
 from survey.models import ServiceChange, Survey, User
 
 __all__ = [
-    "ChangeError", "ChangeInput", "Dashboard", "FilterChoices", "Filters", "Impact", "RecordedChange", "Request",
-    "dashboard", "data_version", "filter_choices", "impacts", "question_label", "rating_questions",
-    "recorded_changes", "save_change",
+    "ChangeError",
+    "ChangeInput",
+    "Dashboard",
+    "FilterChoices",
+    "Filters",
+    "Impact",
+    "RecordedChange",
+    "Request",
+    "dashboard",
+    "data_version",
+    "filter_choices",
+    "impacts",
+    "question_label",
+    "rating_questions",
+    "recorded_changes",
+    "save_change",
 ]
 
 # Who records service changes (everyone who sees the changes page reads them).
@@ -50,14 +63,20 @@ def filter_choices(url: str | None = None) -> FilterChoices:
     """The executive filter row: every survey, the regions the rollup has counted ('' = unknown),
     and every touch point and tier."""
     with database.get_engine(url).connect() as conn:
-        surveys = conn.execute(sa.select(col(Survey.id), col(Survey.code), col(Survey.name_zh), col(Survey.name_en))
-                               .order_by(Survey.id)).all()
+        surveys = conn.execute(
+            sa.select(col(Survey.id), col(Survey.code), col(Survey.name_zh), col(Survey.name_en)).order_by(Survey.id)
+        ).all()
         regions = sorted(conn.execute(sa.select(answer_weekly.c.region).distinct()).scalars())
-    return FilterChoices(tuple(SurveyChoice(*row) for row in surveys), tuple(regions),
-                         tuple(t.value for t in TouchPoint), tuple(t.value for t in Tier))
+    return FilterChoices(
+        tuple(SurveyChoice(*row) for row in surveys),
+        tuple(regions),
+        tuple(t.value for t in TouchPoint),
+        tuple(t.value for t in Tier),
+    )
 
 
 # ---------------------------------------------------------------- service changes
+
 
 def impacts(url: str | None = None) -> list[Impact]:
     """Every recorded change with its before/after, time-series and difference-in-differences
@@ -89,9 +108,23 @@ class RecordedChange:
     @classmethod
     def of(cls, change: ServiceChange) -> RecordedChange:
         assert change.id is not None, "a recorded change has an id"
-        return cls(change.id, change.title, change.title_en, change.description, change.kind, change.changed_on,
-                   change.ends_on, tuple(change.regions), tuple(change.touch_points), tuple(change.tiers),
-                   change.survey_code, change.dimension, change.question_code, change.owner, change.expected_effect)
+        return cls(
+            change.id,
+            change.title,
+            change.title_en,
+            change.description,
+            change.kind,
+            change.changed_on,
+            change.ends_on,
+            tuple(change.regions),
+            tuple(change.touch_points),
+            tuple(change.tiers),
+            change.survey_code,
+            change.dimension,
+            change.question_code,
+            change.owner,
+            change.expected_effect,
+        )
 
 
 def recorded_changes(url: str | None = None) -> list[RecordedChange]:
@@ -112,7 +145,7 @@ def save_change(actor_id: int, data: ChangeInput, *, change_id: int | None = Non
     """Record a new change, or update ``change_id``, as the quality staff member ``actor_id``;
     the audit log keeps who did it. A refusal is a ChangeError naming the problem."""
     with database.session() as db:
-        actor = db.get(User, actor_id)     # insight stands apart from accounts: the row itself
+        actor = db.get(User, actor_id)  # insight stands apart from accounts: the row itself
         if actor is None:
             raise ChangeError("this account no longer exists; sign in again")
         if actor.role not in RECORDERS:

@@ -37,9 +37,12 @@ class ChangeInput:
 
 def rating_questions(db: Session, survey_code: str | None) -> list[tuple[str, str | None]]:
     """(code, dimension) of the rating questions a change can target, in one survey or all."""
-    query = (select(Question.code, Question.dimension).distinct()
-             .join(SurveyVersion, SurveyVersion.id == Question.version_id)
-             .where(Question.type.in_(("rating", "nps", "ces", "yes_no"))))
+    query = (
+        select(Question.code, Question.dimension)
+        .distinct()
+        .join(SurveyVersion, SurveyVersion.id == Question.version_id)
+        .where(Question.type.in_(("rating", "nps", "ces", "yes_no")))
+    )
     if survey_code:
         query = query.join(Survey, Survey.id == SurveyVersion.survey_id).where(Survey.code == survey_code)
     return sorted(db.exec(query).all())
@@ -82,6 +85,12 @@ def save_change(db: Session, data: ChangeInput, *, actor=None, change_id: int | 
         change.created_by_id = getattr(actor, "id", None)
     db.add(change)
     db.flush()
-    record(db, actor, "service_change.create" if change_id is None else "service_change.update", "servicechange",
-           change.id, {"title": change.title, "date": change.changed_on.isoformat()})
+    record(
+        db,
+        actor,
+        "service_change.create" if change_id is None else "service_change.update",
+        "servicechange",
+        change.id,
+        {"title": change.title, "date": change.changed_on.isoformat()},
+    )
     return change

@@ -44,7 +44,7 @@ from survey.models import ScheduledJob, SchedulerLease, utcnow
 log = logging.getLogger(__name__)
 
 LEASE_NAME = "jobs"
-LEASE_PERIODS = 3      # a lease outlives this many job intervals without renewal
+LEASE_PERIODS = 3  # a lease outlives this many job intervals without renewal
 SUMMARY_LIMIT = 2000
 
 
@@ -57,7 +57,7 @@ class JobOutcome(StrEnum):
 @dataclass(frozen=True)
 class Job:
     name: str
-    run: Callable[[datetime], str]    # does the work due at this time; returns a summary
+    run: Callable[[datetime], str]  # does the work due at this time; returns a summary
 
 
 def _invitations(now: datetime) -> str:
@@ -65,7 +65,7 @@ def _invitations(now: datetime) -> str:
 
 
 def _sending(_now: datetime) -> str:
-    return run_queue(clock=utcnow).summary()     # a long batch reads the clock as it goes
+    return run_queue(clock=utcnow).summary()  # a long batch reads the clock as it goes
 
 
 def _cases(now: datetime) -> str:
@@ -73,9 +73,9 @@ def _cases(now: datetime) -> str:
 
 
 JOBS: tuple[Job, ...] = (
-    Job("invitations", _invitations),   # expiry, revisit rules, quotas, reminders, finished campaigns
-    Job("sending", _sending),           # the send queue
-    Job("cases", _cases),               # follow-up case rules, comment themes, recontact answers
+    Job("invitations", _invitations),  # expiry, revisit rules, quotas, reminders, finished campaigns
+    Job("sending", _sending),  # the send queue
+    Job("cases", _cases),  # follow-up case rules, comment themes, recontact answers
 )
 JOB_NAMES = tuple(job.name for job in JOBS)
 
@@ -87,8 +87,15 @@ def runner_name() -> str:
 class Scheduler:
     """Runs due jobs while it holds the lease. ``tick()`` is one pass; ``run_until`` loops."""
 
-    def __init__(self, *, url: str | None = None, jobs: Sequence[Job] = JOBS, interval: timedelta | None = None,
-                 clock: Callable[[], datetime] = utcnow, name: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        url: str | None = None,
+        jobs: Sequence[Job] = JOBS,
+        interval: timedelta | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        name: str | None = None,
+    ) -> None:
         self.url = url
         self.jobs = tuple(jobs)
         self.interval = interval or timedelta(seconds=settings().scheduler_interval_seconds)
@@ -103,54 +110,95 @@ class Scheduler:
         expires = now + self.interval * LEASE_PERIODS
         with database.session(self.url) as db:
             # RETURNING, not rowcount: an ORM insert's rowcount is not the rows written on every driver.
-            inserted = db.execute(database.upsert_insert(db)(SchedulerLease.__table__).values(
-                name=LEASE_NAME, holder=self.name, acquired_at=now, expires_at=expires,
-            ).on_conflict_do_nothing().returning(SchedulerLease.__table__.c.name)).first()
+            inserted = db.execute(
+                database.upsert_insert(db)(SchedulerLease.__table__)
+                .values(
+                    name=LEASE_NAME,
+                    holder=self.name,
+                    acquired_at=now,
+                    expires_at=expires,
+                )
+                .on_conflict_do_nothing()
+                .returning(SchedulerLease.__table__.c.name)
+            ).first()
             if inserted is not None:
                 return True
             lease = SchedulerLease.__table__.c
-            taken = db.execute(sa.update(SchedulerLease.__table__).where(
-                lease.name == LEASE_NAME, sa.or_(lease.holder == self.name, lease.expires_at <= now),
-            ).values(
-                holder=self.name, expires_at=expires,
-                acquired_at=sa.case((lease.holder == self.name, lease.acquired_at), else_=now),
-            )).rowcount
+            taken = db.execute(
+                sa.update(SchedulerLease.__table__)
+                .where(
+                    lease.name == LEASE_NAME,
+                    sa.or_(lease.holder == self.name, lease.expires_at <= now),
+                )
+                .values(
+                    holder=self.name,
+                    expires_at=expires,
+                    acquired_at=sa.case((lease.holder == self.name, lease.acquired_at), else_=now),
+                )
+            ).rowcount
         return taken == 1
 
     def release_lease(self) -> None:
         """A clean stop hands the jobs over at once instead of after a lease period."""
         lease = SchedulerLease.__table__.c
         with database.session(self.url) as db:
-            db.execute(sa.update(SchedulerLease.__table__).where(
-                lease.name == LEASE_NAME, lease.holder == self.name).values(expires_at=self.clock()))
+            db.execute(
+                sa.update(SchedulerLease.__table__)
+                .where(lease.name == LEASE_NAME, lease.holder == self.name)
+                .values(expires_at=self.clock())
+            )
 
     # ------------------------------------------------------------ the jobs
 
     def ensure_jobs(self) -> None:
         now = self.clock()
         with database.session(self.url) as db:
-            db.execute(database.upsert_insert(db)(ScheduledJob).values(
-                [{"name": job.name, "next_run_at": now, "last_summary": "", "last_runner": "", "runs": 0,
-                  "failures": 0} for job in self.jobs]
-            ).on_conflict_do_nothing())
+            db.execute(
+                database.upsert_insert(db)(ScheduledJob)
+                .values(
+                    [
+                        {
+                            "name": job.name,
+                            "next_run_at": now,
+                            "last_summary": "",
+                            "last_runner": "",
+                            "runs": 0,
+                            "failures": 0,
+                        }
+                        for job in self.jobs
+                    ]
+                )
+                .on_conflict_do_nothing()
+            )
 
     def claim(self, job: Job) -> datetime | None:
         """Claim the job's due slot (its start time) by moving its next run forward, if nobody else did."""
         now = self.clock()
         row = ScheduledJob.__table__.c
         with database.session(self.url) as db:
-            claimed = db.execute(sa.update(ScheduledJob.__table__).where(
-                row.name == job.name, row.next_run_at <= now,
-            ).values(
-                next_run_at=now + self.interval, last_started_at=now, last_outcome=JobOutcome.RUNNING,
-                last_runner=self.name, runs=row.runs + 1,
-            )).rowcount == 1
+            claimed = (
+                db.execute(
+                    sa.update(ScheduledJob.__table__)
+                    .where(
+                        row.name == job.name,
+                        row.next_run_at <= now,
+                    )
+                    .values(
+                        next_run_at=now + self.interval,
+                        last_started_at=now,
+                        last_outcome=JobOutcome.RUNNING,
+                        last_runner=self.name,
+                        runs=row.runs + 1,
+                    )
+                ).rowcount
+                == 1
+            )
         return now if claimed else None
 
     def run_job(self, job: Job, slot: datetime) -> JobOutcome:
         try:
             summary = job.run(slot)
-        except Exception as exc:   # a job's failure is recorded and retried; the others go on
+        except Exception as exc:  # a job's failure is recorded and retried; the others go on
             log.exception("scheduler %s: job %s (slot %s) failed", self.name, job.name, slot.isoformat())
             self._finish(job, JobOutcome.FAILED, "", f"{type(exc).__name__}: {exc}")
             return JobOutcome.FAILED
@@ -194,7 +242,7 @@ class Scheduler:
         finally:
             try:
                 self.release_lease()
-            except Exception:   # the database may be gone at shutdown; the lease then just expires
+            except Exception:  # the database may be gone at shutdown; the lease then just expires
                 log.warning("scheduler %s could not release its lease", self.name)
             log.info("scheduler %s stopped", self.name)
 
@@ -205,8 +253,9 @@ class BackgroundScheduler:
     def __init__(self, scheduler: Scheduler | None = None) -> None:
         self.scheduler = scheduler or Scheduler()
         self.stop_event = threading.Event()
-        self.thread = threading.Thread(target=self.scheduler.run_until, args=(self.stop_event,),
-                                       name="survey-scheduler", daemon=True)
+        self.thread = threading.Thread(
+            target=self.scheduler.run_until, args=(self.stop_event,), name="survey-scheduler", daemon=True
+        )
 
     def start(self) -> BackgroundScheduler:
         self.thread.start()

@@ -32,7 +32,7 @@ class JobState:
 @dataclass(frozen=True)
 class SchedulerState:
     jobs: tuple[JobState, ...]
-    runner: str | None            # who holds the lease, if anyone does now
+    runner: str | None  # who holds the lease, if anyone does now
     runner_since: datetime | None
 
 
@@ -45,21 +45,25 @@ def scheduler_state(url: str | None = None, *, now: datetime | None = None) -> S
     states = []
     for name in JOB_NAMES:
         row = rows.get(name)
-        states.append(JobState(
-            name=name, next_run_at=row.next_run_at if row else None,
-            last_started_at=row.last_started_at if row else None,
-            last_finished_at=row.last_finished_at if row else None,
-            last_outcome=JobOutcome(row.last_outcome) if row and row.last_outcome else None,
-            last_summary=row.last_summary if row else "", last_error=row.last_error if row else None,
-            last_error_at=row.last_error_at if row else None,
-            runs=row.runs if row else 0, failures=row.failures if row else 0,
-        ))
+        states.append(
+            JobState(
+                name=name,
+                next_run_at=row.next_run_at if row else None,
+                last_started_at=row.last_started_at if row else None,
+                last_finished_at=row.last_finished_at if row else None,
+                last_outcome=JobOutcome(row.last_outcome) if row and row.last_outcome else None,
+                last_summary=row.last_summary if row else "",
+                last_error=row.last_error if row else None,
+                last_error_at=row.last_error_at if row else None,
+                runs=row.runs if row else 0,
+                failures=row.failures if row else 0,
+            )
+        )
     live = lease is not None and lease.expires_at > now
     return SchedulerState(tuple(states), lease.holder if live else None, lease.acquired_at if live else None)
 
 
-def request_run(name: str, actor_id: int | None = None, url: str | None = None, *,
-                now: datetime | None = None) -> bool:
+def request_run(name: str, actor_id: int | None = None, url: str | None = None, *, now: datetime | None = None) -> bool:
     """Bring a job's next run forward to now (the runner picks it up within seconds); audited
     under the staff member who asked."""
     if name not in JOB_NAMES:
@@ -69,10 +73,20 @@ def request_run(name: str, actor_id: int | None = None, url: str | None = None, 
     with database.session(url) as db:
         actor = acting_user(db, actor_id) if actor_id is not None else None
         record(db, actor, "jobs.run_now", "scheduledjob", name)
-        changed = db.execute(sa.update(ScheduledJob.__table__).where(row.name == name, row.next_run_at > now)
-                             .values(next_run_at=now)).rowcount
+        changed = db.execute(
+            sa.update(ScheduledJob.__table__).where(row.name == name, row.next_run_at > now).values(next_run_at=now)
+        ).rowcount
         if not changed:
-            db.execute(database.upsert_insert(db)(ScheduledJob).values(
-                name=name, next_run_at=now, last_summary="", last_runner="", runs=0, failures=0,
-            ).on_conflict_do_nothing())
+            db.execute(
+                database.upsert_insert(db)(ScheduledJob)
+                .values(
+                    name=name,
+                    next_run_at=now,
+                    last_summary="",
+                    last_runner="",
+                    runs=0,
+                    failures=0,
+                )
+                .on_conflict_do_nothing()
+            )
     return True

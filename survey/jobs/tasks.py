@@ -41,8 +41,10 @@ class JobsReport:
 
     def lines(self) -> list[str]:
         lines = [f"expired invitations: {self.expired}"]
-        lines += [f"rule {code}: {run.considered} events considered, {run.invited} invited"
-                  for code, run in self.rules.items()]
+        lines += [
+            f"rule {code}: {run.considered} events considered, {run.invited} invited"
+            for code, run in self.rules.items()
+        ]
         lines += [f"withdrawn (quota met): {self.withdrawn}", f"reminders queued: {self.reminders}"]
         if self.sending is not None:
             lines.append(f"send: {self.sending.summary()}")
@@ -54,14 +56,21 @@ class JobsReport:
 
 def expire_invitations(db: Session, now: datetime) -> int:
     """Invitations past their expiry stop being answerable; their unsent messages are dropped."""
-    expired = db.exec(sa.update(Invitation).where(
-        Invitation.expires_at <= now, Invitation.status.in_(OPEN_STATUSES),
-    ).values(status=InvitationStatus.EXPIRED)).rowcount
+    expired = db.exec(
+        sa.update(Invitation)
+        .where(
+            Invitation.expires_at <= now,
+            Invitation.status.in_(OPEN_STATUSES),
+        )
+        .values(status=InvitationStatus.EXPIRED)
+    ).rowcount
     if expired:
         gone = sa.select(Invitation.id).where(Invitation.status == InvitationStatus.EXPIRED)
-        db.exec(sa.update(Delivery).where(Delivery.status == DeliveryStatus.PENDING,
-                                          Delivery.invitation_id.in_(gone))
-                .values(status=DeliveryStatus.SKIPPED, last_error="the invitation expired"))
+        db.exec(
+            sa.update(Delivery)
+            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.invitation_id.in_(gone))
+            .values(status=DeliveryStatus.SKIPPED, last_error="the invitation expired")
+        )
     return expired
 
 
@@ -69,16 +78,21 @@ def due_reminders(db: Session, campaign: Campaign, now: datetime) -> list[tuple[
     """(invitation id, reminder number) for non-responders due a reminder in this campaign."""
     waited_since = sa.func.coalesce(Invitation.last_reminded_at, Invitation.sent_at)
     next_number = Invitation.reminder_count + 1
-    already_queued = sa.select(Delivery.id).where(Delivery.invitation_id == Invitation.id,
-                                                  Delivery.sequence == next_number).exists()
+    already_queued = (
+        sa.select(Delivery.id).where(Delivery.invitation_id == Invitation.id, Delivery.sequence == next_number).exists()
+    )
     rows = db.exec(
         sa.select(Invitation.id, next_number)
         .join(Customer, Customer.id == Invitation.customer_id)
-        .where(Invitation.campaign_id == campaign.id, Invitation.status.in_(REMINDABLE),
-               Invitation.reminder_count < campaign.max_reminders,
-               waited_since <= now - timedelta(days=campaign.remind_after_days),
-               sa.or_(Invitation.expires_at.is_(None), Invitation.expires_at > now),
-               Customer.opted_out.is_(False), ~already_queued)
+        .where(
+            Invitation.campaign_id == campaign.id,
+            Invitation.status.in_(REMINDABLE),
+            Invitation.reminder_count < campaign.max_reminders,
+            waited_since <= now - timedelta(days=campaign.remind_after_days),
+            sa.or_(Invitation.expires_at.is_(None), Invitation.expires_at > now),
+            Customer.opted_out.is_(False),
+            ~already_queued,
+        )
         .order_by(Invitation.id)
     ).all()
     return [(invitation_id, number) for invitation_id, number in rows]
@@ -87,9 +101,18 @@ def due_reminders(db: Session, campaign: Campaign, now: datetime) -> list[tuple[
 def queue_reminders(now: datetime) -> int:
     """Queue the due reminders of every campaign (one transaction per campaign, row-locked)."""
     with database.session() as db:
-        campaign_ids = db.exec(sa.select(Campaign.id).where(
-            Campaign.status == CampaignStatus.SENDING, Campaign.max_reminders > 0,
-            Campaign.remind_after_days.is_not(None), Campaign.channel.in_(SENT_BY_US))).scalars().all()
+        campaign_ids = (
+            db.exec(
+                sa.select(Campaign.id).where(
+                    Campaign.status == CampaignStatus.SENDING,
+                    Campaign.max_reminders > 0,
+                    Campaign.remind_after_days.is_not(None),
+                    Campaign.channel.in_(SENT_BY_US),
+                )
+            )
+            .scalars()
+            .all()
+        )
     queued = 0
     for campaign_id in campaign_ids:
         with database.session() as db:
@@ -103,11 +126,17 @@ def queue_reminders(now: datetime) -> int:
 
 def close_finished_campaigns(db: Session) -> int:
     """One-off campaigns with no invitation still open become done (rule campaigns stay open)."""
-    still_open = sa.select(Invitation.id).where(Invitation.campaign_id == Campaign.id,
-                                                Invitation.status.in_(OPEN_STATUSES)).exists()
+    still_open = (
+        sa.select(Invitation.id)
+        .where(Invitation.campaign_id == Campaign.id, Invitation.status.in_(OPEN_STATUSES))
+        .exists()
+    )
     owned_by_rule = sa.select(TriggerRule.id).where(TriggerRule.campaign_id == Campaign.id).exists()
-    return db.exec(sa.update(Campaign).where(Campaign.status == CampaignStatus.SENDING, ~still_open, ~owned_by_rule)
-                   .values(status=CampaignStatus.DONE)).rowcount
+    return db.exec(
+        sa.update(Campaign)
+        .where(Campaign.status == CampaignStatus.SENDING, ~still_open, ~owned_by_rule)
+        .values(status=CampaignStatus.DONE)
+    ).rowcount
 
 
 def run_invitation_steps(now: datetime, report: JobsReport | None = None) -> JobsReport:

@@ -47,5 +47,3 @@ class AuditLog(SQLModel, table=True):
     entity: str = Field(default="", max_length=40)
     entity_id: str | None = Field(default=None, max_length=64)
     detail: dict = json_dict()
-
-

@@ -34,8 +34,8 @@ class FollowUpCase(SQLModel, table=True):
     response_id: int | None = Field(default=None, foreign_key="response.id", index=True)
     customer_id: int | None = Field(default=None, foreign_key="customer.id", index=True)
     rule_code: str = Field(max_length=40)
-    reason: str = Field(max_length=500)          # JSON codes, see survey.cases.reasons (older rows: text)
-    category: str | None = Field(default=None, max_length=32)   # root-cause category it was routed by
+    reason: str = Field(max_length=500)  # JSON codes, see survey.cases.reasons (older rows: text)
+    category: str | None = Field(default=None, max_length=32)  # root-cause category it was routed by
     priority: str = Field(default="normal", max_length=12)
     status: str = Field(default="open", max_length=12, index=True)
     assignee_id: int | None = Field(default=None, foreign_key="user.id", index=True)
@@ -68,10 +68,10 @@ class CaseRule(SQLModel, table=True):
     code: str = Field(max_length=40, unique=True, index=True)
     name_zh: str = Field(max_length=200)
     name_en: str = Field(max_length=200)
-    kind: str = Field(max_length=24)                 # survey.cases.RuleKind
+    kind: str = Field(max_length=24)  # survey.cases.RuleKind
     enabled: bool = True
     priority: str = Field(default="normal", max_length=12)
-    position: int = 0                                # evaluation order: the first matching rule names the case
+    position: int = 0  # evaluation order: the first matching rule names the case
     params: dict = Field(default_factory=dict, sa_type=JSON)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -88,10 +88,10 @@ class CaseSetting(SQLModel, table=True):
 class CaseRoute(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     position: int = 0
-    regions: list = Field(default_factory=list, sa_type=JSON)        # empty = any
-    touch_points: list = Field(default_factory=list, sa_type=JSON)   # empty = any
-    tiers: list = Field(default_factory=list, sa_type=JSON)          # empty = any
-    categories: list = Field(default_factory=list, sa_type=JSON)     # root-cause categories; empty = any
+    regions: list = Field(default_factory=list, sa_type=JSON)  # empty = any
+    touch_points: list = Field(default_factory=list, sa_type=JSON)  # empty = any
+    tiers: list = Field(default_factory=list, sa_type=JSON)  # empty = any
+    categories: list = Field(default_factory=list, sa_type=JSON)  # root-cause categories; empty = any
     team: str = Field(max_length=64)
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")
@@ -109,8 +109,8 @@ class ThemeKeyword(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     theme: str = Field(max_length=32)
     language: str = Field(max_length=8)
-    phrase: str = Field(max_length=100)              # terms separated by spaces, found in one clause
-    weight: float = 1.0                              # negative weights argue against the theme
+    phrase: str = Field(max_length=100)  # terms separated by spaces, found in one clause
+    weight: float = 1.0  # negative weights argue against the theme
     enabled: bool = True
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by_id: int | None = Field(default=None, foreign_key="user.id")

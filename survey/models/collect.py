@@ -39,7 +39,7 @@ class Response(SQLModel, table=True):
         sa.Index("ix_response_survey_answered", "survey_id", "answered_on"),
         sa.Index("ix_response_region_answered", "region", "answered_on"),
         sa.Index("ix_response_tier_answered", "tier", "answered_on"),
-        sa.Index("ix_response_device_key", "device_key"),   # public links: has this device answered?
+        sa.Index("ix_response_device_key", "device_key"),  # public links: has this device answered?
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -87,7 +87,7 @@ class CallAttempt(SQLModel, table=True):
     invitation_id: int = Field(foreign_key="invitation.id", index=True)
     agent_id: int | None = Field(default=None, foreign_key="user.id")
     at: datetime = Field(default_factory=utcnow)
-    outcome: str = Field(max_length=16)               # survey.core.vocab.CallOutcome
+    outcome: str = Field(max_length=16)  # survey.core.vocab.CallOutcome
     callback_at: datetime | None = None
     note: str = Field(default="", max_length=1000)
 
@@ -102,5 +102,5 @@ class RateCounter(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_ratecounter_window_start", "window_start"),)
 
     key: str = Field(primary_key=True, max_length=200)
-    window_start: int = Field(primary_key=True)       # Unix time the window began
+    window_start: int = Field(primary_key=True)  # Unix time the window began
     hits: int = 0

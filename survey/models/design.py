@@ -62,10 +62,8 @@ class Question(SQLModel, table=True):
     help_en: str = Field(default="", max_length=1000)
     scale_min: int | None = None
     scale_max: int | None = None
-    labels: dict = json_dict()      # {"low": {"zh-CN": .., "en": ..}, "high": {...}}
-    options: list = json_list()     # [{"value": "a", "zh-CN": .., "en": ..}]
-    items: list = json_list()       # matrix rows: [{"code": "x", "zh-CN": .., "en": ..}]
+    labels: dict = json_dict()  # {"low": {"zh-CN": .., "en": ..}, "high": {...}}
+    options: list = json_list()  # [{"value": "a", "zh-CN": .., "en": ..}]
+    items: list = json_list()  # matrix rows: [{"code": "x", "zh-CN": .., "en": ..}]
     condition: dict | None = json_optional()  # {"question": "overall", "op": "<=", "value": 2}
     max_length: int | None = None
-
-

@@ -62,8 +62,8 @@ class Campaign(SQLModel, table=True):
     version_id: int = Field(foreign_key="surveyversion.id")
     channel: str = Field(max_length=12)
     status: str = Field(default="draft", max_length=12)
-    audience: dict = json_dict()    # the filters that picked it, for the record
-    sampling: dict = json_dict()    # method, n, strata, allocation, quotas
+    audience: dict = json_dict()  # the filters that picked it, for the record
+    sampling: dict = json_dict()  # method, n, strata, allocation, quotas
     # Message templates chosen for this campaign (survey.distribution.messages): {"invitation": {lang: text}, ...}
     messages: dict = Field(default_factory=dict, sa_type=JSON, sa_column_kwargs={"server_default": "{}"})
     expires_days: int = 14
@@ -102,17 +102,17 @@ class Invitation(SQLModel, table=True):
     opted_out_at: datetime | None = None
     reminder_count: int = 0
     last_reminded_at: datetime | None = None
-    draft: dict = json_dict()       # answers of completed pages, kept for a returning customer
+    draft: dict = json_dict()  # answers of completed pages, kept for a returning customer
 
 
 class DeliveryStatus(StrEnum):
-    PENDING = "pending"        # waiting for its turn (or for quiet hours to end, or a retry)
-    CLAIMED = "claimed"        # reserved by a sender's batch, not yet handed to the channel
-    SENDING = "sending"        # being handed to the channel right now
+    PENDING = "pending"  # waiting for its turn (or for quiet hours to end, or a retry)
+    CLAIMED = "claimed"  # reserved by a sender's batch, not yet handed to the channel
+    SENDING = "sending"  # being handed to the channel right now
     SENT = "sent"
-    FAILED = "failed"          # permanent failure, or retries exhausted
-    UNCERTAIN = "uncertain"    # a sender died mid-send on a channel that cannot dedupe: staff decide
-    SKIPPED = "skipped"        # not sent on purpose: opted out, answered, expired, quota met
+    FAILED = "failed"  # permanent failure, or retries exhausted
+    UNCERTAIN = "uncertain"  # a sender died mid-send on a channel that cannot dedupe: staff decide
+    SKIPPED = "skipped"  # not sent on purpose: opted out, answered, expired, quota met
 
 
 class Delivery(SQLModel, table=True):
@@ -125,7 +125,7 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     invitation_id: int = Field(foreign_key="invitation.id", index=True)
     campaign_id: int = Field(foreign_key="campaign.id", index=True)
-    sequence: int = 0                     # 0: the invitation; n: the n-th reminder
+    sequence: int = 0  # 0: the invitation; n: the n-th reminder
     channel: str = Field(max_length=12)
     idempotency_key: str = Field(max_length=40, unique=True)
     status: str = Field(default=DeliveryStatus.PENDING, max_length=12)
@@ -147,14 +147,14 @@ class TriggerRule(SQLModel, table=True):
     survey_id: int = Field(foreign_key="survey.id")
     campaign_id: int = Field(foreign_key="campaign.id")
     event_kinds: list = Field(default_factory=list, sa_type=JSON)
-    touch_points: list = Field(default_factory=list, sa_type=JSON)   # empty = any
-    regions: list = Field(default_factory=list, sa_type=JSON)        # empty = any
+    touch_points: list = Field(default_factory=list, sa_type=JSON)  # empty = any
+    regions: list = Field(default_factory=list, sa_type=JSON)  # empty = any
     delay_hours: int = 24
-    rates: dict = Field(default_factory=dict, sa_type=JSON)          # tier -> share invited (0..1)
+    rates: dict = Field(default_factory=dict, sa_type=JSON)  # tier -> share invited (0..1)
     channel: str = Field(max_length=12)
     fatigue_days: int = 30
     active: bool = True
-    active_from: datetime = Field(default_factory=utcnow)            # events closed before are ignored
+    active_from: datetime = Field(default_factory=utcnow)  # events closed before are ignored
     created_by_id: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
@@ -166,6 +166,6 @@ class RuleDecision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     rule_id: int = Field(foreign_key="triggerrule.id", index=True)
     event_id: int = Field(foreign_key="serviceevent.id")
-    outcome: str = Field(max_length=16)   # invited | sampled_out | opted_out | no_contact | fatigue | already_invited
+    outcome: str = Field(max_length=16)  # invited | sampled_out | opted_out | no_contact | fatigue | already_invited
     invitation_id: int | None = Field(default=None, foreign_key="invitation.id")
     decided_at: datetime = Field(default_factory=utcnow)

@@ -42,8 +42,8 @@ class ServiceChange(SQLModel, table=True):
     title_en: str = Field(default="", max_length=200)
     description: str = Field(default="", max_length=4000)
     changed_on: date = Field(index=True)
-    ends_on: date | None = None          # for external events with a duration
-    regions: list = json_list()         # empty = all
+    ends_on: date | None = None  # for external events with a duration
+    regions: list = json_list()  # empty = all
     touch_points: list = json_list()
     tiers: list = json_list()
     dimension: str | None = Field(default=None, max_length=32)
@@ -59,8 +59,15 @@ LEVELS = tuple(range(11))
 LEVEL_COLUMNS = tuple(f"n{level}" for level in LEVELS)
 # The scores kept per response: the overall question, each service dimension, and
 # 'repeated_fault' (100 = no repeated-fault service event in the 90 days before answering).
-MOMENT_VARIABLES = ("overall", "network_quality", "billing", "business_handling", "fault_repair",
-                    "staff_attitude", "repeated_fault")
+MOMENT_VARIABLES = (
+    "overall",
+    "network_quality",
+    "billing",
+    "business_handling",
+    "fault_repair",
+    "staff_attitude",
+    "repeated_fault",
+)
 SUM_COLUMNS = tuple(f"s_{v}" for v in MOMENT_VARIABLES)
 CROSS_PAIRS = tuple(combinations_with_replacement(range(len(MOMENT_VARIABLES)), 2))
 CROSS_COLUMNS = tuple(f"x_{MOMENT_VARIABLES[i]}__{MOMENT_VARIABLES[j]}" for i, j in CROSS_PAIRS)
@@ -68,10 +75,12 @@ GROUP_COLUMNS = ("region", "tier", "touch_point", "segment")
 
 
 def _group_columns() -> list[sa.Column]:
-    return [sa.Column("region", sa.String(64), primary_key=True),
-            sa.Column("tier", sa.String(16), primary_key=True),
-            sa.Column("touch_point", sa.String(24), primary_key=True),
-            sa.Column("segment", sa.String(32), primary_key=True)]
+    return [
+        sa.Column("region", sa.String(64), primary_key=True),
+        sa.Column("tier", sa.String(16), primary_key=True),
+        sa.Column("touch_point", sa.String(24), primary_key=True),
+        sa.Column("segment", sa.String(32), primary_key=True),
+    ]
 
 
 def _period_columns() -> list[sa.Column]:
@@ -79,12 +88,14 @@ def _period_columns() -> list[sa.Column]:
 
 
 answer_daily = sa.Table(
-    "answerdaily", SQLModel.metadata,
+    "answerdaily",
+    SQLModel.metadata,
     sa.Column("question_code", sa.String(40), primary_key=True),
     sa.Column("day", sa.Date, primary_key=True),
     sa.Column("survey_id", sa.Integer, primary_key=True),
     sa.Column("item_code", sa.String(40), primary_key=True),
-    *_group_columns(), *_period_columns(),
+    *_group_columns(),
+    *_period_columns(),
     *(sa.Column(name, sa.Integer, nullable=False) for name in LEVEL_COLUMNS),
     sa.Index("ix_answerdaily_day", "day"),
 )
@@ -92,7 +103,8 @@ answer_daily = sa.Table(
 # The same counts by ISO week: long trends read a fifth of the rows.  A range that cuts
 # weeks reads its whole weeks here and its edge days from answerdaily (survey.insight.metrics).
 answer_weekly = sa.Table(
-    "answerweekly", SQLModel.metadata,
+    "answerweekly",
+    SQLModel.metadata,
     sa.Column("question_code", sa.String(40), primary_key=True),
     sa.Column("week", sa.Date, primary_key=True),
     sa.Column("survey_id", sa.Integer, primary_key=True),
@@ -102,27 +114,32 @@ answer_weekly = sa.Table(
 )
 
 moments_daily = sa.Table(
-    "momentsdaily", SQLModel.metadata,
+    "momentsdaily",
+    SQLModel.metadata,
     sa.Column("survey_id", sa.Integer, primary_key=True),
     sa.Column("day", sa.Date, primary_key=True),
     sa.Column("answered", sa.Integer, primary_key=True),
-    *_group_columns(), *_period_columns(),
+    *_group_columns(),
+    *_period_columns(),
     sa.Column("n", sa.Integer, nullable=False),
     *(sa.Column(name, sa.Float, nullable=False) for name in SUM_COLUMNS + CROSS_COLUMNS),
     sa.Index("ix_momentsdaily_day", "day"),
 )
 
 invitation_daily = sa.Table(
-    "invitationdaily", SQLModel.metadata,
+    "invitationdaily",
+    SQLModel.metadata,
     sa.Column("day", sa.Date, primary_key=True),
     sa.Column("survey_id", sa.Integer, primary_key=True),
-    *_group_columns(), *_period_columns(),
-    sa.Column("delivered", sa.Integer, nullable=False),   # sent and not failed
+    *_group_columns(),
+    *_period_columns(),
+    sa.Column("delivered", sa.Integer, nullable=False),  # sent and not failed
     sa.Column("completed", sa.Integer, nullable=False),
 )
 
 invitation_weekly = sa.Table(
-    "invitationweekly", SQLModel.metadata,
+    "invitationweekly",
+    SQLModel.metadata,
     sa.Column("week", sa.Date, primary_key=True),
     sa.Column("survey_id", sa.Integer, primary_key=True),
     *_group_columns(),
@@ -131,13 +148,14 @@ invitation_weekly = sa.Table(
 )
 
 rollup_batch = sa.Table(
-    "rollupbatch", SQLModel.metadata,
+    "rollupbatch",
+    SQLModel.metadata,
     sa.Column("id", sa.Integer, primary_key=True),
-    sa.Column("kind", sa.String(16), nullable=False),      # responses | invitations | rebuild
+    sa.Column("kind", sa.String(16), nullable=False),  # responses | invitations | rebuild
     sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("rows", sa.Integer, nullable=False),         # responses counted, or invitation rows written
-    sa.Column("window_start", sa.Date, nullable=True),     # invitations: first local day rewritten
-    sa.Column("signature", sa.Text, nullable=True),        # invitations: what the window held
+    sa.Column("rows", sa.Integer, nullable=False),  # responses counted, or invitation rows written
+    sa.Column("window_start", sa.Date, nullable=True),  # invitations: first local day rewritten
+    sa.Column("signature", sa.Text, nullable=True),  # invitations: what the window held
 )
 
 # Response rates count invitations by the day they were sent: the refresh of recent days

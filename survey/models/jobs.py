@@ -29,7 +29,7 @@ class ScheduledJob(SQLModel, table=True):
     next_run_at: datetime
     last_started_at: datetime | None = None
     last_finished_at: datetime | None = None
-    last_outcome: str | None = Field(default=None, max_length=16)    # JobOutcome
+    last_outcome: str | None = Field(default=None, max_length=16)  # JobOutcome
     last_summary: str = Field(default="", max_length=2000)
     last_error: str | None = Field(default=None, max_length=2000)
     last_error_at: datetime | None = None

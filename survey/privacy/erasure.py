@@ -47,6 +47,7 @@ FULL_CONTACT_ROLES = (Role.ADMIN, Role.QUALITY, Role.AGENT)
 
 # ---------------------------------------------------------------- masking
 
+
 def mask_phone(phone: str | None) -> str | None:
     """133****5678: the first three and the last four digits of a mobile; shorter numbers keep
     only their last two digits."""
@@ -80,8 +81,9 @@ def mask_phones_in_text(text: str | None) -> str | None:
     """Phone numbers a customer typed into a comment, masked."""
     if not text:
         return text
-    return PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)) if len(re.sub(r"\D", "", m.group(0))) >= 7
-                             else m.group(0), text)
+    return PHONE_IN_TEXT.sub(
+        lambda m: mask_phone(m.group(0)) if len(re.sub(r"\D", "", m.group(0))) >= 7 else m.group(0), text
+    )
 
 
 def sees_full_contact(role: str) -> bool:
@@ -110,10 +112,11 @@ def text_for(role: str, text: str | None) -> str | None:
 
 # ---------------------------------------------------------------- erasure
 
+
 @dataclass(frozen=True)
 class Erasure:
     customer_id: int
-    responses: int          # kept, now anonymous
+    responses: int  # kept, now anonymous
     answers_redacted: int
     cases: int
     messages_purged: int
@@ -125,8 +128,9 @@ def erase_customer(db: Session, external_id: str, *, actor=None, now: datetime |
     from survey.cases.themes import free_text_answers
 
     now = now or utcnow()
-    customer = db.execute(sa.select(Customer).where(Customer.external_id == external_id)
-                          .with_for_update()).scalar_one_or_none()
+    customer = db.execute(
+        sa.select(Customer).where(Customer.external_id == external_id).with_for_update()
+    ).scalar_one_or_none()
     if customer is None:
         raise Refused(f"no customer with external id '{external_id}'")
     if customer.erased_at is not None:
@@ -145,22 +149,33 @@ def erase_customer(db: Session, external_id: str, *, actor=None, now: datetime |
     db.execute(sa.update(Response).where(Response.id.in_(responses)).values(device_key=None))
     invitations = sa.select(Invitation.id).where(Invitation.customer_id == customer.id)
     db.execute(sa.update(Invitation).where(Invitation.id.in_(invitations)).values(draft={}, last_error=None))
-    db.execute(sa.update(Delivery).where(Delivery.invitation_id.in_(invitations),
-                                         Delivery.status == DeliveryStatus.PENDING)
-               .values(status=DeliveryStatus.SKIPPED))
-    purged = db.execute(sa.update(Delivery).where(Delivery.invitation_id.in_(invitations))
-                        .values(last_error=None, provider_id=None)).rowcount
+    db.execute(
+        sa.update(Delivery)
+        .where(Delivery.invitation_id.in_(invitations), Delivery.status == DeliveryStatus.PENDING)
+        .values(status=DeliveryStatus.SKIPPED)
+    )
+    purged = db.execute(
+        sa.update(Delivery).where(Delivery.invitation_id.in_(invitations)).values(last_error=None, provider_id=None)
+    ).rowcount
     db.execute(sa.update(CallAttempt).where(CallAttempt.invitation_id.in_(invitations)).values(note=""))
     case_ids = sa.select(FollowUpCase.id).where(FollowUpCase.customer_id == customer.id)
     cases = db.execute(sa.update(FollowUpCase).where(FollowUpCase.id.in_(case_ids)).values(notes="")).rowcount
     db.execute(sa.update(FollowUpCaseEvent).where(FollowUpCaseEvent.case_id.in_(case_ids)).values(note=""))
-    db.execute(sa.update(FollowUpCaseEvent).where(FollowUpCaseEvent.case_id.in_(case_ids),
-                                                  FollowUpCaseEvent.field == "note")
-               .values(old_value=None, new_value=None))
+    db.execute(
+        sa.update(FollowUpCaseEvent)
+        .where(FollowUpCaseEvent.case_id.in_(case_ids), FollowUpCaseEvent.field == "note")
+        .values(old_value=None, new_value=None)
+    )
     scrubbed = _scrub_audit(db, identifiers, stub)
     answered = db.execute(sa.select(sa.func.count()).select_from(responses.subquery())).scalar_one()
-    record(db, actor, "customer.erase", "customer", customer.id,
-           {"customer": stub, "responses_kept": answered, "answers_redacted": redacted})
+    record(
+        db,
+        actor,
+        "customer.erase",
+        "customer",
+        customer.id,
+        {"customer": stub, "responses_kept": answered, "answers_redacted": redacted},
+    )
     return Erasure(customer.id, answered, redacted, cases, purged, scrubbed)
 
 
@@ -200,6 +215,18 @@ def find_customers(db: Session, text: str, limit: int = 20) -> list[Customer]:
     if not text:
         return []
     pattern = f"%{text}%"
-    return list(db.execute(sa.select(Customer).where(sa.or_(
-        Customer.external_id.like(pattern), Customer.phone.like(pattern), Customer.email.like(pattern),
-        Customer.name.like(pattern))).order_by(Customer.id).limit(limit)).scalars())
+    return list(
+        db.execute(
+            sa.select(Customer)
+            .where(
+                sa.or_(
+                    Customer.external_id.like(pattern),
+                    Customer.phone.like(pattern),
+                    Customer.email.like(pattern),
+                    Customer.name.like(pattern),
+                )
+            )
+            .order_by(Customer.id)
+            .limit(limit)
+        ).scalars()
+    )

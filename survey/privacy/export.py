@@ -39,8 +39,20 @@ from survey.models import Answer, Customer, Question, Response, Survey, SurveyVe
 from survey.privacy.erasure import contact_for, text_for
 
 FORMATS = ("csv", "xlsx")
-META_COLUMNS = ("response_id", "answered_on", "survey", "version", "channel", "language", "tier", "region",
-                "touch_point", "segment", "event_kind", "team")
+META_COLUMNS = (
+    "response_id",
+    "answered_on",
+    "survey",
+    "version",
+    "channel",
+    "language",
+    "tier",
+    "region",
+    "touch_point",
+    "segment",
+    "event_kind",
+    "team",
+)
 CONTACT_COLUMNS = ("customer_id", "customer_name", "customer_phone", "customer_email")
 CHUNK = 2000
 
@@ -57,11 +69,13 @@ def question_columns(db: Session, filters) -> list[Column]:
     """The columns of the question codes answered within the filters, in questionnaire order
     (newest version first; codes only older versions asked follow)."""
     versions = sa.select(Response.version_id).where(*conditions(filters)).distinct()
-    rows = db.execute(sa.select(Question, Survey.code)
-                      .join(SurveyVersion, SurveyVersion.id == Question.version_id)
-                      .join(Survey, Survey.id == SurveyVersion.survey_id)
-                      .where(Question.version_id.in_(versions))
-                      .order_by(Survey.code, SurveyVersion.number.desc(), Question.position)).all()
+    rows = db.execute(
+        sa.select(Question, Survey.code)
+        .join(SurveyVersion, SurveyVersion.id == Question.version_id)
+        .join(Survey, Survey.id == SurveyVersion.survey_id)
+        .where(Question.version_id.in_(versions))
+        .order_by(Survey.code, SurveyVersion.number.desc(), Question.position)
+    ).all()
     columns: dict[str, Column] = {}
     for question, _ in rows:
         qtype = question_type(question.type)
@@ -82,15 +96,29 @@ def _number(value: float | None):
 
 def _rows(db: Session, filters, columns: list[Column], role: str, with_contact: bool) -> Iterator[list]:
     """One list of cells per response, merging the ordered answer stream into responses."""
-    meta = (Response.id, Response.answered_on, Survey.code, SurveyVersion.number, Response.channel,
-            Response.language, Response.tier, Response.region, Response.touch_point, Response.segment,
-            Response.event_kind, Response.team)
+    meta = (
+        Response.id,
+        Response.answered_on,
+        Survey.code,
+        SurveyVersion.number,
+        Response.channel,
+        Response.language,
+        Response.tier,
+        Response.region,
+        Response.touch_point,
+        Response.segment,
+        Response.event_kind,
+        Response.team,
+    )
     contact = (Customer.external_id, Customer.name, Customer.phone, Customer.email) if with_contact else ()
-    query = (sa.select(*meta, *contact, Answer.question_code, Answer.item_code, Answer.value_num, Answer.value_text)
-             .join(Survey, Survey.id == Response.survey_id)
-             .join(SurveyVersion, SurveyVersion.id == Response.version_id)
-             .outerjoin(Answer, Answer.response_id == Response.id)
-             .where(*conditions(filters)).order_by(Response.id, Answer.id))
+    query = (
+        sa.select(*meta, *contact, Answer.question_code, Answer.item_code, Answer.value_num, Answer.value_text)
+        .join(Survey, Survey.id == Response.survey_id)
+        .join(SurveyVersion, SurveyVersion.id == Response.version_id)
+        .outerjoin(Answer, Answer.response_id == Response.id)
+        .where(*conditions(filters))
+        .order_by(Response.id, Answer.id)
+    )
     if with_contact:
         query = query.outerjoin(Customer, Customer.id == Response.customer_id)
     index = {(c.code, c.item): i for i, c in enumerate(columns)}
@@ -102,8 +130,8 @@ def _rows(db: Session, filters, columns: list[Column], role: str, with_contact: 
         first = rows[0]
         head = list(first[:width])
         if with_contact:
-            shown = contact_for(role, *first[len(META_COLUMNS) + 1:width])
-            head[len(META_COLUMNS) + 1:width] = [shown.name, shown.phone, shown.email]
+            shown = contact_for(role, *first[len(META_COLUMNS) + 1 : width])
+            head[len(META_COLUMNS) + 1 : width] = [shown.name, shown.phone, shown.email]
         cells: list = [None] * len(columns)
         for row in rows:
             code, item, number, text = row[width:]
@@ -121,8 +149,9 @@ def header(columns: list[Column], with_contact: bool) -> list[str]:
     return [*META_COLUMNS, *(CONTACT_COLUMNS if with_contact else ()), *(c.name for c in columns)]
 
 
-def write_export(db: Session, filters, out: Path, fmt: str, *, actor=None, role: str = Role.ADMIN,
-                 with_contact: bool = False) -> int:
+def write_export(
+    db: Session, filters, out: Path, fmt: str, *, actor=None, role: str = Role.ADMIN, with_contact: bool = False
+) -> int:
     """Write the responses within the filters to `out` (csv or xlsx); returns the rows written."""
     if fmt not in FORMATS:
         raise Refused(f"format must be {' or '.join(FORMATS)}")
@@ -135,14 +164,30 @@ def write_export(db: Session, filters, out: Path, fmt: str, *, actor=None, role:
     os.close(handle)
     try:
         head = header(columns, with_contact)
-        written = (write_csv(Path(temporary), head, rows) if fmt == "csv"
-                   else write_xlsx(Path(temporary), head, rows, sheet="responses"))
+        written = (
+            write_csv(Path(temporary), head, rows)
+            if fmt == "csv"
+            else write_xlsx(Path(temporary), head, rows, sheet="responses")
+        )
         os.replace(temporary, out)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    record(db, actor, "export.responses", "response", None, {
-        "format": fmt, "rows": written, "with_contact": with_contact, "masked": with_contact and role == Role.EXECUTIVE,
-        "filters": {k: (str(v) if v is not None and not isinstance(v, tuple) else list(v or ()))
-                    for k, v in asdict(filters).items()}})
+    record(
+        db,
+        actor,
+        "export.responses",
+        "response",
+        None,
+        {
+            "format": fmt,
+            "rows": written,
+            "with_contact": with_contact,
+            "masked": with_contact and role == Role.EXECUTIVE,
+            "filters": {
+                k: (str(v) if v is not None and not isinstance(v, tuple) else list(v or ()))
+                for k, v in asdict(filters).items()
+            },
+        },
+    )
     return written

@@ -20,8 +20,19 @@ from survey.core.vocab import Role
 from survey.privacy import erasure, export
 from survey.privacy.erasure import Contact, Erasure, contact_for, text_for
 
-__all__ = ["AuthError", "Contact", "CustomerMatch", "Erasure", "contact_for", "erase_customer", "find_customers", "text_for",
-           "EXPORT_FORMATS", "ExportFile", "export_responses"]
+__all__ = [
+    "AuthError",
+    "Contact",
+    "CustomerMatch",
+    "Erasure",
+    "contact_for",
+    "erase_customer",
+    "find_customers",
+    "text_for",
+    "EXPORT_FORMATS",
+    "ExportFile",
+    "export_responses",
+]
 
 
 @dataclass(frozen=True)
@@ -39,8 +50,10 @@ class CustomerMatch:
 def find_customers(text: str) -> list[CustomerMatch]:
     """Customers whose external id, phone, email or name contains `text` (nothing for no text)."""
     with database.session() as db:
-        return [CustomerMatch(c.id, c.external_id, c.name, c.phone, c.email, c.tier, c.region, c.erased_at)
-                for c in erasure.find_customers(db, text)]
+        return [
+            CustomerMatch(c.id, c.external_id, c.name, c.phone, c.email, c.tier, c.region, c.erased_at)
+            for c in erasure.find_customers(db, text)
+        ]
 
 
 def erase_customer(actor_id: int, external_id: str) -> Erasure:
@@ -60,9 +73,10 @@ EXPORT_FORMATS = export.FORMATS
 @dataclass(frozen=True)
 class ExportFile:
     """A finished export, held in memory for a download."""
+
     name: str
     data: bytes
-    file_format: str       # csv | xlsx
+    file_format: str  # csv | xlsx
     rows: int
 
 
@@ -73,6 +87,7 @@ def export_responses(actor_id: int, filters: Filters, file_format: str, *, with_
     with tempfile.TemporaryDirectory(prefix="survey-export-") as folder, database.session() as db:
         actor = acting_user(db, actor_id)
         out = Path(folder) / name
-        rows = export.write_export(db, filters, out, file_format, actor=actor, role=actor.role,
-                                   with_contact=with_contact)
+        rows = export.write_export(
+            db, filters, out, file_format, actor=actor, role=actor.role, with_contact=with_contact
+        )
         return ExportFile(name, out.read_bytes(), file_format, rows)

@@ -47,29 +47,33 @@ def streamlit_index() -> Path | None:
 
 def inline_script_hashes(html: str) -> list[str]:
     """CSP source expressions ('sha256-...') for each inline <script> of a page."""
-    return [f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
-            for body in INLINE_SCRIPT.findall(html)]
+    return [
+        f"'sha256-{base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()}'"
+        for body in INLINE_SCRIPT.findall(html)
+    ]
 
 
 @cache
 def staff_policy() -> str:
     index = streamlit_index()
     hashes = inline_script_hashes(index.read_text(encoding="utf-8")) if index else []
-    return "; ".join([
-        "default-src 'self'",
-        " ".join(["script-src 'self' 'wasm-unsafe-eval'", *hashes]),
-        "style-src 'self' 'unsafe-inline'",
-        "img-src 'self' data: blob:",
-        "media-src 'self' data: blob:",
-        "font-src 'self' data:",
-        "connect-src 'self' ws: wss:",
-        "worker-src 'self' blob:",
-        "frame-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'self'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            " ".join(["script-src 'self' 'wasm-unsafe-eval'", *hashes]),
+            "style-src 'self' 'unsafe-inline'",
+            "img-src 'self' data: blob:",
+            "media-src 'self' data: blob:",
+            "font-src 'self' data:",
+            "connect-src 'self' ws: wss:",
+            "worker-src 'self' blob:",
+            "frame-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'self'",
+        ]
+    )
 
 
 class StaffPageHeaders:
@@ -94,6 +98,8 @@ class StaffPageHeaders:
 
     @staticmethod
     def headers() -> list[tuple[bytes, bytes]]:
-        return [(b"content-security-policy", staff_policy().encode()),
-                (b"referrer-policy", b"same-origin"),
-                (b"x-content-type-options", b"nosniff")]
+        return [
+            (b"content-security-policy", staff_policy().encode()),
+            (b"referrer-policy", b"same-origin"),
+            (b"x-content-type-options", b"nosniff"),
+        ]

@@ -20,8 +20,13 @@ from survey.core.i18n import LANGUAGES, t, text_in
 from survey.design.question_types import question_type
 from survey.models import Question
 
-ENV = Environment(loader=PackageLoader("survey.web", "templates"), autoescape=True, trim_blocks=True,
-                  lstrip_blocks=True, undefined=StrictUndefined)
+ENV = Environment(
+    loader=PackageLoader("survey.web", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    undefined=StrictUndefined,
+)
 LANGUAGE_NAMES = {"zh-CN": "中文", "en": "English"}
 
 
@@ -31,7 +36,7 @@ class Choice:
     value: str
     label: str
     checked: bool
-    hint: str = ""          # an end label, read out by screen readers
+    hint: str = ""  # an end label, read out by screen readers
 
 
 @dataclass(frozen=True)
@@ -44,12 +49,12 @@ class Item:
 @dataclass
 class QuestionView:
     code: str
-    kind: str               # scale | single | multi | matrix | text
+    kind: str  # scale | single | multi | matrix | text
     text: str
     help: str
     required: bool
     problem: str = ""
-    conditional: bool = False   # shown by CSS when its same-page source question is answered so
+    conditional: bool = False  # shown by CSS when its same-page source question is answered so
     shown: bool = True
     choices: list[Choice] = field(default_factory=list)
     low: str = ""
@@ -72,7 +77,7 @@ class PageView:
     page_count: int
     can_go_back: bool
     is_last: bool
-    languages: list[tuple[str, str, str]]       # (code, name, url); the current one has no url
+    languages: list[tuple[str, str, str]]  # (code, name, url); the current one has no url
     texts: dict[str, str]
     condition_css: str = ""
     notice: str = ""
@@ -86,31 +91,55 @@ def language_links(path: str, current: str) -> list[tuple[str, str, str]]:
 
 # ---------------------------------------------------------------- the survey page
 
-def survey_page(questionnaire: Questionnaire, page: int, lang: str, *, fields: Mapping[str, Sequence[str]],
-                problems: Mapping[str, Problem], hidden: dict[str, str], path: str, notice: str = "",
-                optout_url: str = "", preview: bool = False) -> str:
+
+def survey_page(
+    questionnaire: Questionnaire,
+    page: int,
+    lang: str,
+    *,
+    fields: Mapping[str, Sequence[str]],
+    problems: Mapping[str, Problem],
+    hidden: dict[str, str],
+    path: str,
+    notice: str = "",
+    optout_url: str = "",
+    preview: bool = False,
+) -> str:
     questions = questionnaire.questions
     piped = questionnaire.pipe(lang)
     pages = visible_pages(questions, fields) or [page]
     position = pages.index(page) + 1 if page in pages else len(pages)
     views, css = _question_views(questions, page, lang, piped, fields, problems)
     view = PageView(
-        lang=lang, title=questionnaire.text("title", lang) or _survey_name(questionnaire, lang),
+        lang=lang,
+        title=questionnaire.text("title", lang) or _survey_name(questionnaire, lang),
         intro=questionnaire.text("intro", lang) if position == 1 else "",
-        questions=views, hidden=hidden, action=path, page_number=position, page_count=len(pages),
-        can_go_back=position > 1, is_last=position == len(pages), languages=language_links(path, lang),
-        texts=_page_texts(lang, position, len(pages), len(problems)), condition_css=css, notice=notice,
-        optout_url=optout_url, preview=preview,
+        questions=views,
+        hidden=hidden,
+        action=path,
+        page_number=position,
+        page_count=len(pages),
+        can_go_back=position > 1,
+        is_last=position == len(pages),
+        languages=language_links(path, lang),
+        texts=_page_texts(lang, position, len(pages), len(problems)),
+        condition_css=css,
+        notice=notice,
+        optout_url=optout_url,
+        preview=preview,
     )
     return ENV.get_template("survey.html").render(view=view, lang=lang, languages=view.languages)
 
 
 def _page_texts(lang: str, position: int, count: int, problems: int) -> dict[str, str]:
     return {
-        "next": t("respondent.next", lang), "submit": t("respondent.submit", lang), "back": t("respondent.back", lang),
+        "next": t("respondent.next", lang),
+        "submit": t("respondent.submit", lang),
+        "back": t("respondent.back", lang),
         "progress": t("respondent.progress", lang, page=position, count=count),
         "problems": t("respondent.problems", lang, n=problems) if problems else "",
-        "required": t("respondent.required", lang), "optout": t("respondent.optout_link", lang),
+        "required": t("respondent.required", lang),
+        "optout": t("respondent.optout_link", lang),
         "preview": t("respondent.preview_note", lang),
         "language_switch": t("respondent.language_switch", lang),
     }
@@ -120,9 +149,14 @@ def _survey_name(questionnaire: Questionnaire, lang: str) -> str:
     return text_in({"zh-CN": questionnaire.survey.name_zh, "en": questionnaire.survey.name_en}, lang)
 
 
-def _question_views(questions: Sequence[Question], page: int, lang: str, piped: dict[str, str],
-                    fields: Mapping[str, Sequence[str]],
-                    problems: Mapping[str, Problem]) -> tuple[list[QuestionView], str]:
+def _question_views(
+    questions: Sequence[Question],
+    page: int,
+    lang: str,
+    piped: dict[str, str],
+    fields: Mapping[str, Sequence[str]],
+    problems: Mapping[str, Problem],
+) -> tuple[list[QuestionView], str]:
     visible = {q.code for q in evaluate(questions, fields).visible}
     by_code = {q.code: q for q in questions}
     views, rules = [], []
@@ -141,11 +175,14 @@ def _question_views(questions: Sequence[Question], page: int, lang: str, piped: 
     return views, "".join(r for r in rules if r)
 
 
-def _question_view(question: Question, lang: str, piped: dict[str, str], fields: Mapping[str, Sequence[str]],
-                   problem: Problem | None) -> QuestionView:
+def _question_view(
+    question: Question, lang: str, piped: dict[str, str], fields: Mapping[str, Sequence[str]], problem: Problem | None
+) -> QuestionView:
     qtype = question_type(question.type)
     view = QuestionView(
-        code=question.code, kind="scale", required=question.required,
+        code=question.code,
+        kind="scale",
+        required=question.required,
         text=pipe(text_in({"zh-CN": question.text_zh, "en": question.text_en}, lang), piped),
         help=pipe(text_in({"zh-CN": question.help_zh, "en": question.help_en}, lang), piped),
         problem=problem.text(lang) if problem else "",
@@ -158,29 +195,40 @@ def _question_view(question: Question, lang: str, piped: dict[str, str], fields:
         view.note = t("respondent.chars_limit", lang, limit=question.max_length)
     elif qtype.has_options:
         view.kind = "multi" if qtype.multiple else "single"
-        view.choices = [Choice(f"i-{question.code}-{i}", o["value"], text_in(o, lang), o["value"] in posted)
-                        for i, o in enumerate(question.options)]
+        view.choices = [
+            Choice(f"i-{question.code}-{i}", o["value"], text_in(o, lang), o["value"] in posted)
+            for i, o in enumerate(question.options)
+        ]
     elif qtype.has_items:
         view.kind = "matrix"
         names = [matrix_field(question.code, item["code"]) for item in question.items]
-        view.items = [Item(name, text_in(item, lang), _scale_choices(question, f"i-{question.code}-{n}",
-                                                                     fields.get(name, []), view.low, view.high, lang))
-                      for n, (name, item) in enumerate(zip(names, question.items, strict=True))]
+        view.items = [
+            Item(
+                name,
+                text_in(item, lang),
+                _scale_choices(question, f"i-{question.code}-{n}", fields.get(name, []), view.low, view.high, lang),
+            )
+            for n, (name, item) in enumerate(zip(names, question.items, strict=True))
+        ]
     else:
         view.choices = _scale_choices(question, f"i-{question.code}", posted, view.low, view.high, lang)
     return view
 
 
-def _scale_choices(question: Question, id_prefix: str, posted: Sequence[str], low: str, high: str,
-                   lang: str) -> list[Choice]:
+def _scale_choices(
+    question: Question, id_prefix: str, posted: Sequence[str], low: str, high: str, lang: str
+) -> list[Choice]:
     if question.type == "yes_no":
-        return [Choice(f"{id_prefix}-{i}", str(v), t(key, lang), str(v) in posted)
-                for i, (v, key) in enumerate(((1, "respondent.yes"), (0, "respondent.no")))]
+        return [
+            Choice(f"{id_prefix}-{i}", str(v), t(key, lang), str(v) in posted)
+            for i, (v, key) in enumerate(((1, "respondent.yes"), (0, "respondent.no")))
+        ]
     values = range(question.scale_min, question.scale_max + 1)
     last = question.scale_max - question.scale_min
-    return [Choice(f"{id_prefix}-{i}", str(v), str(v), str(v) in posted,
-                   hint=low if i == 0 else high if i == last else "")
-            for i, v in enumerate(values)]
+    return [
+        Choice(f"{id_prefix}-{i}", str(v), str(v), str(v) in posted, hint=low if i == 0 else high if i == last else "")
+        for i, v in enumerate(values)
+    ]
 
 
 def _condition_rule(question: Question, source: Question) -> str:
@@ -220,14 +268,42 @@ def _typed(question: Question, value: str) -> int | str:
 # ---------------------------------------------------------------- polite pages
 
 # Each kind has respondent.<kind>_title and _body in both languages (tests check).
-MESSAGE_KINDS = ("unknown", "expired", "answered", "closed", "opted_out", "busy", "replaced", "thanks", "optout_ask",
-                 "optout_done", "too_large", "bad_request", "foreign_origin", "unavailable", "error")
+MESSAGE_KINDS = (
+    "unknown",
+    "expired",
+    "answered",
+    "closed",
+    "opted_out",
+    "busy",
+    "replaced",
+    "thanks",
+    "optout_ask",
+    "optout_done",
+    "too_large",
+    "bad_request",
+    "foreign_origin",
+    "unavailable",
+    "error",
+)
 
-def message_page(kind: str, lang: str, *, path: str, body: str = "", form: dict[str, str] | None = None,
-                 back_url: str = "", notice: str = "") -> str:
+
+def message_page(
+    kind: str,
+    lang: str,
+    *,
+    path: str,
+    body: str = "",
+    form: dict[str, str] | None = None,
+    back_url: str = "",
+    notice: str = "",
+) -> str:
     """A page for a state of the link (unknown, expired, answered, ...) or a refused request."""
-    texts = {"title": t(f"respondent.{kind}_title", lang), "body": body or t(f"respondent.{kind}_body", lang),
-             "confirm": t("respondent.optout_confirm", lang), "back": t("respondent.back_to_survey", lang)}
+    texts = {
+        "title": t(f"respondent.{kind}_title", lang),
+        "body": body or t(f"respondent.{kind}_body", lang),
+        "confirm": t("respondent.optout_confirm", lang),
+        "back": t("respondent.back_to_survey", lang),
+    }
     return ENV.get_template("message.html").render(
-        lang=lang, texts=texts, form=form, back_url=back_url, notice=notice,
-        languages=language_links(path, lang))
+        lang=lang, texts=texts, form=form, back_url=back_url, notice=notice, languages=language_links(path, lang)
+    )

@@ -40,21 +40,26 @@ from survey.web import render
 
 log = logging.getLogger(__name__)
 
-MAX_FORM_BYTES = 256 * 1024     # ample for a long survey with long comments; refuses floods
+MAX_FORM_BYTES = 256 * 1024  # ample for a long survey with long comments; refuses floods
 MAX_FIELDS = 2000
 DEVICE_COOKIE = "sq_device"
 DEVICE_COOKIE_SECONDS = 365 * 24 * 3600
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-                               "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     # The token is in the address: never pass it on to another site. Same-origin (not
     # no-referrer, which makes browsers post "Origin: null") lets our own forms say they are ours.
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
-STATUS = {LinkState.UNKNOWN: 404, LinkState.EXPIRED: 410, LinkState.CLOSED: 410, LinkState.REPLACED: 410,
-          LinkState.BUSY: 429}
+STATUS = {
+    LinkState.UNKNOWN: 404,
+    LinkState.EXPIRED: 410,
+    LinkState.CLOSED: 410,
+    LinkState.REPLACED: 410,
+    LinkState.BUSY: 429,
+}
 Form = dict[str, list[str]]
 
 
@@ -90,7 +95,7 @@ async def _guarded(request: Request, handler: Callable[[Request, Form | None], H
     into a polite page."""
     try:
         if request.method == "POST" and not request_from_this_site(request):
-            raise FormRejected("foreign_origin", 403)   # a page elsewhere posting into a customer's link
+            raise FormRejected("foreign_origin", 403)  # a page elsewhere posting into a customer's link
         form = await read_form(request) if request.method == "POST" else None
         return await run_in_threadpool(handler, request, form)
     except FormRejected as exc:
@@ -134,14 +139,16 @@ async def _multipart_pairs(headers: Headers, body: bytes) -> list[tuple[str, str
         yield body
 
     try:
-        parsed = await MultiPartParser(headers, once(), max_files=0, max_fields=MAX_FIELDS,
-                                       max_part_size=MAX_FORM_BYTES).parse()
+        parsed = await MultiPartParser(
+            headers, once(), max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FORM_BYTES
+        ).parse()
     except MultiPartException:
         raise FormRejected("bad_request", 400) from None
     return [(name, value) for name, value in parsed.multi_items() if isinstance(value, str)]
 
 
 # ---------------------------------------------------------------- personal link
+
 
 def _personal(request: Request, form: Form | None) -> HTMLResponse:
     token = request.path_params["token"]
@@ -153,13 +160,15 @@ def _personal(request: Request, form: Form | None) -> HTMLResponse:
     if not _genuine(key, form, scope, page):
         visit = _stale(respondent.open_personal(token), form)
         lang = _language(request, form, visit)
-        return _respond(request, visit, lang, key=key, scope=scope, posted=False,
-                        notice=t("respondent.form_stale", lang))
+        return _respond(
+            request, visit, lang, key=key, scope=scope, posted=False, notice=t("respondent.form_stale", lang)
+        )
     if _switching_language(form):
         visit = _stale(respondent.open_personal(token), form)
         return _respond(request, visit, _language(request, form, visit), key=key, scope=scope, posted=False)
-    visit = respondent.post_personal(token, page, form, language=_requested_language(request, form),
-                                     back=_going_back(form))
+    visit = respondent.post_personal(
+        token, page, form, language=_requested_language(request, form), back=_going_back(form)
+    )
     return _respond(request, visit, _language(request, form, visit), key=key, scope=scope, posted=True)
 
 
@@ -175,11 +184,16 @@ def _optout(request: Request, form: Form | None) -> HTMLResponse:
         return _message(request, "optout_done", lang, 200)
     notice = t("respondent.form_stale", lang) if form is not None else ""
     confirm = {"_form": signing.sign_form(key, f"o:{token}", 0), "_page": "0", "_lang": lang}
-    return _html(render.message_page("optout_ask", lang, path=request.url.path, form=confirm,
-                                     back_url=f"/s/{token}?lang={lang}", notice=notice), 200)
+    return _html(
+        render.message_page(
+            "optout_ask", lang, path=request.url.path, form=confirm, back_url=f"/s/{token}?lang={lang}", notice=notice
+        ),
+        200,
+    )
 
 
 # ---------------------------------------------------------------- public link
+
 
 def _public(request: Request, form: Form | None) -> HTMLResponse:
     slug = request.path_params["slug"]
@@ -188,30 +202,62 @@ def _public(request: Request, form: Form | None) -> HTMLResponse:
     scope, key = f"p:{slug}", _form_key()
     if form is None:
         visit = respondent.open_public(slug, device)
-        response = _respond(request, visit, _language(request, form, visit), key=key, scope=scope, posted=False,
-                            carry=_pack({}, _now()))
+        response = _respond(
+            request, visit, _language(request, form, visit), key=key, scope=scope, posted=False, carry=_pack({}, _now())
+        )
     else:
         page, state = _page_of(form), _last(form, "_state")
         carried, started = _unpack(state)
         if not _genuine(key, form, scope, page, state) or started is None:
             visit = _stale(respondent.open_public(slug, device), form)
             lang = _language(request, form, visit)
-            response = _respond(request, visit, lang, key=key, scope=scope, posted=False, carry=_pack({}, _now()),
-                                notice=t("respondent.form_stale", lang))
+            response = _respond(
+                request,
+                visit,
+                lang,
+                key=key,
+                scope=scope,
+                posted=False,
+                carry=_pack({}, _now()),
+                notice=t("respondent.form_stale", lang),
+            )
         elif _switching_language(form):
             visit = _stale(respondent.open_public(slug, device), form)
-            response = _respond(request, visit, _language(request, form, visit), key=key, scope=scope,
-                                posted=False, carry=state)
+            response = _respond(
+                request, visit, _language(request, form, visit), key=key, scope=scope, posted=False, carry=state
+            )
         else:
             client = request_client(request).address
-            visit = respondent.post_public(slug, device, client, page, carried, form,
-                                           language=_requested_language(request, form),
-                                           started_at=datetime.fromtimestamp(started, UTC), back=_going_back(form))
-            response = _respond(request, visit, _language(request, form, visit), key=key, scope=scope, posted=True,
-                                carry=_pack(visit.fields, started))
+            visit = respondent.post_public(
+                slug,
+                device,
+                client,
+                page,
+                carried,
+                form,
+                language=_requested_language(request, form),
+                started_at=datetime.fromtimestamp(started, UTC),
+                back=_going_back(form),
+            )
+            response = _respond(
+                request,
+                visit,
+                _language(request, form, visit),
+                key=key,
+                scope=scope,
+                posted=True,
+                carry=_pack(visit.fields, started),
+            )
     if cookie != device:
-        response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_COOKIE_SECONDS, path="/p/", httponly=True,
-                            samesite="lax", secure=request_client(request).scheme == "https")
+        response.set_cookie(
+            DEVICE_COOKIE,
+            device,
+            max_age=DEVICE_COOKIE_SECONDS,
+            path="/p/",
+            httponly=True,
+            samesite="lax",
+            secure=request_client(request).scheme == "https",
+        )
     return response
 
 
@@ -235,14 +281,28 @@ def _now() -> int:
 
 # ---------------------------------------------------------------- drawing the answer
 
-def _respond(request: Request, visit: Visit, lang: str, *, key: bytes, scope: str, posted: bool, carry: str = "",
-             notice: str = "") -> HTMLResponse:
+
+def _respond(
+    request: Request,
+    visit: Visit,
+    lang: str,
+    *,
+    key: bytes,
+    scope: str,
+    posted: bool,
+    carry: str = "",
+    notice: str = "",
+) -> HTMLResponse:
     """The page for a visit: a polite page for the link's state, the thank-you page, or the
     next page of questions with a freshly signed form."""
     questionnaire = visit.questionnaire
     if visit.finished or (posted and visit.state == LinkState.ANSWERED):
-        return _html(render.message_page("thanks", lang, path=request.url.path, body=_thanks(visit, lang),
-                                         notice=_follow_up_promise(visit, lang)), 200)
+        return _html(
+            render.message_page(
+                "thanks", lang, path=request.url.path, body=_thanks(visit, lang), notice=_follow_up_promise(visit, lang)
+            ),
+            200,
+        )
     if visit.state != LinkState.OPEN:
         kind = visit.state.value
         body = _thanks(visit, lang) if visit.state == LinkState.ANSWERED else ""
@@ -251,9 +311,17 @@ def _respond(request: Request, visit: Visit, lang: str, *, key: bytes, scope: st
     if carry:
         hidden["_state"] = carry
     token_link = request.url.path.startswith("/s/")
-    html = render.survey_page(questionnaire, visit.page, lang, fields=visit.fields, problems=visit.problems,
-                              hidden=hidden, path=request.url.path, notice=notice,
-                              optout_url=f"{request.url.path}/optout?lang={lang}" if token_link else "")
+    html = render.survey_page(
+        questionnaire,
+        visit.page,
+        lang,
+        fields=visit.fields,
+        problems=visit.problems,
+        hidden=hidden,
+        path=request.url.path,
+        notice=notice,
+        optout_url=f"{request.url.path}/optout?lang={lang}" if token_link else "",
+    )
     return _html(html, 200)
 
 
@@ -263,7 +331,7 @@ def _follow_up_promise(visit: Visit, lang: str) -> str:
         return ""
     try:
         hours = follow_up_hours(visit.response_id)
-    except Exception:   # the answer is saved; a failed promise must not turn the thank-you into an error
+    except Exception:  # the answer is saved; a failed promise must not turn the thank-you into an error
         log.exception("could not check the follow-up rules for response %s", visit.response_id)
         return ""
     return t("respondent.follow_up", lang, hours=hours) if hours else ""
@@ -282,6 +350,7 @@ def _html(html: str, status: int) -> HTMLResponse:
 
 
 # ---------------------------------------------------------------- small readers
+
 
 def _last(form: Form, name: str) -> str:
     values = form.get(name) or [""]

@@ -42,8 +42,19 @@ from survey.web.render import ENV
 log = logging.getLogger(__name__)
 
 # Paths the gate lets through: Streamlit's own assets and API, and the public routes.
-OPEN_PREFIXES = ("/_stcore/", "/static/", "/component/", "/media/", "/app/static/", "/s/", "/p/",
-                 "/healthz", "/login", "/logout", "/favicon")
+OPEN_PREFIXES = (
+    "/_stcore/",
+    "/static/",
+    "/component/",
+    "/media/",
+    "/app/static/",
+    "/s/",
+    "/p/",
+    "/healthz",
+    "/login",
+    "/logout",
+    "/favicon",
+)
 MAX_LOGIN_BYTES = 8 * 1024
 FORM_SCOPE = "staff-login"
 LOGIN_NONCE_COOKIE = "survey_login"
@@ -53,7 +64,7 @@ DATABASE_DOWN = (database.DatabaseError, OperationalError)
 HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'self'; "
-                               "frame-ancestors 'none'; base-uri 'none'",
+    "frame-ancestors 'none'; base-uri 'none'",
     "Referrer-Policy": "same-origin",
     "X-Content-Type-Options": "nosniff",
 }
@@ -88,29 +99,43 @@ def _form_scope(nonce: str) -> str:
     return f"{FORM_SCOPE}:{nonce}"
 
 
-def _page(request: Request, lang: str, next_path: str, *, error: str = "", username: str = "",
-          status: int = 200) -> HTMLResponse:
+def _page(
+    request: Request, lang: str, next_path: str, *, error: str = "", username: str = "", status: int = 200
+) -> HTMLResponse:
     """The sign-in form, signed for this browser's nonce (a new one when it has none)."""
     nonce = _browser_nonce(request) or secrets.token_urlsafe(24)
     with database.session() as db:
         token = signing.sign_form(signing.form_key(db), _form_scope(nonce), 0)
     texts = {key: t(f"login.{key}", lang) for key in ("title", "username", "password", "submit")}
     texts |= {"app": t("app.title", lang), "tagline": t("app.tagline", lang)}
-    languages = [(code, {"zh-CN": "中文", "en": "English"}[code],
-                  "" if code == lang else "/login?" + urlencode({"lang": code, "next": next_path}))
-                 for code in LANGUAGES]
+    languages = [
+        (
+            code,
+            {"zh-CN": "中文", "en": "English"}[code],
+            "" if code == lang else "/login?" + urlencode({"lang": code, "next": next_path}),
+        )
+        for code in LANGUAGES
+    ]
     html = ENV.get_template("login.html").render(
-        lang=lang, texts=texts, languages=languages, form_token=token, next=next_path, error=error,
-        username=username)
+        lang=lang, texts=texts, languages=languages, form_token=token, next=next_path, error=error, username=username
+    )
     response = HTMLResponse(html, status_code=status, headers=HEADERS)
     if nonce != request.cookies.get(LOGIN_NONCE_COOKIE):
-        response.set_cookie(LOGIN_NONCE_COOKIE, nonce, max_age=signing.FORM_MAX_AGE, httponly=True, samesite="lax",
-                            secure=_secure(request), path="/login")
+        response.set_cookie(
+            LOGIN_NONCE_COOKIE,
+            nonce,
+            max_age=signing.FORM_MAX_AGE,
+            httponly=True,
+            samesite="lax",
+            secure=_secure(request),
+            path="/login",
+        )
     return response
 
 
-def _notice(lang: str, kind: str, *, link_url: str, link_text: str, status: int,
-            headers: dict[str, str] | None = None) -> HTMLResponse:
+def _notice(
+    lang: str, kind: str, *, link_url: str, link_text: str, status: int, headers: dict[str, str] | None = None
+) -> HTMLResponse:
     """A short page: a title, a sentence and one link (the database is down, a refused sign-out)."""
     texts = {"title": t(f"{kind}_title", lang), "body": t(f"{kind}_body", lang), "link": link_text}
     html = ENV.get_template("notice.html").render(lang=lang, texts=texts, link_url=link_url, languages=[])
@@ -119,13 +144,21 @@ def _notice(lang: str, kind: str, *, link_url: str, link_text: str, status: int,
 
 def unavailable(request: Request, exc: Exception) -> HTMLResponse:
     """The database cannot be reached: a polite page that offers to try the same page again."""
-    log.warning("%s %s: database unavailable: %s", request.method, request.url.path,
-                database.unavailable_reason(exc))
-    retry = request.url.path if request.method != "GET" or not request.url.query else (
-        f"{request.url.path}?{request.url.query}")
+    log.warning("%s %s: database unavailable: %s", request.method, request.url.path, database.unavailable_reason(exc))
+    retry = (
+        request.url.path
+        if request.method != "GET" or not request.url.query
+        else (f"{request.url.path}?{request.url.query}")
+    )
     lang = _language(request)
-    return _notice(lang, "login.unavailable", link_url=retry, link_text=t("app.retry", lang), status=503,
-                   headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return _notice(
+        lang,
+        "login.unavailable",
+        link_url=retry,
+        link_text=t("app.retry", lang),
+        status=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 async def _politely(request: Request, work, *args, **kwargs) -> Response:
@@ -157,16 +190,26 @@ def _sign_in(request: Request, posted: dict[str, str], lang: str) -> Response:
         return _page(request, lang, next_path, error=t("login.form_refused", lang), username=username, status=400)
     if not username or not password:
         return _page(request, lang, next_path, error=t("login.missing", lang), username=username, status=400)
-    outcome = accounts.sign_in(username, password, client=request_client(request).address,
-                               replaces=request.cookies.get(staff_sessions.COOKIE_NAME))
+    outcome = accounts.sign_in(
+        username,
+        password,
+        client=request_client(request).address,
+        replaces=request.cookies.get(staff_sessions.COOKIE_NAME),
+    )
     if outcome.user is None:
         status = 429 if outcome.error == "throttled" else 401
         return _page(request, lang, next_path, error=outcome.message(lang), username=username, status=status)
     response = RedirectResponse(next_path, status_code=303)
     secure = _secure(request)
-    response.set_cookie(staff_sessions.COOKIE_NAME, outcome.token,
-                        max_age=int(staff_sessions.MAX_AGE.total_seconds()), httponly=True, samesite="lax",
-                        secure=secure, path="/")
+    response.set_cookie(
+        staff_sessions.COOKIE_NAME,
+        outcome.token,
+        max_age=int(staff_sessions.MAX_AGE.total_seconds()),
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+        path="/",
+    )
     # A language picked on this page (not the browser's own) becomes the user's preference,
     # which the app opens in.
     if lang != _language(request):
@@ -242,4 +285,4 @@ class StaffGate:
         if path.startswith(OPEN_PREFIXES):
             return False
         accept = dict(scope.get("headers") or []).get(b"accept", b"").decode()
-        return "text/html" in accept   # a browser navigating to a staff page, not an asset
+        return "text/html" in accept  # a browser navigating to a staff page, not an asset

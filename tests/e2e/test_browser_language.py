@@ -14,7 +14,7 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def quality_user(db_url):
     with database.session() as db:
-        auth.create_user(db, "qi", "quality", "quality-pass", display_name="Qi")    # reads Chinese
+        auth.create_user(db, "qi", "quality", "quality-pass", display_name="Qi")  # reads Chinese
     database.dispose_engines()
 
 
@@ -36,7 +36,7 @@ def test_switching_to_english_relabels_the_page_and_survives_a_reload(quality_us
     page.get_by_role("option", name="English").click()
     page.get_by_role("heading", name="Executive dashboard").wait_for()
     page.wait_for_selector(APP_READY)
-    assert shown_choice(page, "Period") == "This quarter to date"      # not the Chinese text it was drawn with
+    assert shown_choice(page, "Period") == "This quarter to date"  # not the Chinese text it was drawn with
     main = page.get_by_test_id("stMain")
     assert main.get_by_text("Week", exact=True).is_visible() and main.get_by_text("Month", exact=True).is_visible()
 

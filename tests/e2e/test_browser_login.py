@@ -85,14 +85,14 @@ def test_english_chosen_on_the_login_page_carries_into_the_app(accounts, live_ap
 def test_signing_out_in_one_tab_signs_out_the_other_tab(accounts, live_app, browser_page):
     context = browser_page.context.browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
     context.set_default_timeout(60_000)
-    page, other = context.new_page(), context.new_page()      # two tabs of one browser: one cookie
+    page, other = context.new_page(), context.new_page()  # two tabs of one browser: one cookie
     staff_sign_in(page, live_app.base_url, "root", "admin-password")
     page.get_by_text("欢迎，Root").wait_for()
     other.goto(live_app.base_url + "/")
     other.wait_for_selector(APP_READY)
     other.get_by_text("欢迎，Root").wait_for()
-    page.get_by_role("button", name="退出登录").click()   # a POST to /logout
+    page.get_by_role("button", name="退出登录").click()  # a POST to /logout
     page.wait_for_url("**/login**")
-    other.get_by_test_id("stSidebarNav").get_by_text("审计日志").click()   # the open tab's next click
+    other.get_by_test_id("stSidebarNav").get_by_text("审计日志").click()  # the open tab's next click
     other.get_by_role("button", name="登录", exact=True).wait_for()
     assert other.get_by_role("heading", name="审计日志").count() == 0

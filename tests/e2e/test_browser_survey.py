@@ -14,7 +14,6 @@ from tests.support import APP_READY, LiveApp, free_port, server_env, staff_sign_
 pytestmark = pytest.mark.slow
 
 
-
 @pytest.fixture
 def app_with_links(db_url, tmp_path):
     """The server, with SURVEY_BASE_URL pointing at itself so its links open here."""
@@ -59,16 +58,16 @@ def test_quality_builds_publishes_and_sees_a_customers_answer_counted(app_with_l
     link = re.search(r"http://127\.0\.0\.1:\d+/s/[A-Za-z0-9_-]{22}", shown).group(0)
 
     # The customer opens it: one light request, no script, and answers.
-    customer_page = page.context.browser.new_page(viewport={"width": 390, "height": 844})   # the customer's phone
+    customer_page = page.context.browser.new_page(viewport={"width": 390, "height": 844})  # the customer's phone
     requests = []
     customer_page.on("requestfinished", lambda request: requests.append(request))
     customer_page.goto(link)
     customer_page.get_by_text("王芳您好").wait_for()
     assert [r.url for r in requests] == [link]
     assert len(requests[0].response().body()) < 60_000
-    customer_page.locator("label:has(#i-overall-1)").click()          # 2 of 5: "what went wrong?" appears
+    customer_page.locator("label:has(#i-overall-1)").click()  # 2 of 5: "what went wrong?" appears
     assert customer_page.locator("#q-what_wrong").is_visible()
-    customer_page.locator("label:has(#i-overall-3)").click()          # 4 of 5: it goes away again
+    customer_page.locator("label:has(#i-overall-3)").click()  # 4 of 5: it goes away again
     assert not customer_page.locator("#q-what_wrong").is_visible()
     for radio in ("#i-fault_repair-4", "#i-staff_attitude-4", "#i-resolved-0", "#i-nps-9"):
         customer_page.locator(f"label:has({radio})").click()

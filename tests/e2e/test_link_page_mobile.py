@@ -25,15 +25,18 @@ def test_every_tap_target_is_at_least_44_px_on_a_phone(db_url, browser_page, lan
     page = browser_page
     page.set_viewport_size(PHONE)
     page.set_content(link_page_html(db_url, lang))
-    small = page.eval_on_selector_all(TAP_TARGETS, """els => els
+    small = page.eval_on_selector_all(
+        TAP_TARGETS,
+        """els => els
         .filter(e => e.offsetParent !== null)
         .map(e => ({what: e.outerHTML.slice(0, 80), w: e.getBoundingClientRect().width,
                     h: e.getBoundingClientRect().height}))
-        .filter(box => box.w < 44 || box.h < 44)""")
+        .filter(box => box.w < 44 || box.h < 44)""",
+    )
     assert small == []
     nps_rows = page.eval_on_selector_all("#q-nps .scale label", "els => new Set(els.map(e => e.offsetTop)).size")
     assert nps_rows == 2
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]   # nothing sideways
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing sideways
 
 
 def test_no_control_lacks_an_accessible_name(db_url, browser_page):

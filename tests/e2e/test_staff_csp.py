@@ -20,7 +20,7 @@ pytestmark = pytest.mark.slow
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 COMMENT = "账单乱扣费 bill [官方补偿通道](https://evil.example/refund) ![](http://attacker.example/x.png)"
 NAME = "王芳[官方补偿通道](https://evil.example/refund)![](http://attacker.example/n.png)"
-REMOTE_IMAGE = "http://203.0.113.7/pixel.png"      # TEST-NET-3: nobody's address
+REMOTE_IMAGE = "http://203.0.113.7/pixel.png"  # TEST-NET-3: nobody's address
 # Each CSP violation the page sees, with where it happened (Streamlit's own would show up here).
 RECORD_VIOLATIONS = """
 window.__violations = [];
@@ -38,7 +38,7 @@ def planted_app(db_url, tmp_path):
         repair_survey(db)
         for number in range(12):
             person, event = customer(db, f"C{number}", region="Ningbo" if number % 2 else "Hangzhou")
-            respond(db, person, event, overall=4 + number % 2)      # happy: the only case is the one below
+            respond(db, person, event, overall=4 + number % 2)  # happy: the only case is the one below
         person, event = customer(db, "EVIL", name=NAME)
         respond(db, person, event, overall=1, comment=COMMENT)
     run_rules()
@@ -110,10 +110,11 @@ def test_staff_pages_send_a_policy_that_blocks_a_remote_image_and_lets_streamlit
     for path in ("/themes", "/cases", "/design"):
         opened(page, planted_app.base_url, path)
         seen += violations(page)
-    assert seen == []                                                       # Streamlit's own assets all allowed
+    assert seen == []  # Streamlit's own assets all allowed
 
-    page.evaluate("src => { const img = document.createElement('img'); img.src = src; document.body.append(img); }",
-                  REMOTE_IMAGE)      # as if a comment had still become an image
+    page.evaluate(
+        "src => { const img = document.createElement('img'); img.src = src; document.body.append(img); }", REMOTE_IMAGE
+    )  # as if a comment had still become an image
     page.wait_for_timeout(1500)
-    assert outbound == []                                                   # the browser never asked for it
+    assert outbound == []  # the browser never asked for it
     assert {(v["directive"], v["blocked"]) for v in violations(page)} == {("img-src", REMOTE_IMAGE)}

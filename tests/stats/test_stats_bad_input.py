@@ -7,41 +7,44 @@ import pytest
 from stats import compare, drivers, impact, reliability, trend
 
 
-@pytest.mark.parametrize("call, message", [
-    (lambda: compare.means([], [1, 2, 3]), "a is empty"),
-    (lambda: compare.means([1, 2, np.nan], [1, 2, 3]), "NaN"),
-    (lambda: compare.means([4, 4, 4], [4, 4]), "constant"),
-    (lambda: compare.means([3], [1, 2, 3]), "at least 2"),
-    (lambda: compare.means(["a", "b"], [1, 2]), "numbers"),
-    (lambda: compare.means_from_counts([0, 0, 0], [1, 2, 3], [1, 2, 3]), "all counts are zero"),
-    (lambda: compare.means_from_counts([1, 2], [1, 2, 3], [1, 2, 3]), "one per level"),
-    (lambda: compare.means_from_counts([1, -2, 3], [1, 2, 3], [1, 2, 3]), "negative"),
-    (lambda: compare.mean_interval([5, 5, 5]), "constant"),
-    (lambda: compare.proportions(11, 10, 3, 10), "between 0 and the total"),
-    (lambda: compare.proportions(1, 0, 3, 10), "positive"),
-    (lambda: compare.proportions(1.5, 10, 3, 10), "whole number"),
-    (lambda: compare.proportion_interval(3, 0), "positive"),
-    (lambda: compare.nps([11, 9, 8], [1, 2, 3]), "0 to 10"),
-    (lambda: compare.nps([10, 10, 9], [9, 10]), "one NPS category"),
-    (lambda: compare.nps_interval([10] * 20), "one NPS category"),
-    (lambda: compare.nps_from_counts([1] * 10, [1] * 11), "11 entries"),
-    (lambda: compare.ordinal([3, 3], [3, 3, 3]), "identical"),
-    (lambda: compare.groups([1, 2, 3, 4], ["a", "a", "a", "a"]), "at least 2 groups"),
-    (lambda: compare.groups([1, 2, 3, 4, 5], ["a", "a", "b", "b", "c"]), "too few in: c"),
-    (lambda: compare.groups([1, 2, 3], ["a", "b"]), "same length"),
-    (lambda: compare.adjust([0.5, 1.2]), "between 0 and 1"),
-    (lambda: compare.means([1, 2, 3], [2, 3, 4], confidence=95), "confidence"),
-    (lambda: trend.mann_kendall([1, 2, 3]), "at least 4"),
-    (lambda: trend.mann_kendall([2, 2, 2, 2, 2]), "constant"),
-    (lambda: trend.mann_kendall([1, 2, np.nan, 4, 5]), "NaN"),
-    (lambda: trend.linear_trend([1, 2, 3, 4], [1, 2, 2, 3]), "duplicate"),
-    (lambda: trend.linear_trend([1, 2, 3, 4], [4, 3, 2, 1]), "increasing"),
-    (lambda: trend.p_chart([1, 2], [10]), "same length"),
-    (lambda: trend.p_chart([0, 0, 0], [10, 10, 10]), "no variation"),
-    (lambda: trend.individuals_chart([1.0, 1.0, 1.0]), "constant"),
-    (lambda: trend.change_points([1.0] * 20), "constant"),
-    (lambda: trend.change_points(np.arange(20.0), method="magic"), "pelt"),
-])
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: compare.means([], [1, 2, 3]), "a is empty"),
+        (lambda: compare.means([1, 2, np.nan], [1, 2, 3]), "NaN"),
+        (lambda: compare.means([4, 4, 4], [4, 4]), "constant"),
+        (lambda: compare.means([3], [1, 2, 3]), "at least 2"),
+        (lambda: compare.means(["a", "b"], [1, 2]), "numbers"),
+        (lambda: compare.means_from_counts([0, 0, 0], [1, 2, 3], [1, 2, 3]), "all counts are zero"),
+        (lambda: compare.means_from_counts([1, 2], [1, 2, 3], [1, 2, 3]), "one per level"),
+        (lambda: compare.means_from_counts([1, -2, 3], [1, 2, 3], [1, 2, 3]), "negative"),
+        (lambda: compare.mean_interval([5, 5, 5]), "constant"),
+        (lambda: compare.proportions(11, 10, 3, 10), "between 0 and the total"),
+        (lambda: compare.proportions(1, 0, 3, 10), "positive"),
+        (lambda: compare.proportions(1.5, 10, 3, 10), "whole number"),
+        (lambda: compare.proportion_interval(3, 0), "positive"),
+        (lambda: compare.nps([11, 9, 8], [1, 2, 3]), "0 to 10"),
+        (lambda: compare.nps([10, 10, 9], [9, 10]), "one NPS category"),
+        (lambda: compare.nps_interval([10] * 20), "one NPS category"),
+        (lambda: compare.nps_from_counts([1] * 10, [1] * 11), "11 entries"),
+        (lambda: compare.ordinal([3, 3], [3, 3, 3]), "identical"),
+        (lambda: compare.groups([1, 2, 3, 4], ["a", "a", "a", "a"]), "at least 2 groups"),
+        (lambda: compare.groups([1, 2, 3, 4, 5], ["a", "a", "b", "b", "c"]), "too few in: c"),
+        (lambda: compare.groups([1, 2, 3], ["a", "b"]), "same length"),
+        (lambda: compare.adjust([0.5, 1.2]), "between 0 and 1"),
+        (lambda: compare.means([1, 2, 3], [2, 3, 4], confidence=95), "confidence"),
+        (lambda: trend.mann_kendall([1, 2, 3]), "at least 4"),
+        (lambda: trend.mann_kendall([2, 2, 2, 2, 2]), "constant"),
+        (lambda: trend.mann_kendall([1, 2, np.nan, 4, 5]), "NaN"),
+        (lambda: trend.linear_trend([1, 2, 3, 4], [1, 2, 2, 3]), "duplicate"),
+        (lambda: trend.linear_trend([1, 2, 3, 4], [4, 3, 2, 1]), "increasing"),
+        (lambda: trend.p_chart([1, 2], [10]), "same length"),
+        (lambda: trend.p_chart([0, 0, 0], [10, 10, 10]), "no variation"),
+        (lambda: trend.individuals_chart([1.0, 1.0, 1.0]), "constant"),
+        (lambda: trend.change_points([1.0] * 20), "constant"),
+        (lambda: trend.change_points(np.arange(20.0), method="magic"), "pelt"),
+    ],
+)
 def test_bad_input_raises_a_named_value_error(call, message):
     with pytest.raises(ValueError, match=message):
         call()
@@ -81,9 +84,15 @@ def test_its_other_bad_input():
 
 def _did_frame():
     rng = np.random.default_rng(2)
-    return pd.DataFrame({"y": rng.normal(size=40), "treated": np.repeat([0, 1], 20),
-                         "post": np.tile([0, 1], 20), "unit": np.repeat(np.arange(10), 4),
-                         "period": np.tile([0, 1], 20)})
+    return pd.DataFrame(
+        {
+            "y": rng.normal(size=40),
+            "treated": np.repeat([0, 1], 20),
+            "post": np.tile([0, 1], 20),
+            "unit": np.repeat(np.arange(10), 4),
+            "period": np.tile([0, 1], 20),
+        }
+    )
 
 
 def test_did_bad_input():
@@ -99,8 +108,7 @@ def test_did_bad_input():
     with pytest.raises(ValueError, match="at least 2 clusters"):
         impact.difference_in_differences(df.assign(unit=1), "y", "treated", "post", cluster="unit")
     with pytest.raises(ValueError, match="collinear"):
-        impact.difference_in_differences(df.assign(copy=df["treated"]), "y", "treated", "post",
-                                         covariates=["copy"])
+        impact.difference_in_differences(df.assign(copy=df["treated"]), "y", "treated", "post", covariates=["copy"])
     with pytest.raises(ValueError, match="post varies within period"):
         impact.difference_in_differences(df.assign(period=0), "y", "treated", "post", time="period")
 
@@ -125,8 +133,7 @@ def test_drivers_bad_input():
         drivers.key_drivers(df, "y", ["a", "zzz"])
     with pytest.raises(ValueError, match="n_boot"):
         drivers.key_drivers(df, "y", ["a", "b"], n_boot=5)
-    dropped = drivers.key_drivers(df.assign(a=df["a"].where(df.index > 2)), "y", ["a", "b"], dropna=True,
-                                  n_boot=20)
+    dropped = drivers.key_drivers(df.assign(a=df["a"].where(df.index > 2)), "y", ["a", "b"], dropna=True, n_boot=20)
     assert dropped.n == 47 and any("3 rows" in w for w in dropped.warnings)
 
 

@@ -37,12 +37,15 @@ def test_difference_of_proportions_matches_newcombe_1998_table_ii(counts, expect
 
 # Newcombe, R. G. (1998). Two-sided confidence intervals for the single proportion:
 # comparison of seven methods. Statistics in Medicine 17, 857-872. Table I, method 3 (Wilson).
-@pytest.mark.parametrize("x, n, expected", [
-    (81, 263, (0.2553, 0.3662)),
-    (15, 148, (0.0624, 0.1605)),
-    (0, 20, (0.0000, 0.1611)),
-    (1, 29, (0.0061, 0.1718)),
-])
+@pytest.mark.parametrize(
+    "x, n, expected",
+    [
+        (81, 263, (0.2553, 0.3662)),
+        (15, 148, (0.0624, 0.1605)),
+        (0, 20, (0.0000, 0.1611)),
+        (1, 29, (0.0061, 0.1718)),
+    ],
+)
 def test_wilson_interval_matches_newcombe_1998_table_i(x, n, expected):
     r = compare.proportion_interval(x, n)
     assert (r.ci_low, r.ci_high) == pytest.approx(expected, abs=5e-5)
@@ -74,8 +77,23 @@ def test_nps_margin_of_error_matches_talkstats_thread_example():
 def test_benjamini_hochberg_rejects_four_in_the_1995_paper_example():
     # Benjamini & Hochberg (1995) JRSS-B 57, 289-300, section 4: 15 p-values, 4 rejected at q = 0.05
     # (Bonferroni, at 0.05/15, rejects 3).
-    p = [0.0001, 0.0004, 0.0019, 0.0095, 0.0201, 0.0278, 0.0298, 0.0344, 0.0459, 0.3240, 0.4262,
-         0.5719, 0.6528, 0.7590, 1.000]
+    p = [
+        0.0001,
+        0.0004,
+        0.0019,
+        0.0095,
+        0.0201,
+        0.0278,
+        0.0298,
+        0.0344,
+        0.0459,
+        0.3240,
+        0.4262,
+        0.5719,
+        0.6528,
+        0.7590,
+        1.000,
+    ]
     assert (compare.adjust(p, "fdr_bh") <= 0.05).sum() == 4
     assert np.allclose(compare.adjust(p, "fdr_bh"), sps.false_discovery_control(p))
     holm = compare.adjust(p, "holm")
@@ -138,10 +156,10 @@ def test_mann_whitney_matches_scipy_and_pingouin_with_ties():
     assert r.ci_low < r.estimate < r.ci_high
 
 
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_rank_biserial_interval_covers_the_true_value_about_95_percent():
     rng = np.random.default_rng(3)
-    pa, pb = np.array([.1, .1, .2, .3, .3]), np.array([.15, .2, .25, .25, .15])
+    pa, pb = np.array([0.1, 0.1, 0.2, 0.3, 0.3]), np.array([0.15, 0.2, 0.25, 0.25, 0.15])
     # true P(A>B) - P(A<B) for the two rating distributions
     truth = sum(pa[i] * pb[j] * np.sign(i - j) for i in range(5) for j in range(5))
     hits = 0
@@ -154,8 +172,9 @@ def test_rank_biserial_interval_covers_the_true_value_about_95_percent():
 def test_groups_matches_scipy_pingouin_and_holm():
     rng = np.random.default_rng(4)
     sizes = {"north": 40, "south": 55, "west": 30}
-    values = np.concatenate([rng.normal(mu, sd, n) for (mu, sd), n in
-                             zip([(3.5, 1), (3.9, 1.5), (3.4, 0.7)], sizes.values())])
+    values = np.concatenate(
+        [rng.normal(mu, sd, n) for (mu, sd), n in zip([(3.5, 1), (3.9, 1.5), (3.4, 0.7)], sizes.values())]
+    )
     labels = np.repeat(list(sizes), list(sizes.values()))
     g = compare.groups(values, labels)
     h = sps.kruskal(*[values[labels == k] for k in sizes])
@@ -198,8 +217,9 @@ def test_means_from_counts_equals_raw_path(a, b):
     if len(set(a)) == 1 and len(set(b)) == 1:
         return  # both constant: refused on both paths (tested elsewhere)
     raw = compare.means(a, b)
-    counted = compare.means_from_counts(np.bincount(a, minlength=6)[1:], np.bincount(b, minlength=6)[1:],
-                                        [1, 2, 3, 4, 5])
+    counted = compare.means_from_counts(
+        np.bincount(a, minlength=6)[1:], np.bincount(b, minlength=6)[1:], [1, 2, 3, 4, 5]
+    )
     for field in ("estimate", "ci_low", "ci_high", "p_value", "statistic"):
         assert getattr(counted, field) == pytest.approx(getattr(raw, field), abs=1e-9, rel=1e-9)
 
@@ -210,8 +230,9 @@ def test_ordinal_from_counts_equals_raw_path(a, b):
     if len(set(a) | set(b)) == 1:
         return
     raw = compare.ordinal(a, b)
-    counted = compare.ordinal_from_counts(np.bincount(a, minlength=6)[1:], np.bincount(b, minlength=6)[1:],
-                                          [1, 2, 3, 4, 5])
+    counted = compare.ordinal_from_counts(
+        np.bincount(a, minlength=6)[1:], np.bincount(b, minlength=6)[1:], [1, 2, 3, 4, 5]
+    )
     assert counted.p_value == pytest.approx(raw.p_value, abs=1e-12)
     assert counted.estimate == pytest.approx(raw.estimate, abs=1e-12)
 

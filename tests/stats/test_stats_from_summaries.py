@@ -37,12 +37,14 @@ def test_did_from_cells_equals_the_row_level_fit(pre_gap):
     cells = impact.difference_in_differences_from_cells(_cells(df))
     for a, b in ((rows.effect, cells.effect), (rows.pre_trend, cells.pre_trend)):
         assert (b.estimate, b.ci_low, b.ci_high, b.p_value) == pytest.approx(
-            (a.estimate, a.ci_low, a.ci_high, a.p_value), rel=1e-9, abs=1e-12)
+            (a.estimate, a.ci_low, a.ci_high, a.p_value), rel=1e-9, abs=1e-12
+        )
         assert b.n == a.n and b.method == a.method
     assert cells.pre_trend.details["joint_p"] == pytest.approx(rows.pre_trend.details["joint_p"], rel=1e-9)
     columns = ["relative", "estimate", "ci_low", "ci_high", "p_value"]
-    np.testing.assert_allclose(cells.event_study[columns].to_numpy(float), rows.event_study[columns].to_numpy(float),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        cells.event_study[columns].to_numpy(float), rows.event_study[columns].to_numpy(float), rtol=1e-9, atol=1e-12
+    )
     pd.testing.assert_frame_equal(cells.cell_means, rows.cell_means, check_dtype=False)
     assert cells.warnings == rows.warnings
     assert any(w.code == "pretrend" for w in cells.warnings) == (pre_gap > 0)
@@ -71,23 +73,27 @@ def test_did_from_cells_refuses_a_missing_group():
 def test_before_after_from_counts_equals_the_raw_path(metric, levels):
     rng = np.random.default_rng(6)
     levels = np.array(list(levels), float)
-    before, after = rng.choice(levels, 300), rng.choice(levels, 280, p=np.linspace(1, 2, levels.size) / np.linspace(1, 2, levels.size).sum())
+    before, after = (
+        rng.choice(levels, 300),
+        rng.choice(levels, 280, p=np.linspace(1, 2, levels.size) / np.linspace(1, 2, levels.size).sum()),
+    )
     counts = [np.array([(x == lv).sum() for lv in levels]) for x in (before, after)]
     raw = impact.before_after(before, after, metric)
     from_counts = impact.before_after_from_counts(*counts, levels, metric)
     assert (from_counts.estimate, from_counts.ci_low, from_counts.p_value) == pytest.approx(
-        (raw.estimate, raw.ci_low, raw.p_value))
+        (raw.estimate, raw.ci_low, raw.p_value)
+    )
     assert [w.code for w in from_counts.warnings] == [w.code for w in raw.warnings]
 
 
 # ---------------------------------------------------------------------------
 # A temporary change (the window as the "post" period, baseline from both sides)
 # ---------------------------------------------------------------------------
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_temporary_change_interval_covers_a_window_effect_about_95_percent():
     rng = np.random.default_rng(7)
     days = pd.date_range("2025-01-06", periods=7 * 60, freq="D")
-    window = (days >= "2025-06-04") & (days <= "2025-06-24")     # 21 days, not aligned to weeks
+    window = (days >= "2025-06-04") & (days <= "2025-06-24")  # 21 days, not aligned to weeks
     week = (days - days[0]).days // 7
     exposure = pd.Series(window.astype(float)).groupby(week).mean().to_numpy()
     weeks = days[::7]
@@ -118,17 +124,23 @@ def test_temporary_change_with_dates_marks_the_window_and_the_counterfactual():
 # Weighted estimates from (value, weight, count) rows; raking cells
 # ---------------------------------------------------------------------------
 def test_weighted_estimates_from_counts_equal_the_repeated_rows():
-    values, weights, counts = np.array([1, 2, 3, 4, 5, 5.0]), np.array([0.5, 1, 2, 1, 0.7, 1.3]), np.array([3, 0, 7, 9, 12, 4])
+    values, weights, counts = (
+        np.array([1, 2, 3, 4, 5, 5.0]),
+        np.array([0.5, 1, 2, 1, 0.7, 1.3]),
+        np.array([3, 0, 7, 9, 12, 4]),
+    )
     raw = weighting.weighted_mean(np.repeat(values, counts), np.repeat(weights, counts))
     grouped = weighting.weighted_mean_from_counts(values, weights, counts)
     assert (grouped.estimate, grouped.ci_low, grouped.details["n_effective"]) == pytest.approx(
-        (raw.estimate, raw.ci_low, raw.details["n_effective"]))
+        (raw.estimate, raw.ci_low, raw.details["n_effective"])
+    )
     assert grouped.n == counts.sum()
     top = (values >= 4).astype(float)
     raw_share = weighting.weighted_proportion(np.repeat(top, counts), np.repeat(weights, counts))
     share = weighting.weighted_proportion_from_counts(top, weights, counts)
-    assert (share.estimate, share.ci_low, share.ci_high) == pytest.approx((raw_share.estimate, raw_share.ci_low,
-                                                                           raw_share.ci_high))
+    assert (share.estimate, share.ci_low, share.ci_high) == pytest.approx(
+        (raw_share.estimate, raw_share.ci_low, raw_share.ci_high)
+    )
 
 
 def test_raking_cells_gives_the_weights_of_raking_every_respondent():
@@ -150,7 +162,7 @@ def test_difference_of_estimates_is_the_z_test_of_independent_estimates():
     assert d.estimate == pytest.approx(a.estimate - b.estimate)
     assert d.p_value == pytest.approx(2 * sps.norm.sf(abs(d.estimate) / se))
     welch = compare.means(np.arange(200) % 5 + 1.0, np.arange(300) % 4 + 1.0)
-    assert d.statistic == pytest.approx(welch.statistic)   # the same standard error as Welch's test
+    assert d.statistic == pytest.approx(welch.statistic)  # the same standard error as Welch's test
     assert "higher in this month than in last month" in d.summary("en")
 
 
@@ -175,8 +187,8 @@ def _blocks_with_missing(x, rng):
     """Split respondents into blocks by which variables they answered (NaN = not asked)."""
     pattern = rng.integers(0, 3, x.shape[0])
     x = x.copy()
-    x[pattern == 1, 2] = np.nan      # some never rate c
-    x[pattern == 2, 0] = np.nan      # some never rate a
+    x[pattern == 1, 2] = np.nan  # some never rate c
+    x[pattern == 2, 0] = np.nan  # some never rate a
     blocks = []
     for k in range(3):
         rows = x[pattern == k]
@@ -211,7 +223,7 @@ def test_composite_with_missing_dimensions_matches_a_row_level_linearisation():
     assert result.details["se"] == pytest.approx(np.sqrt(w @ cov @ w))
 
 
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_composite_interval_covers_the_true_value_about_95_percent():
     rng = np.random.default_rng(10)
     covered = 0
@@ -253,8 +265,9 @@ def test_key_drivers_from_one_response_blocks_equal_the_row_analysis():
     blocks = [Moments.of(["y", "a", "b", "c"], r[None, :]) for r in df.to_numpy()]
     grouped = drivers.key_drivers_from_moments(blocks, "y", ["a", "b", "c"], n_boot=60)
     numbers = ["importance", "ci_low", "ci_high", "share", "performance", "performance_ci_low"]
-    np.testing.assert_allclose(grouped.table[numbers].to_numpy(float), rows.table[numbers].to_numpy(float),
-                               rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(
+        grouped.table[numbers].to_numpy(float), rows.table[numbers].to_numpy(float), rtol=1e-9, atol=1e-12
+    )
     assert list(grouped.table["driver"]) == ["a", "b", "c"] == list(rows.table["driver"])
     assert grouped.r2 == pytest.approx(rows.r2)
 
@@ -275,7 +288,7 @@ def test_holm_adjustment_equals_statsmodels_including_ties():
     from statsmodels.stats.multitest import multipletests
 
     rng = np.random.default_rng(15)
-    gc.freeze()   # statsmodels' Holm runs a full gc.collect() per call: spare it the test session's heap
+    gc.freeze()  # statsmodels' Holm runs a full gc.collect() per call: spare it the test session's heap
     try:
         for _ in range(50):
             p = rng.random(int(rng.integers(1, 30))) ** 3

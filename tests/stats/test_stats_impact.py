@@ -37,7 +37,7 @@ def test_its_recovers_exact_effects_from_noiseless_data():
     assert np.allclose(r.counterfactual, 5 + 0.1 * t, atol=1e-6)
 
 
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 @pytest.mark.parametrize("errors, rho", [("glsar", 0.0), ("glsar", 0.5), ("ols", 0.0)])
 def test_its_intervals_cover_an_injected_effect_about_95_percent(errors, rho):
     rng = np.random.default_rng(20)
@@ -136,8 +136,10 @@ def test_did_reproduces_card_and_krueger_1994_table_3():
     # The published 2.76 comes from unrounded means; the rounded cell means give 2.75.
     rng = np.random.default_rng(30)
     rows = []
-    for _state, treated, n, cells in (("PA", 0, 79, ((23.33, 1.35), (21.17, 0.94))),
-                                     ("NJ", 1, 331, ((20.44, 0.51), (21.03, 0.52)))):
+    for _state, treated, n, cells in (
+        ("PA", 0, 79, ((23.33, 1.35), (21.17, 0.94))),
+        ("NJ", 1, 331, ((20.44, 0.51), (21.03, 0.52))),
+    ):
         for post, (mean, se) in enumerate(cells):
             rows += [{"fte": v, "nj": treated, "after": post} for v in _cell(mean, se, n, rng)]
     r = impact.difference_in_differences(pd.DataFrame(rows), "fte", "nj", "after")
@@ -154,12 +156,19 @@ def _panel(rng, units=40, periods=6, effect=1.0, pre_gap=0.0):
     period = np.tile(np.arange(periods), units)
     treated = (unit < units // 2).astype(int)
     post = (period >= periods // 2).astype(int)
-    y = (2 + 0.5 * treated + 0.2 * period + effect * treated * post + pre_gap * treated * period
-         + rng.normal(0, 1, units)[unit] + rng.normal(0, 1, unit.size))
+    y = (
+        2
+        + 0.5 * treated
+        + 0.2 * period
+        + effect * treated * post
+        + pre_gap * treated * period
+        + rng.normal(0, 1, units)[unit]
+        + rng.normal(0, 1, unit.size)
+    )
     return pd.DataFrame({"unit": unit, "period": period, "treated": treated, "post": post, "y": y})
 
 
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_did_cluster_intervals_cover_an_injected_effect_about_95_percent():
     rng = np.random.default_rng(31)
     n_sim = 400  # 40 clusters: cluster-robust intervals run slightly narrow (about 93.5% in 1,000 runs)
@@ -176,8 +185,9 @@ def test_did_matches_statsmodels_formula_with_covariates_and_clusters():
     df["tenure"] = rng.normal(size=len(df))
     df["y"] += 0.3 * df["tenure"]
     r = impact.difference_in_differences(df, "y", "treated", "post", cluster="unit", covariates=["tenure"])
-    ref = smf.ols("y ~ treated * post + tenure", df).fit(cov_type="cluster", cov_kwds={"groups": df["unit"]},
-                                                         use_t=True)
+    ref = smf.ols("y ~ treated * post + tenure", df).fit(
+        cov_type="cluster", cov_kwds={"groups": df["unit"]}, use_t=True
+    )
     assert r.effect.estimate == pytest.approx(ref.params["treated:post"])
     assert (r.effect.ci_low, r.effect.ci_high) == pytest.approx(tuple(ref.conf_int().loc["treated:post"]))
     assert r.effect.p_value == pytest.approx(ref.pvalues["treated:post"])
@@ -185,8 +195,7 @@ def test_did_matches_statsmodels_formula_with_covariates_and_clusters():
 
 def test_did_event_study_and_pre_trend_when_trends_are_parallel():
     rng = np.random.default_rng(33)
-    r = impact.difference_in_differences(_panel(rng, units=60), "y", "treated", "post", cluster="unit",
-                                         time="period")
+    r = impact.difference_in_differences(_panel(rng, units=60), "y", "treated", "post", cluster="unit", time="period")
     es = r.event_study.set_index("relative")
     assert es.loc[0, "estimate"] == 0.0 and list(es.index) == [-2, -1, 0, 1, 2, 3]
     assert all(es.loc[k, "ci_low"] <= 1.0 <= es.loc[k, "ci_high"] for k in (1, 2, 3))
@@ -197,8 +206,9 @@ def test_did_event_study_and_pre_trend_when_trends_are_parallel():
 
 def test_did_warns_when_pre_trends_diverge():
     rng = np.random.default_rng(34)
-    r = impact.difference_in_differences(_panel(rng, units=60, periods=8, pre_gap=0.5), "y", "treated", "post",
-                                         cluster="unit", time="period")
+    r = impact.difference_in_differences(
+        _panel(rng, units=60, periods=8, pre_gap=0.5), "y", "treated", "post", cluster="unit", time="period"
+    )
     assert r.pre_trend.estimate == pytest.approx(0.5, abs=0.2)
     assert r.pre_trend.p_value < 0.01 and r.pre_trend.details["joint_p"] < 0.01
     assert any("parallel trends are doubtful" in w for w in r.warnings)

@@ -31,20 +31,21 @@ def _simulated_power(draw, test, n_sim=1000, seed=50):
     return np.mean([test(*draw(rng)).p_value < 0.05 for _ in range(n_sim)])
 
 
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_top_box_sample_size_gives_80_percent_power_in_simulation():
     n = power.n_proportions(0.40, 0.50)
     rate = _simulated_power(lambda rng: (rng.binomial(n, 0.5), n, rng.binomial(n, 0.4), n), compare.proportions)
     assert 0.76 <= rate <= 0.84
 
 
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_nps_sample_size_gives_80_percent_power_in_simulation():
     n = power.n_nps(0.50, 0.20, 0.40, 0.25)
     shares_a = np.r_[np.full(7, 0.20 / 7), [0.15, 0.15], [0.25, 0.25]]
     shares_b = np.r_[np.full(7, 0.25 / 7), [0.175, 0.175], [0.20, 0.20]]
-    rate = _simulated_power(lambda rng: (rng.multinomial(n, shares_a), rng.multinomial(n, shares_b)),
-                            compare.nps_from_counts)
+    rate = _simulated_power(
+        lambda rng: (rng.multinomial(n, shares_a), rng.multinomial(n, shares_b)), compare.nps_from_counts
+    )
     assert 0.76 <= rate <= 0.84
 
 
@@ -65,15 +66,18 @@ def test_invitations_needed_with_and_without_assurance():
     assert sps.binom.sf(399, n, 0.2) >= 0.9 > sps.binom.sf(399, n - 1, 0.2)
 
 
-@pytest.mark.parametrize("call", [
-    lambda: power.n_means(0),
-    lambda: power.n_means(0.5, alpha=1.5),
-    lambda: power.n_proportions(0.3, 0.3),
-    lambda: power.n_proportions(30, 40),
-    lambda: power.n_nps(0.6, 0.5, 0.4, 0.2),
-    lambda: power.invitations_needed(100, 0),
-    lambda: power.mde_means(1),
-])
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: power.n_means(0),
+        lambda: power.n_means(0.5, alpha=1.5),
+        lambda: power.n_proportions(0.3, 0.3),
+        lambda: power.n_proportions(30, 40),
+        lambda: power.n_nps(0.6, 0.5, 0.4, 0.2),
+        lambda: power.invitations_needed(100, 0),
+        lambda: power.mde_means(1),
+    ],
+)
 def test_bad_design_inputs_raise(call):
     with pytest.raises(ValueError):
         call()

@@ -9,10 +9,21 @@ from stats import reliability
 
 # Denis, D. J. (2016). Applied Univariate, Bivariate, and Multivariate Statistics (Wiley),
 # SPSS RELIABILITY example with 10 respondents and 5 items: Cronbach's alpha = 0.633.
-DENIS = np.array([
-    [10, 12, 15, 11, 12], [12, 18, 12, 12, 1], [8, 16, 14, 14, 4], [6, 8, 16, 8, 6], [4, 7, 8, 7, 5],
-    [6, 6, 3, 7, 3], [3, 4, 6, 5, 8], [7, 3, 7, 9, 9], [8, 9, 4, 10, 10], [9, 5, 6, 11, 12],
-], dtype=float)
+DENIS = np.array(
+    [
+        [10, 12, 15, 11, 12],
+        [12, 18, 12, 12, 1],
+        [8, 16, 14, 14, 4],
+        [6, 8, 16, 8, 6],
+        [4, 7, 8, 7, 5],
+        [6, 6, 3, 7, 3],
+        [3, 4, 6, 5, 8],
+        [7, 3, 7, 9, 9],
+        [8, 9, 4, 10, 10],
+        [9, 5, 6, 11, 12],
+    ],
+    dtype=float,
+)
 
 
 def test_alpha_matches_the_published_spss_example():
@@ -41,8 +52,14 @@ def test_alpha_matches_r_psych_on_pingouins_dataset():
 def test_reverse_scored_items_give_a_warning():
     rng = np.random.default_rng(60)
     trait = rng.normal(size=200)
-    items = np.column_stack([trait + rng.normal(size=200), trait + rng.normal(size=200),
-                             -trait + rng.normal(size=200), -trait + rng.normal(size=200)])
+    items = np.column_stack(
+        [
+            trait + rng.normal(size=200),
+            trait + rng.normal(size=200),
+            -trait + rng.normal(size=200),
+            -trait + rng.normal(size=200),
+        ]
+    )
     r = reliability.cronbach_alpha(items)
     assert r.estimate < 0 and any("reverse-scored" in w for w in r.warnings)
     assert "α" in r.summary("zh-CN")

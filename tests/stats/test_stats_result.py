@@ -11,16 +11,26 @@ from stats import compare
 
 
 def _example(estimate=0.31, low=0.12, high=0.50):
-    return stats.TestResult(estimate=estimate, ci_low=low, ci_high=high, p_value=0.002, statistic=3.1,
-                            method="Welch t-test", n=(120, 118), quantity="mean_difference")
+    return stats.TestResult(
+        estimate=estimate,
+        ci_low=low,
+        ci_high=high,
+        p_value=0.002,
+        statistic=3.1,
+        method="Welch t-test",
+        n=(120, 118),
+        quantity="mean_difference",
+    )
 
 
 def test_summary_reads_as_the_issue_example_in_english_and_chinese():
     r = _example()
-    assert r.summary() == ("The mean is 0.31 higher in A than in B "
-                           "(95% CI 0.12 to 0.50; Welch t-test, p = 0.002; n = 120 vs 118).")
-    assert r.summary("zh-CN") == ("A 组均值比 B 组高 0.31（95% 置信区间 0.12 至 0.50；"
-                                  "Welch t 检验，p = 0.002；样本量 120 对 118）。")
+    assert r.summary() == (
+        "The mean is 0.31 higher in A than in B (95% CI 0.12 to 0.50; Welch t-test, p = 0.002; n = 120 vs 118)."
+    )
+    assert r.summary("zh-CN") == (
+        "A 组均值比 B 组高 0.31（95% 置信区间 0.12 至 0.50；Welch t 检验，p = 0.002；样本量 120 对 118）。"
+    )
 
 
 def test_a_negative_difference_reads_lower_with_the_interval_of_the_amount_lower():
@@ -52,13 +62,19 @@ def test_result_is_frozen_and_serialises_to_json_with_warnings():
 
 def test_nan_estimates_are_refused_rather_than_returned():
     with pytest.raises(ValueError, match="NaN"):
-        stats.TestResult(estimate=float("nan"), ci_low=0, ci_high=1, p_value=0.5, statistic=0,
-                         method="x", n=3)
+        stats.TestResult(estimate=float("nan"), ci_low=0, ci_high=1, p_value=0.5, statistic=0, method="x", n=3)
 
 
 def test_numpy_numbers_are_stored_as_python_floats():
-    r = stats.TestResult(estimate=np.float64(1.5), ci_low=np.float32(1), ci_high=2, p_value=None,
-                         statistic=None, method="t interval", n=np.int64(10))
+    r = stats.TestResult(
+        estimate=np.float64(1.5),
+        ci_low=np.float32(1),
+        ci_high=2,
+        p_value=None,
+        statistic=None,
+        method="t interval",
+        n=np.int64(10),
+    )
     assert type(r.estimate) is float and type(r.n) is int
 
 
@@ -69,8 +85,16 @@ def test_submodules_and_result_are_exported():
 
 
 def test_pages_format_numbers_as_the_summaries_do():
-    result = stats.TestResult(estimate=0.31, ci_low=0.12, ci_high=0.5, p_value=0.0004, statistic=3.6,
-                              method="Welch t-test", n=(120, 95), quantity="mean_difference")
+    result = stats.TestResult(
+        estimate=0.31,
+        ci_low=0.12,
+        ci_high=0.5,
+        p_value=0.0004,
+        statistic=3.6,
+        method="Welch t-test",
+        n=(120, 95),
+        quantity="mean_difference",
+    )
     assert stats.fmt_p(result.p_value) in result.summary()
     assert stats.fmt_num(result.ci_high) in result.summary()
     assert stats.fmt_conf(result.confidence) in result.summary()
@@ -93,8 +117,14 @@ def test_every_container_result_gives_strict_json():
 
     rng = np.random.default_rng(12)
     weeks = pd.date_range("2024-01-01", periods=40, freq="W-MON")
-    panel = pd.DataFrame({"y": rng.normal(size=80), "treated": np.repeat([0, 1], 40),
-                          "period": np.tile(weeks[:4], 20), "unit": np.repeat(np.arange(20), 4)})
+    panel = pd.DataFrame(
+        {
+            "y": rng.normal(size=80),
+            "treated": np.repeat([0, 1], 40),
+            "period": np.tile(weeks[:4], 20),
+            "unit": np.repeat(np.arange(20), 4),
+        }
+    )
     panel["post"] = (panel["period"] >= weeks[2]).astype(int)
     kd = pd.DataFrame(rng.normal(size=(60, 3)), columns=["y", "a", "b"])
     results = [

@@ -66,7 +66,7 @@ def test_sens_slope_interval_matches_scipy_theilslopes_without_ties():
     assert (r.ci_low, r.ci_high) == pytest.approx((ref.low_slope, ref.high_slope))
 
 
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_mann_kendall_rejects_at_about_alpha_under_the_null():
     rng = np.random.default_rng(7)
     rejections = sum(trend.mann_kendall(rng.normal(size=30)).p_value < 0.05 for _ in range(1000))
@@ -161,8 +161,7 @@ def test_change_points_can_fall_off_multiples_of_five():
     assert trend.change_points(x).breaks == (23,)
 
 
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_change_points_rarely_find_shifts_in_pure_noise():
-    false_alarms = sum(bool(trend.change_points(np.random.default_rng(s).normal(size=100)).breaks)
-                       for s in range(40))
+    false_alarms = sum(bool(trend.change_points(np.random.default_rng(s).normal(size=100)).breaks) for s in range(40))
     assert false_alarms <= 4

@@ -13,8 +13,12 @@ MARGINS = {"region": {"north": 0.3, "south": 0.5, "east": 0.2}, "age": {"<35": 0
 
 
 def _sample(rng, n=800):
-    return pd.DataFrame({"region": rng.choice(["north", "south", "east"], n, p=[0.5, 0.3, 0.2]),
-                         "age": rng.choice(["<35", "35+"], n, p=[0.25, 0.75])})
+    return pd.DataFrame(
+        {
+            "region": rng.choice(["north", "south", "east"], n, p=[0.5, 0.3, 0.2]),
+            "age": rng.choice(["<35", "35+"], n, p=[0.25, 0.75]),
+        }
+    )
 
 
 def test_raked_weights_reproduce_every_margin():
@@ -52,7 +56,8 @@ def test_counts_are_accepted_as_margins():
     sample = _sample(np.random.default_rng(72))
     as_counts = {"region": {"north": 300, "south": 500, "east": 200}, "age": {"<35": 45, "35+": 55}}
     assert weighting.rake(sample, as_counts).weights.to_numpy() == pytest.approx(
-        weighting.rake(sample, MARGINS).weights.to_numpy())
+        weighting.rake(sample, MARGINS).weights.to_numpy()
+    )
 
 
 def test_unreachable_margins_raise_non_convergence():
@@ -76,7 +81,8 @@ def test_equal_weights_reduce_to_the_unweighted_intervals():
     weighted = weighting.weighted_mean(x, np.full(150, 2.5))
     plain = compare.mean_interval(x)
     assert (weighted.estimate, weighted.ci_low, weighted.ci_high) == pytest.approx(
-        (plain.estimate, plain.ci_low, plain.ci_high))
+        (plain.estimate, plain.ci_low, plain.ci_high)
+    )
     top = (x == 5).astype(float)
     wp = weighting.weighted_proportion(top, np.ones(150))
     pp = compare.proportion_interval(int(top.sum()), 150)
@@ -94,7 +100,7 @@ def test_weights_are_not_frequency_weights():
     assert ours.details["n_effective"] == pytest.approx(weighting.kish_effective_n(w))
 
 
-@pytest.mark.slow   # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
+@pytest.mark.slow  # Monte Carlo: many simulated samples (the quick loop keeps the worked examples)
 def test_weighted_mean_covers_the_population_mean_under_unequal_sampling():
     rng = np.random.default_rng(76)
     pop = rng.normal(3.5, 1.0, 20000)

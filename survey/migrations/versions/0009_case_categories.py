@@ -8,27 +8,28 @@ Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-03 18:10:00
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (autogenerate emits sqlmodel.sql.sqltypes.AutoString)
 from alembic import op
 
-revision: str = '0009'
-down_revision: str | Sequence[str] | None = '0008'
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('caseroute', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('categories', sa.JSON(), nullable=False, server_default='[]'))
-    with op.batch_alter_table('followupcase', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('category', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
+    with op.batch_alter_table("caseroute", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("categories", sa.JSON(), nullable=False, server_default="[]"))
+    with op.batch_alter_table("followupcase", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("category", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('followupcase', schema=None) as batch_op:
-        batch_op.drop_column('category')
-    with op.batch_alter_table('caseroute', schema=None) as batch_op:
-        batch_op.drop_column('categories')
+    with op.batch_alter_table("followupcase", schema=None) as batch_op:
+        batch_op.drop_column("category")
+    with op.batch_alter_table("caseroute", schema=None) as batch_op:
+        batch_op.drop_column("categories")
