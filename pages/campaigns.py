@@ -331,7 +331,7 @@ def launch(key: str, queue_until_configured: bool, **campaign) -> None:
     except ChannelNotConfigured as exc:
         feedback.error(PAGE, missing_text(exc.channel, exc.settings) + " " + tr("dist.nothing_launched"))
     except SurveyError as exc:
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
     else:
         st.session_state["camp_select"] = launched.campaign_id  # the campaigns tab opens on it
         n = count(launched.invitations)
@@ -463,11 +463,21 @@ def funnel_chart(counts: dict) -> None:
     st.altair_chart(chart, width="stretch")
 
 
+def group_label(value: str | None) -> str:
+    """A stratum such as "gold|Hangzhou" in words: each part as the tier, region or segment it names."""
+    if not value:
+        return "—"
+    return " · ".join(
+        next((named for kind in ("tier", "region", "segment") if (named := label(kind, part, lang())) != part), part)
+        for part in value.split("|")
+    )
+
+
 def rate_table(rates, keys) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                **{tr(f"dist.stratum_key.{k}"): (rate.group[k] or "—") for k in keys},
+                **{tr(f"dist.stratum_key.{k}"): group_label(rate.group[k]) for k in keys},
                 tr("dist.delivered"): rate.delivered,
                 tr("dist.completed"): rate.completed,
                 tr("dist.response_rate"): pct(rate.rate),
@@ -494,7 +504,7 @@ def decide_uncertain(delivery_id: int, delivered: bool) -> None:
     try:
         service.decide_uncertain_message(user.id, delivery_id, delivered=delivered)
     except SurveyError as exc:
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
     else:
         feedback.success(PAGE, tr("dist.uncertain_marked" if delivered else "dist.uncertain_resent", id=delivery_id))
 
@@ -544,7 +554,7 @@ def export_panel(campaign: service.CampaignSummary) -> None:
         try:
             exported = service.export_campaign_file(user.id, campaign.id, everything=everything)
         except SurveyError as exc:
-            feedback.error(PAGE, str(exc))
+            feedback.refused(PAGE, exc)
         else:
             st.session_state["camp_export_file"] = (campaign.id, exported.text, exported.rows)
             feedback.success(
@@ -591,8 +601,12 @@ def campaign_view() -> None:
     st.subheader(tr("dist.nonresponse"))
     st.caption(tr("dist.nonresponse_help"))
     if not cells.empty and cells["delivered"].sum():
+        shown = cells.dropna(subset=["nonresponse_rate"]).assign(  # names, not codes
+            tier=lambda f: f["tier"].map(lambda v: label("tier", v, lang())),
+            region=lambda f: f["region"].map(lambda v: label("region", v, lang())),
+        )
         heat = (
-            alt.Chart(cells.dropna(subset=["nonresponse_rate"]))
+            alt.Chart(shown)
             .mark_rect()
             .encode(
                 x=alt.X("region:N", title=tr("dist.stratum_key.region")),
@@ -601,10 +615,10 @@ def campaign_view() -> None:
                     "nonresponse_rate:Q", title=tr("dist.nonresponse_rate"), scale=alt.Scale(domain=[0, 1])
                 ),
                 tooltip=[
-                    "tier",
-                    "region",
-                    "delivered",
-                    "completed",
+                    alt.Tooltip("tier:N", title=tr("dist.stratum_key.tier")),
+                    alt.Tooltip("region:N", title=tr("dist.stratum_key.region")),
+                    alt.Tooltip("delivered:Q", title=tr("dist.stage.sent")),
+                    alt.Tooltip("completed:Q", title=tr("dist.stage.completed")),
                     alt.Tooltip("nonresponse_rate:Q", format=".1%", title=tr("dist.nonresponse_rate")),
                 ],
             )

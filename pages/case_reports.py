@@ -29,7 +29,7 @@ def draft_change(cause: cases.Recurring, start: date, end: date) -> None:
     try:
         change_id = cases.draft_service_change(user.id, cause, start, end)
     except cases.CaseError as exc:
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
     else:
         feedback.success(PAGE, tr("cases.change_created", id=change_id))
     st.rerun()

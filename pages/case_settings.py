@@ -25,7 +25,7 @@ def saved(save: Callable[[], object], success_key: str) -> None:
     try:
         save()
     except ValueError as exc:  # the settings' own refusals: what is wrong with the input
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
     else:
         feedback.success(PAGE, tr(success_key))
     st.rerun()

@@ -36,7 +36,7 @@ def act(case_id: int, change: Callable[[], object], done: str) -> None:
     except cases.RecontactChannelMissing as exc:
         feedback.error(PAGE, missing_text(exc.channel, exc.settings) + " " + tr("cases.recontact_not_sent"))
     except cases.CaseError as exc:
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
     else:
         feedback.success(PAGE, done)
     st.session_state[PICK_AGAIN] = case_id

@@ -49,7 +49,7 @@ def attempt(change: Callable[[], Any], success: str) -> tuple[bool, Any]:
         feedback.error(PAGE, tr("design.problems"), exc.problems)
         return False, None
     except SurveyError as exc:
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
         return False, None
     feedback.success(PAGE, success)
     return True, result

@@ -44,7 +44,7 @@ def save_answers(invitation_id: int, questions) -> None:
     try:
         result = phone.save_answers(invitation_id, user.id, fields, note=note)
     except phone.CallError as exc:
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
         return
     if result.saved:
         feedback.success(PAGE, tr("phone.saved"))
@@ -69,7 +69,7 @@ def record_call(invitation_id: int, outcome: str) -> None:
             note=st.session_state.get(f"phone_note_{invitation_id}", ""),
         )
     except phone.CallError as exc:
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
     else:
         feedback.success(PAGE, tr("phone.recorded", outcome=label("call_outcome", outcome, lang())))
         move_on_from(invitation_id)

@@ -20,7 +20,7 @@ def erase(external_id: str) -> None:
     try:
         done = privacy.erase_customer(user.id, external_id)
     except ValueError as exc:  # erasure refuses an unknown or already erased customer
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
     else:
         feedback.success(
             PAGE, tr("privacy.erased", responses=done.responses, answers=done.answers_redacted, cases=done.cases)

@@ -22,7 +22,10 @@ def act(action: Callable[[], object], done: str, *, refused: str | None = None) 
     try:
         action()
     except accounts.AuthError as exc:
-        feedback.error(PAGE, refused or str(exc))
+        if refused:
+            feedback.error(PAGE, refused)
+        else:
+            feedback.refused(PAGE, exc)
     else:
         feedback.success(PAGE, done)
     st.rerun()
@@ -41,7 +44,7 @@ def add_user(username: str, role: str | None, password: str, display_name: str, 
             admin.id, username, role, password, display_name=display_name, language=language, team=team or None
         )
     except accounts.AuthError as exc:
-        feedback.error(PAGE, str(exc))
+        feedback.refused(PAGE, exc)
         return
     feedback.success(PAGE, tr("users.created", username=username.strip()))
     for key in NEW_USER_FIELDS:  # widgets keep their values across reruns unless removed

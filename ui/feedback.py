@@ -8,7 +8,7 @@ action says what happened, and the message survives the rerun (docs/ARCHITECTURE
         try:
             saved = design.save(...)
         except SurveyError as exc:
-            feedback.error(PAGE, str(exc))
+            feedback.refused(PAGE, exc)
         else:
             feedback.success(PAGE, tr("design.saved", title=saved.title))
 
@@ -25,6 +25,7 @@ from typing import Literal
 
 import streamlit as st
 
+from survey.core.errors import SurveyError
 from ui.text import plain
 
 Kind = Literal["success", "info", "warning", "error"]
@@ -59,6 +60,13 @@ def warning(page: str, message: str, details: tuple[str, ...] | list[str] = ()) 
 
 def error(page: str, message: str, details: tuple[str, ...] | list[str] = ()) -> None:
     report(page, "error", message, details)
+
+
+def refused(page: str, error: Exception) -> None:
+    """A domain refusal, in the reader's language (a refusal written as plain text reads as written)."""
+    from ui.session import lang  # ui.session draws feedback too: import when used
+
+    report(page, "error", error.text(lang()) if isinstance(error, SurveyError) else str(error))
 
 
 def pending(page: str) -> Outcome | None:

@@ -42,7 +42,7 @@ from sqlalchemy.engine import Connection
 
 from stats import TestResult, compare, fmt_num, fmt_p, impact, power
 from survey.core.filters import Filters
-from survey.core.i18n import label, t
+from survey.core.i18n import label, t, text_in
 from survey.insight import metrics
 from survey.insight.metrics import LEVEL_COLUMNS
 from survey.models import Question, ServiceChange, Survey, SurveyVersion, answer_daily
@@ -90,6 +90,7 @@ class Impact:
     did: impact.DiDResult | None = None
     notes: tuple[str, ...] = ()
     fdr: dict[str, float] = field(default_factory=dict)
+    question_texts: dict[str, dict[str, str]] = field(default_factory=dict)  # code -> {"zh-CN": .., "en": ..}
 
     @property
     def temporary(self) -> bool:
@@ -197,6 +198,7 @@ def analyse(conn: Connection, change, others=(), *, confidence: float = 0.95) ->
         codes,
         change.dimension,
         None,
+        question_texts=_question_texts(conn, codes),
     )
     if not codes:
         return replace(base, notes=("no_question",))
@@ -253,6 +255,19 @@ def _question_codes(conn: Connection, change, survey_id: int | None) -> tuple[st
     if survey_id is not None:
         query = query.where(SurveyVersion.survey_id == survey_id)
     return tuple(sorted(conn.execute(query).scalars()))
+
+
+def _question_texts(conn: Connection, codes: tuple[str, ...]) -> dict[str, dict[str, str]]:
+    """Each question's wording in its newest version, so verdicts name it in words."""
+    texts: dict[str, dict[str, str]] = {}
+    rows = conn.execute(
+        sa.select(Question.code, Question.text_zh, Question.text_en)
+        .where(Question.code.in_(codes))
+        .order_by(Question.version_id.desc())
+    )
+    for code, text_zh, text_en in rows:
+        texts.setdefault(code, {"zh-CN": text_zh, "en": text_en})
+    return texts
 
 
 def _single_scale(conn: Connection, codes: tuple[str, ...], survey_id: int | None) -> metrics.Scale | None:
@@ -422,7 +437,8 @@ def _did(series: pd.DataFrame, change, notes: list[str], confidence: float) -> i
 def question_label(result: Impact, lang: str) -> str:
     if result.dimension:
         return label("dimension", result.dimension, lang)
-    return ", ".join(result.question_codes)
+    joiner = "、" if lang == "zh-CN" else ", "
+    return joiner.join(text_in(result.question_texts.get(code), lang) or code for code in result.question_codes)
 
 
 def _verdict(result: Impact, lang: str) -> str:
