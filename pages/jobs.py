@@ -66,7 +66,10 @@ st.dataframe(
 for job in state.jobs:
     left, right = st.columns([4, 1])
     with left.expander(tr("jobs.details", job=job_label(job.name))):
-        st.text(job.last_summary or outcome_label(job.last_outcome))
+        if job.last_counts:
+            st.markdown("\n".join(f"- {tr(f'jobs.count.{kind}', n=n)}" for kind, n in job.last_counts.items()))
+        else:
+            st.caption(outcome_label(job.last_outcome))
     right.button(
         tr("jobs.run_now"), key=f"jobs_run_{job.name}", help=tr("jobs.run_now_help"), on_click=run_now, args=(job.name,)
     )

@@ -20,7 +20,7 @@ def failing_sends(_slot):
 
 def run_jobs_once() -> None:
     jobs = tuple(
-        Job(job.name, failing_sends if job.name == "sending" else (lambda _slot: "nothing due")) for job in JOBS
+        Job(job.name, failing_sends if job.name == "sending" else (lambda _slot: {"cases_opened": 2})) for job in JOBS
     )
     Scheduler(jobs=jobs, interval=timedelta(minutes=1), clock=lambda: RUN_AT, name="app-1").tick()
 
@@ -36,6 +36,7 @@ def test_quality_staff_read_each_jobs_outcome_in_local_time_and_can_run_one_now(
     assert sending["结果"] == "失败" and sending["上次运行"] == "2026年12月3日 09:30"
     assert "SMS gateway refused the connection" in sending["最近错误"] and "+00:00" not in sending["最近错误"]
     assert rows["回访工单规则与评论主题"]["结果"] == "成功"
+    assert any("新建回访工单：2" in block.value for block in app.markdown)
     assert rows["回访工单规则与评论主题"]["下次运行"] == "2026年12月3日 09:31"
 
     app.button(key="jobs_run_cases").click().run()

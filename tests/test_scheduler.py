@@ -44,7 +44,7 @@ def recording_jobs(log: list, fail: set[str] = frozenset()) -> tuple[Job, ...]:
             log.append((name, slot))
             if name in fail:
                 raise RuntimeError(f"{name} broke")
-            return f"{name} done"
+            return {"done": 1}
 
         return Job(name, run)
 
@@ -76,7 +76,7 @@ def test_a_failing_job_is_recorded_and_the_others_go_on(db_url):
     jobs = {job.name: job for job in scheduler_state(now=clock.now).jobs}
     assert jobs["sending"].last_error == "RuntimeError: sending broke" and jobs["sending"].failures == 1
     assert jobs["sending"].last_error_at == START
-    assert jobs["cases"].last_summary == "cases done" and jobs["cases"].last_error is None
+    assert jobs["cases"].last_counts == {"done": 1} and jobs["cases"].last_error is None
 
 
 def test_a_dead_runner_is_replaced_after_its_lease_and_a_stopped_one_at_once(db_url):

@@ -12,7 +12,7 @@ there are, the jobs run in one place at a time:
   forward in one conditional UPDATE (``WHERE next_run_at <= now``); only the runner whose
   UPDATE changed the row runs it. So even a runner that lost its lease mid-run (a long send)
   cannot run the same slot as its successor.
-- **Every run is recorded.** Start, end, outcome, a one-paragraph summary, the last error and
+- **Every run is recorded.** Start, end, outcome, what it did (counts by kind), the last error and
   counts of runs and failures stay on the job's row, for the Jobs page. A failing job is
   logged with its traceback and tried again at its next slot; the other jobs go on.
 
@@ -22,6 +22,7 @@ a dead runner left half done is simply done again at the next one.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import socket
@@ -54,22 +55,46 @@ class JobOutcome(StrEnum):
     FAILED = "failed"
 
 
+Counts = dict[str, int]  # what a run did, by kind: stored as JSON, shown in the reader's language
+
+
 @dataclass(frozen=True)
 class Job:
     name: str
-    run: Callable[[datetime], str]  # does the work due at this time; returns a summary
+    run: Callable[[datetime], Counts]  # does the work due at this time; says how much it did
 
 
-def _invitations(now: datetime) -> str:
-    return "\n".join(close_campaigns(run_invitation_steps(now)).lines())
+def _invitations(now: datetime) -> Counts:
+    report = close_campaigns(run_invitation_steps(now))
+    return {
+        "expired": report.expired,
+        "invited_by_rules": sum(run.invited for run in report.rules.values()),
+        "withdrawn": report.withdrawn,
+        "reminders": report.reminders,
+        "campaigns_finished": report.closed,
+    }
 
 
-def _sending(_now: datetime) -> str:
-    return run_queue(clock=utcnow).summary()  # a long batch reads the clock as it goes
+def _sending(_now: datetime) -> Counts:
+    report = run_queue(clock=utcnow)  # a long batch reads the clock as it goes
+    return {
+        "sent": report.sent,
+        "failed": report.failed,
+        "retrying": report.retrying,
+        "uncertain": report.uncertain,
+        "deferred_quiet": report.deferred_quiet,
+    }
 
 
-def _cases(now: datetime) -> str:
-    return "\n".join(run_rules(now=now).lines())
+def _cases(now: datetime) -> Counts:
+    report = run_rules(now=now)
+    return {
+        "comments_classified": report.comments_classified,
+        "evaluated": report.evaluated,
+        "cases_opened": report.opened,
+        "added_to_open": report.added_to_open,
+        "recontacts_recorded": report.recontacts_recorded,
+    }
 
 
 JOBS: tuple[Job, ...] = (
@@ -200,16 +225,16 @@ class Scheduler:
             summary = job.run(slot)
         except Exception as exc:  # a job's failure is recorded and retried; the others go on
             log.exception("scheduler %s: job %s (slot %s) failed", self.name, job.name, slot.isoformat())
-            self._finish(job, JobOutcome.FAILED, "", f"{type(exc).__name__}: {exc}")
+            self._finish(job, JobOutcome.FAILED, {}, f"{type(exc).__name__}: {exc}")
             return JobOutcome.FAILED
         self._finish(job, JobOutcome.OK, summary, None)
         log.info("scheduler %s: job %s (slot %s) ok", self.name, job.name, slot.isoformat())
         return JobOutcome.OK
 
-    def _finish(self, job: Job, outcome: JobOutcome, summary: str, error: str | None) -> None:
+    def _finish(self, job: Job, outcome: JobOutcome, summary: Counts, error: str | None) -> None:
         now = self.clock()
         row = ScheduledJob.__table__.c
-        values: dict = {"last_finished_at": now, "last_outcome": outcome, "last_summary": summary[:SUMMARY_LIMIT]}
+        values: dict = {"last_finished_at": now, "last_outcome": outcome, "last_summary": json.dumps(summary)}
         if error is not None:
             values |= {"last_error": error[:SUMMARY_LIMIT], "last_error_at": now, "failures": row.failures + 1}
         with database.session(self.url) as db:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,7 @@ class JobState:
     last_started_at: datetime | None
     last_finished_at: datetime | None
     last_outcome: JobOutcome | None
-    last_summary: str
+    last_counts: dict[str, int]  # what the last successful run did, by kind
     last_error: str | None
     last_error_at: datetime | None
     runs: int
@@ -52,7 +53,7 @@ def scheduler_state(url: str | None = None, *, now: datetime | None = None) -> S
                 last_started_at=row.last_started_at if row else None,
                 last_finished_at=row.last_finished_at if row else None,
                 last_outcome=JobOutcome(row.last_outcome) if row and row.last_outcome else None,
-                last_summary=row.last_summary if row else "",
+                last_counts=_counts(row.last_summary) if row else {},
                 last_error=row.last_error if row else None,
                 last_error_at=row.last_error_at if row else None,
                 runs=row.runs if row else 0,
@@ -63,11 +64,19 @@ def scheduler_state(url: str | None = None, *, now: datetime | None = None) -> S
     return SchedulerState(tuple(states), lease.holder if live else None, lease.acquired_at if live else None)
 
 
+def _counts(stored: str) -> dict[str, int]:
+    try:
+        counts = json.loads(stored or "{}")
+    except ValueError:  # a summary written as text by an earlier version
+        return {}
+    return counts if isinstance(counts, dict) else {}
+
+
 def request_run(name: str, actor_id: int | None = None, url: str | None = None, *, now: datetime | None = None) -> bool:
     """Bring a job's next run forward to now (the runner picks it up within seconds); audited
     under the staff member who asked."""
     if name not in JOB_NAMES:
-        raise Refused(f"no scheduled job named {name!r}")
+        raise Refused(key="errors.jobs.unknown_job", name=name)
     now = now or utcnow()
     row = ScheduledJob.__table__.c
     with database.session(url) as db:
