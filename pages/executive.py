@@ -286,7 +286,7 @@ else:
     )
     if "repeated_fault" in set(drivers.table["driver"]):
         st.caption(tr("drivers.repeated"))
-    for warning in drivers.caveats(lang()):
+    for warning in drivers.caveats(lang(), names=dict(zip(table["driver"], table["label"]))):
         st.caption(f"⚠ {warning}")
 
 # ---------------------------------------------------------------- export

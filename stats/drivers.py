@@ -4,7 +4,7 @@ driver (e.g. speed, courtesy, price) accounts for, and how well each performs.""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from math import factorial
 from typing import Any
@@ -15,7 +15,7 @@ import pandas as pd
 from . import _checks
 from .compare import mean_interval, mean_interval_from_moments
 from .moments import Moments
-from .result import TestResult, caveat, caveat_text, fmt_num, frame_records
+from .result import Caveat, TestResult, caveat, caveat_text, fmt_num, frame_records
 
 __all__ = ["key_drivers", "key_drivers_from_moments", "KeyDrivers", "lmg"]
 
@@ -172,8 +172,12 @@ class KeyDrivers:
             f"最重要的是 {top['driver']}，占其中的 {share}。"
         )
 
-    def caveats(self, lang: str = "en") -> list[str]:
-        return [caveat_text(w, lang) for w in self.warnings]
+    def caveats(self, lang: str = "en", names: Mapping[str, str] | None = None) -> list[str]:
+        """The warnings in ``lang``; ``names`` (driver column -> the reader's name for it) puts
+        the reader's names in place of column names."""
+        if not names:
+            return [caveat_text(w, lang) for w in self.warnings]
+        return [caveat_text(_renamed(w, names), lang) for w in self.warnings]
 
     def to_dict(self, lang: str = "en") -> dict[str, Any]:
         return {
@@ -496,3 +500,13 @@ def _driver_warnings(corr: np.ndarray, predictors: list[str], n_boot: int, dropp
     if dropped:
         warnings.append(caveat("dropped_rows", k=dropped))
     return warnings
+
+
+def _renamed(warning: str, names: Mapping[str, str]) -> str:
+    """A caveat naming drivers by their column names, renamed for its reader."""
+    if not isinstance(warning, Caveat):
+        return warning
+    params = {
+        key: names.get(value, value) if isinstance(value, str) else value for key, value in warning.params.items()
+    }
+    return Caveat(warning.code, **params)

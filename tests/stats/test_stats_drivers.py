@@ -81,6 +81,8 @@ def test_collinear_drivers_are_flagged():
     df["speed_again"] = df["speed"] + np.random.default_rng(1).normal(0, 0.1, len(df))
     r = drivers.key_drivers(df, "overall", NAMES + ["speed_again"], n_boot=20)
     assert any("strongly correlated" in w and "speed_again" in w for w in r.warnings)
+    named = r.caveats("zh-CN", names={"speed": "网速", "speed_again": "网速（复测）"})
+    assert any("网速（复测）" in w and "speed_again" not in w for w in named)
 
 
 def test_lmg_from_a_correlation_matrix_with_uncorrelated_predictors_is_squared_correlations():
