@@ -419,7 +419,7 @@ def new_campaign() -> None:
     try:
         plan = sampling_form(size)
     except SurveyError as exc:
-        st.error(plain(exc))
+        st.error(plain(feedback.refusal_text(exc)))
         return
     planner_panel(audience, size)
     st.subheader(tr("dist.timing"))

@@ -247,7 +247,7 @@ else:
         try:
             saved = service.save_change(user.id, data, change_id=editing)
         except ChangeError as exc:
-            st.error(tr("changes.invalid", problem=plain(exc)))
+            st.error(plain(feedback.refusal_text(exc)))
         else:
             feedback.success(PAGE, tr("changes.saved", title=saved.title))
             st.rerun()

@@ -46,7 +46,7 @@ def attempt(change: Callable[[], Any], success: str) -> tuple[bool, Any]:
     try:
         result = change()
     except DefinitionError as exc:
-        feedback.error(PAGE, tr("design.problems"), exc.problems)
+        feedback.error(PAGE, tr("design.problems"), exc.problems_in(lang()))
         return False, None
     except SurveyError as exc:
         feedback.refused(PAGE, exc)

@@ -10,6 +10,7 @@ from survey.core.filters import filter_choices
 from survey.core.vocab import Role
 from survey.overview import local_today
 from survey.privacy.service import EXPORT_FORMATS, export_responses
+from ui import feedback
 from ui.filters import filter_row, period_input
 from ui.session import require_page, tr
 from ui.text import plain
@@ -48,7 +49,7 @@ if prepare:
             st.session_state[READY_KEY] = export_responses(user.id, filters, file_format, with_contact=with_contact)
     except SurveyError as exc:  # e.g. more rows than Excel holds: the message says what to do
         st.session_state.pop(READY_KEY, None)
-        st.error(plain(exc))
+        st.error(plain(feedback.refusal_text(exc)))
 
 if READY_KEY in st.session_state:
     ready = st.session_state[READY_KEY]

@@ -14,6 +14,7 @@ from survey.distribution.imports import (
     read_table,
     validate,
 )
+from ui import feedback
 from ui.session import require_page, tr
 from ui.text import plain
 
@@ -82,7 +83,7 @@ if upload is not None:
     try:
         table = read_table(upload.getvalue(), upload.name, encoding=encoding)
     except ImportFileError as exc:  # it may quote the file
-        st.error(plain(exc))
+        st.error(plain(feedback.refusal_text(exc)))
         st.stop()
     if table.encoding:
         st.caption(tr("dist.encoding_used", encoding=table.encoding))
@@ -95,7 +96,7 @@ if upload is not None:
     try:
         report = validate(table, kind, mapping)
     except ImportFileError as exc:
-        st.error(plain(exc))
+        st.error(plain(feedback.refusal_text(exc)))
         st.stop()
     show_report(report)
     valid_only = st.checkbox(tr("dist.valid_only"), key="imp_valid_only", disabled=not report.rejected)

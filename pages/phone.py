@@ -149,7 +149,7 @@ chosen = st.selectbox(tr("phone.pick"), list(labels), format_func=labels.get, ke
 try:
     call = service.take_call(user.id, chosen)
 except phone.CallError as exc:
-    st.error(plain(exc))
+    st.error(plain(feedback.refusal_text(exc)))
     st.stop()
 
 left, right = st.columns([2, 3])

@@ -172,7 +172,7 @@ with st.form(f"rule_form_{chosen or 'new'}"):
         try:
             service.save_revisit_rule(user.id, spec)
         except SurveyError as exc:
-            st.error(plain(exc))
+            st.error(plain(feedback.refusal_text(exc)))
         else:
             saved(spec)
             st.rerun()

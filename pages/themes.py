@@ -140,7 +140,7 @@ if user.role in (Role.QUALITY, Role.ADMIN):
         try:
             version = service.save_keyword_rules(user.id, edited.to_dict("records"))
         except SurveyError as exc:
-            st.error(plain(exc))
+            st.error(plain(feedback.refusal_text(exc)))
         else:
             feedback.success(PAGE, tr("themes.keywords_saved", version=version))
             st.rerun()

@@ -73,7 +73,7 @@ def test_quality_staff_apply_the_rules_from_the_page_and_are_told_what_they_did(
 def test_an_agent_is_told_why_a_change_is_refused(loop_world):
     at = signed_in("ag", "pages/cases.py")
     at.button(key="cases_add_note").click().run()  # no note typed
-    assert not at.exception and [e.value for e in at.error] == ["the note is empty"]
+    assert not at.exception and [e.value for e in at.error] == ["备注不能为空"]
 
 
 def test_quality_staff_move_a_colleague_to_another_team_and_a_bad_rule_is_refused(loop_world):

@@ -127,7 +127,7 @@ def test_export_and_import_a_definition_file(quality):
     at.file_uploader(key="design_import").set_value(("bad.json", b'{"code": ', "application/json"))
     at.run()
     at.button(key="design_import_submit").click().run()
-    assert "not valid JSON" in at.error[0].value
+    assert "文件不是有效的 JSON" in at.error[0].value  # the page speaks the reader's language
 
 
 def test_personal_and_public_links_from_the_design_page(quality, monkeypatch):
@@ -153,7 +153,7 @@ def test_personal_and_public_links_from_the_design_page(quality, monkeypatch):
     assert at.dataframe[-1].value["启用"].tolist() == [False]
     at.text_input(key="design_link_customer").input("NOBODY")
     at.button(key="design_link_create").click().run()
-    assert "no customer with external id 'NOBODY'" in at.error[0].value
+    assert "没有外部编号为“NOBODY”的客户" in at.error[0].value  # the refusal in the reader's language
 
 
 def test_asking_for_a_customers_link_again_gives_the_live_one_or_replaces_it(quality, monkeypatch):

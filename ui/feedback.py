@@ -62,11 +62,16 @@ def error(page: str, message: str, details: tuple[str, ...] | list[str] = ()) ->
     report(page, "error", message, details)
 
 
-def refused(page: str, error: Exception) -> None:
-    """A domain refusal, in the reader's language (a refusal written as plain text reads as written)."""
+def refusal_text(error: Exception) -> str:
+    """A domain refusal in the reader's language (a refusal written as plain text reads as written)."""
     from ui.session import lang  # ui.session draws feedback too: import when used
 
-    report(page, "error", error.text(lang()) if isinstance(error, SurveyError) else str(error))
+    return error.text(lang()) if isinstance(error, SurveyError) else str(error)
+
+
+def refused(page: str, error: Exception) -> None:
+    """A domain refusal, shown after the rerun in the reader's language."""
+    report(page, "error", refusal_text(error))
 
 
 def pending(page: str) -> Outcome | None:

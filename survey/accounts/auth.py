@@ -62,7 +62,7 @@ def hash_password(password: str) -> str:
 
 def check_password_strength(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AuthError(f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise AuthError(key="errors.accounts.password_too_short", length=MIN_PASSWORD_LENGTH)
 
 
 def create_user(
@@ -78,12 +78,12 @@ def create_user(
 ) -> User:
     username = username.strip()
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
-        raise AuthError("username must be 1-64 characters without spaces")
+        raise AuthError(key="errors.accounts.bad_username")
     if role not in {r.value for r in Role}:
-        raise AuthError(f"unknown role '{role}'; choose one of: {', '.join(r.value for r in Role)}")
+        raise AuthError(key="errors.accounts.unknown_role", role=role, roles=", ".join(r.value for r in Role))
     check_password_strength(password)
     if db.exec(select(User).where(User.username == username)).first():
-        raise AuthError(f"user '{username}' already exists")
+        raise AuthError(key="errors.accounts.user_exists", username=username)
     user = User(
         username=username,
         role=role,
@@ -234,7 +234,7 @@ def ensure_first_admin(db: Session, password: str | None) -> User | None:
 
 def set_active(db: Session, user: User, active: bool, *, actor: User | None = None) -> None:
     if actor is not None and actor.id == user.id and not active:
-        raise AuthError("you cannot disable your own account")
+        raise AuthError(key="errors.accounts.cannot_disable_self")
     user.active = active
     db.add(user)
     if not active:
@@ -246,7 +246,7 @@ def set_team(db: Session, user: User, team: str | None, *, actor: User | None = 
     """The team a user works in (follow-up cases are routed to teams)."""
     team = (team or "").strip() or None
     if team is not None and len(team) > 64:
-        raise AuthError("a team name has at most 64 characters")
+        raise AuthError(key="errors.accounts.team_too_long")
     old, user.team = user.team, team
     db.add(user)
     record(db, actor, "user.team", "user", user.id, {"username": user.username, "old": old, "new": team})
@@ -263,7 +263,7 @@ def acting_user(db: Session, user_id: int) -> User:
     nothing it still has open may act in its name."""
     user = db.get(User, user_id)
     if user is None:
-        raise AuthError("this account no longer exists; sign in again")
+        raise AuthError(key="errors.accounts.account_gone")
     if not user.active:
-        raise AuthError("this account has been disabled; sign in again")
+        raise AuthError(key="errors.accounts.account_disabled")
     return user

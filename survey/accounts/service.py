@@ -75,21 +75,21 @@ class StaffUser:
         )
 
 
-def _acting_as(db: Session, actor_id: int, roles: tuple[str, ...], refusal: str) -> User:
+def _acting_as(db: Session, actor_id: int, roles: tuple[str, ...], refusal_key: str) -> User:
     actor = auth.acting_user(db, actor_id)
     if actor.role not in roles:
-        raise AuthError(refusal)
+        raise AuthError(key=refusal_key)
     return actor
 
 
 def _admin(db: Session, actor_id: int) -> User:
-    return _acting_as(db, actor_id, (Role.ADMIN,), "only admins manage staff accounts")
+    return _acting_as(db, actor_id, (Role.ADMIN,), "errors.accounts.admins_only")
 
 
 def _target(db: Session, user_id: int) -> User:
     user = db.get(User, user_id)
     if user is None:
-        raise AuthError(f"no user {user_id}")
+        raise AuthError(key="errors.accounts.no_user", user_id=user_id)
     return user
 
 
@@ -138,7 +138,7 @@ def set_active(actor_id: int, user_id: int, active: bool) -> None:
 def set_team(actor_id: int, user_id: int, team: str | None) -> None:
     """The team a user works in (admins, and quality staff who route cases)."""
     with database.session() as db:
-        actor = _acting_as(db, actor_id, TEAM_EDITORS, "only admins and quality staff set a user's team")
+        actor = _acting_as(db, actor_id, TEAM_EDITORS, "errors.accounts.team_editors_only")
         auth.set_team(db, _target(db, user_id), team, actor=actor)
 
 

@@ -109,7 +109,7 @@ def shown_answers(db: Session, response: Response) -> list[ShownAnswer]:
 def case_detail(db: Session, case_id: int) -> CaseDetail:
     case = db.get(FollowUpCase, case_id)
     if case is None:
-        raise CaseError(f"no case {case_id}")
+        raise CaseError(key="errors.cases.no_case", case_id=case_id)
     customer = db.get(Customer, case.customer_id) if case.customer_id else None
     response = db.get(Response, case.response_id) if case.response_id else None
     survey = db.get(Survey, response.survey_id) if response else None

@@ -120,7 +120,7 @@ def channel_for(customer: Customer, *, queue_until_configured: bool = False) -> 
         channel for channel, contact in ((Channel.SMS, customer.phone), (Channel.EMAIL, customer.email)) if contact
     ]
     if not reachable:
-        raise CaseError("the customer has no phone or email for a recontact survey; ask on the phone instead")
+        raise CaseError(key="errors.cases.no_contact")
     statuses = [channel_status(channel, settings()) for channel in reachable]
     ready = next((status.channel for status in statuses if status.configured), None)
     if ready is not None or queue_until_configured:
@@ -139,14 +139,14 @@ def send_recontact(
     """Queue the one-question survey for a resolved case's customer (see ``channel_for``)."""
     now = now or utcnow()
     if case.status != CaseStatus.RESOLVED:
-        raise CaseError("a recontact survey goes out once the case is resolved")
+        raise CaseError(key="errors.cases.recontact_after_resolved")
     if case.recontact_invitation_id is not None:
-        raise CaseError(f"case {case.id} has had its recontact survey")
+        raise CaseError(key="errors.cases.recontact_sent", case_id=case.id)
     customer = db.get(Customer, case.customer_id) if case.customer_id else None
     if customer is None or customer.erased_at is not None:
-        raise CaseError("the case has no customer to ask")
+        raise CaseError(key="errors.cases.no_customer")
     if customer.opted_out:
-        raise CaseError("the customer asked not to be surveyed; ask on the phone instead")
+        raise CaseError(key="errors.cases.opted_out")
     channel = channel_for(customer, queue_until_configured=queue_until_configured)
     campaign = recontact_campaign(db)
     response = db.get(Response, case.response_id) if case.response_id else None

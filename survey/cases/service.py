@@ -99,10 +99,10 @@ def _as_actor(actor_id: int, change: Callable[[Session, User], object]) -> None:
         change(db, acting_user(db, actor_id))
 
 
-def _manager(db: Session, actor_id: int, refusal: str) -> User:
+def _manager(db: Session, actor_id: int, refusal_key: str) -> User:
     actor = acting_user(db, actor_id)
     if actor.role not in MANAGERS:
-        raise CaseError(refusal)
+        raise CaseError(key=refusal_key)
     return actor
 
 
@@ -268,7 +268,7 @@ def reassign(actor_id: int, case_id: int, assignee_id: int | None, *, team: str 
 def apply_rules(actor_id: int) -> RunReport:
     """Run the case rules now, as the scheduled jobs do (quality staff and admins)."""
     with database.session() as db:
-        _manager(db, actor_id, "only quality staff and admins run the case rules")
+        _manager(db, actor_id, "errors.cases.managers_run_rules")
     return rules.run_rules(actor_id=actor_id)
 
 
@@ -315,7 +315,7 @@ def case_report(start: date, end: date) -> CaseReport:
 def draft_service_change(actor_id: int, cause: Recurring, start: date, end: date) -> int:
     """A draft service change from a recurring root cause (quality staff and admins); its id."""
     with database.session() as db:
-        actor = _manager(db, actor_id, "only quality staff and admins draft service changes")
+        actor = _manager(db, actor_id, "errors.cases.managers_draft_changes")
         return reports.draft_service_change(db, cause, start, end, actor=actor).id
 
 
@@ -344,19 +344,17 @@ def case_settings() -> CaseSettings:
 
 def save_rule(actor_id: int, spec: RuleSpec) -> None:
     with database.session() as db:
-        loop_config.save_rule(db, spec, actor=_manager(db, actor_id, "only quality staff and admins edit rules"))
+        loop_config.save_rule(db, spec, actor=_manager(db, actor_id, "errors.cases.managers_edit_rules"))
 
 
 def save_loop_settings(actor_id: int, loop: LoopSettings) -> None:
     with database.session() as db:
-        loop_config.save_loop_settings(
-            db, loop, actor=_manager(db, actor_id, "only quality staff and admins change the SLA")
-        )
+        loop_config.save_loop_settings(db, loop, actor=_manager(db, actor_id, "errors.cases.managers_change_sla"))
 
 
 def save_routes(actor_id: int, routes: list[RouteSpec]) -> None:
     with database.session() as db:
-        loop_config.save_routes(db, routes, actor=_manager(db, actor_id, "only quality staff and admins route cases"))
+        loop_config.save_routes(db, routes, actor=_manager(db, actor_id, "errors.cases.managers_route_cases"))
 
 
 # ---------------------------------------------------------------- comment themes
@@ -405,7 +403,7 @@ def save_keyword_rules(actor_id: int, entries: Sequence[dict]) -> int:
     """Replace the keyword rules (quality staff and admins), all or nothing; the new rule version.
     Comments are classified again by the next ``classify_new_comments``."""
     with database.session() as db:
-        actor = _manager(db, actor_id, "only quality staff and admins edit the theme keywords")
+        actor = _manager(db, actor_id, "errors.cases.managers_edit_keywords")
         return themes.save_keywords(db, entries, actor=actor)
 
 

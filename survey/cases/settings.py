@@ -166,13 +166,13 @@ def spec_of(rule: CaseRule) -> RuleSpec:
 def save_rule(db: Session, spec: RuleSpec, *, actor=None) -> CaseRule:
     """Create a rule or update the one with the same code (its kind stays)."""
     if problems := spec.problems():
-        raise Refused("; ".join(problems))
+        raise Refused(key="errors.cases.rule_invalid", problems="; ".join(problems))
     ensure_rules(db)
     rule = db.execute(sa.select(CaseRule).where(CaseRule.code == spec.code)).scalar_one_or_none()
     if rule is None:
         rule = CaseRule(code=spec.code, kind=spec.kind, name_zh="", name_en="")
     elif rule.kind != spec.kind:
-        raise Refused(f"rule '{spec.code}' is a {rule.kind} rule; create a new rule for another kind")
+        raise Refused(key="errors.cases.rule_kind_fixed", code=spec.code, kind=rule.kind)
     rule.name_zh, rule.name_en, rule.params = spec.name_zh.strip(), spec.name_en.strip(), dict(spec.params)
     rule.priority, rule.enabled, rule.position = spec.priority, spec.enabled, spec.position
     rule.updated_at, rule.updated_by_id = utcnow(), getattr(actor, "id", None)
@@ -225,7 +225,7 @@ def loop_settings(db: Session) -> LoopSettings:
 
 def save_loop_settings(db: Session, settings_: LoopSettings, *, actor=None) -> None:
     if problems := settings_.problems():
-        raise Refused("; ".join(problems))
+        raise Refused(key="errors.cases.settings_invalid", problems="; ".join(problems))
     stored = db.get(CaseSetting, LOOP_KEY) or CaseSetting(key=LOOP_KEY)
     stored.value = {
         "sla_hours": dict(settings_.sla_hours),
@@ -290,7 +290,7 @@ def save_routes(db: Session, specs: list[RouteSpec], *, actor=None) -> None:
     """Replace the routes (in this order: the first that matches a case names its team)."""
     problems = [f"route {i}: {p}" for i, spec in enumerate(specs, start=1) for p in spec.problems()]
     if problems:
-        raise Refused("; ".join(problems))
+        raise Refused(key="errors.cases.routes_invalid", problems="; ".join(problems))
     db.execute(sa.delete(CaseRoute))
     now = utcnow()
     db.add_all(

@@ -270,7 +270,7 @@ def save_keywords(db: Session, entries: Sequence[dict], *, actor=None) -> int:
     if duplicates:
         problems.append(f"repeated rules: {', '.join(duplicates)}")
     if problems:
-        raise Refused("; ".join(problems))
+        raise Refused(key="errors.cases.keywords_invalid", problems="; ".join(problems))
     current = version(db)
     db.execute(sa.delete(ThemeKeyword))
     now = utcnow()

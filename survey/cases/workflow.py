@@ -91,21 +91,21 @@ def history(db: Session, case_id: int) -> list[tuple[FollowUpCaseEvent, str | No
 def _locked_case(db: Session, case_id: int) -> FollowUpCase:
     case = db.execute(sa.select(FollowUpCase).where(FollowUpCase.id == case_id).with_for_update()).scalar_one_or_none()
     if case is None:
-        raise CaseError(f"no case {case_id}")
+        raise CaseError(key="errors.cases.no_case", case_id=case_id)
     return case
 
 
 def _check_may_work(case: FollowUpCase, actor: User) -> None:
     if actor is None or actor.role not in WORKERS:
-        raise CaseError("only agents, quality staff and admins work cases")
+        raise CaseError(key="errors.cases.workers_only")
     if actor.role == Role.AGENT and case.assignee_id not in (None, actor.id):
-        raise CaseError(f"case {case.id} is assigned to someone else; ask quality staff to reassign it")
+        raise CaseError(key="errors.cases.assigned_elsewhere", case_id=case.id)
 
 
 def _check_note(note: str) -> str:
     note = (note or "").strip()
     if len(note) > NOTE_LIMIT:
-        raise CaseError(f"a note has at most {NOTE_LIMIT} characters")
+        raise CaseError(key="errors.cases.note_too_long", limit=NOTE_LIMIT)
     return note
 
 
@@ -127,16 +127,18 @@ def change_status(
     old = CaseStatus(case.status)
     if new_status not in TRANSITIONS[old]:
         allowed = ", ".join(TRANSITIONS[old])
-        raise CaseError(f"case {case.id} is {old}: it can become {allowed}, not {new_status}")
+        raise CaseError(
+            key="errors.cases.bad_transition", case_id=case.id, status=old, allowed=allowed, new_status=new_status
+        )
     if new_status == CaseStatus.RESOLVED:
         if root_cause not in ROOT_CAUSES:
-            raise CaseError(f"resolving needs a root cause: one of {', '.join(ROOT_CAUSES)}")
+            raise CaseError(key="errors.cases.root_cause_required", root_causes=", ".join(ROOT_CAUSES))
         if root_cause != case.root_cause:
             record_event(db, case, actor, "root_cause", case.root_cause, root_cause, "", now)
         case.root_cause, case.resolved_at = root_cause, now
     if new_status == CaseStatus.OPEN:
         if not note:
-            raise CaseError("reopening a case needs a note saying why")
+            raise CaseError(key="errors.cases.reopen_note_required")
         case.resolved_at, case.recovered, case.recontact_invitation_id = None, None, None
     if new_status == CaseStatus.CONTACTED:
         case.contacted_at = now
@@ -177,11 +179,11 @@ def reassign(
     """Quality staff (and admins) hand a case to someone else, optionally in another team."""
     now = now or utcnow()
     if actor is None or actor.role not in (Role.QUALITY, Role.ADMIN):
-        raise CaseError("only quality staff and admins reassign cases")
+        raise CaseError(key="errors.cases.managers_reassign")
     case = _locked_case(db, case_id)
     assignee = db.get(User, assignee_id) if assignee_id is not None else None
     if assignee_id is not None and (assignee is None or not assignee.active or assignee.role not in WORKERS):
-        raise CaseError("cases go to active agents, quality staff or admins")
+        raise CaseError(key="errors.cases.bad_assignee")
     if team is not None and team != case.team:
         record_event(db, case, actor, "team", case.team, team, "", now)
         case.team = team or None
@@ -206,7 +208,7 @@ def add_note(db: Session, case_id: int, note: str, actor: User, *, now: datetime
     _check_may_work(case, actor)
     note = _check_note(note)
     if not note:
-        raise CaseError("the note is empty")
+        raise CaseError(key="errors.cases.note_empty")
     stamp = now.astimezone(settings().timezone).strftime("%Y-%m-%d %H:%M")
     case.notes = (f"{case.notes}\n" if case.notes else "") + f"[{stamp} {actor.username}] {note}"
     case.notes = case.notes[-8000:]
@@ -225,7 +227,7 @@ def record_phone_recontact(
     case = _locked_case(db, case_id)
     _check_may_work(case, actor)
     if case.status != CaseStatus.RESOLVED:
-        raise CaseError("ask about the handling once the case is resolved")
+        raise CaseError(key="errors.cases.ask_after_resolved")
     set_recovered(db, case, satisfied, actor, "phone", now)
     record(db, actor, "case.recontact_answer", "followupcase", case.id, {"satisfied": satisfied, "by": "phone"})
     db.flush()

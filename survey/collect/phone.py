@@ -203,7 +203,7 @@ def open_call(db: Session, invitation_id: int, agent_id: int) -> Call:
         .values(assigned_to_id=agent_id)
     ).rowcount
     if not taken:
-        raise CallError("this call is assigned to another agent or is not a phone revisit")
+        raise CallError(key="errors.collect.call_not_yours_or_not_phone")
     invitation = db.get(Invitation, invitation_id)
     state, questionnaire = invitation_state(db, invitation)
     customer = db.get(Customer, invitation.customer_id)
@@ -245,14 +245,14 @@ def record_attempt(
 ) -> CallAttempt:
     """A call that did not produce answers (no answer, refused, wrong number, call back)."""
     if outcome not in {o.value for o in CallOutcome} or outcome == CallOutcome.ANSWERED:
-        raise CallError(f"'{outcome}' is not an outcome to record without answers")
+        raise CallError(key="errors.collect.not_an_attempt_outcome", outcome=outcome)
     if outcome == CallOutcome.CALL_BACK and (callback_at is None or callback_at <= utcnow()):
-        raise CallError("a call-back needs a time in the future")
+        raise CallError(key="errors.collect.callback_not_in_future")
     invitation = db.get(Invitation, invitation_id)
     if invitation is None or invitation.assigned_to_id not in (None, agent_id):
-        raise CallError("this call is assigned to another agent")
+        raise CallError(key="errors.collect.call_not_yours")
     if invitation.status == InvitationStatus.COMPLETED:
-        raise CallError("this customer has answered already")
+        raise CallError(key="errors.collect.already_answered")
     attempt = CallAttempt(
         invitation_id=invitation_id,
         agent_id=agent_id,
@@ -274,7 +274,7 @@ def save_answers(
         with database.exclusive_session() as db:
             invitation = lock_invitation(db, invitation_id=invitation_id)
             if invitation is None or invitation.assigned_to_id not in (None, agent_id):
-                raise CallError("this call is assigned to another agent")
+                raise CallError(key="errors.collect.call_not_yours")
             state, questionnaire = invitation_state(db, invitation)
             if state != LinkState.OPEN:
                 return SaveResult(state)

@@ -32,11 +32,11 @@ def create_public_link(
 ) -> PublicLink:
     slug = slug.strip().lower()
     if not SLUG_PATTERN.fullmatch(slug):
-        raise Refused("the link name must be 2-40 lowercase letters, digits or '-', e.g. hangzhou-hall-7")
+        raise Refused(key="errors.collect.bad_link_name")
     if db.exec(select(PublicLink).where(PublicLink.slug == slug)).first():
-        raise Refused(f"the link name '{slug}' is taken; choose another")
+        raise Refused(key="errors.collect.link_name_taken", slug=slug)
     if touch_point is not None and touch_point not in {t.value for t in TouchPoint}:
-        raise Refused(f"unknown touch point '{touch_point}'")
+        raise Refused(key="errors.collect.unknown_touch_point", touch_point=touch_point)
     link = PublicLink(
         slug=slug,
         survey_id=survey.id,

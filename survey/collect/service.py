@@ -83,7 +83,7 @@ def take_call(agent_id: int, invitation_id: int) -> PhoneCall:
     with database.session() as db:
         call = phone.open_call(db, invitation_id, agent_id)
         if call.questionnaire is None:
-            raise CallError("this customer's data has been erased")
+            raise CallError(key="errors.collect.customer_erased")
         agent = acting_user(db, agent_id)
         return PhoneCall(
             invitation_id=invitation_id,
@@ -225,5 +225,6 @@ def preview_questionnaire(version_id: int, language: str) -> Questionnaire:
 def _stored(db: Session, table, row_id: int):
     row = db.get(table, row_id)
     if row is None:
-        raise Refused(f"this {table.__name__.lower()} no longer exists")
+        # one catalog key per table passed here: survey, surveyversion, publiclink
+        raise Refused(key=f"errors.collect.gone.{table.__name__.lower()}")
     return row

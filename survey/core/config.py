@@ -33,7 +33,7 @@ def _env_int(name: str, default: int) -> int:
     try:
         return int(value)
     except ValueError:
-        raise Refused(f"{name} must be a whole number (got '{value}')") from None
+        raise Refused(key="errors.core.env_not_whole_number", name=name, value=value) from None
 
 
 def _env_timezone(name: str, default: str) -> ZoneInfo:
@@ -41,7 +41,7 @@ def _env_timezone(name: str, default: str) -> ZoneInfo:
     try:
         return ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Refused(f"{name} must be a time zone name such as Asia/Shanghai (got '{value}')") from None
+        raise Refused(key="errors.core.env_not_time_zone", name=name, value=value) from None
 
 
 def _env_flag(name: str, default: bool) -> bool:

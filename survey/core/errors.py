@@ -21,7 +21,7 @@ class SurveyError(Exception):
     """A refusal or bad input with a message fit for the user.
 
     Raise it with the catalog ``key`` of its words (and their fields) so that each reader gets
-    them in their language: ``CaseError(key="cases.error.note_required")``. ``str(error)`` is the
+    them in their language: ``CaseError(key="errors.cases.note_empty")``. ``str(error)`` is the
     English text (the CLI's language); ``error.text(lang)`` is what a page shows. A message
     given as plain text (``Refused("...")``) reads the same in every language.
     """

@@ -35,7 +35,7 @@ class Filters:
 
     def __post_init__(self) -> None:
         if self.start and self.end and self.end < self.start:
-            raise Refused(f"the date range ends ({self.end}) before it starts ({self.start})")
+            raise Refused(key="errors.core.date_range_reversed", end=str(self.end), start=str(self.start))
         # Sorted tuples: the same choice made in another order is the same filter (and cache key).
         for name in GROUP_FIELDS:
             object.__setattr__(self, name, tuple(sorted(getattr(self, name))))
@@ -46,7 +46,7 @@ class Filters:
     def bounds(self) -> tuple[date, date]:
         """Both ends of the range; an open end is refused where figures are computed per period."""
         if self.start is None or self.end is None:
-            raise Refused("choose a start and an end date: these figures are computed per period")
+            raise Refused(key="errors.core.date_range_open")
         return self.start, self.end
 
     @property
@@ -82,7 +82,7 @@ def survey_ids(db: Session, codes) -> tuple[int, ...]:
     found: dict[str, int] = dict(db.execute(query).all())
     unknown = [code for code in codes if code not in found]
     if unknown:
-        raise Refused(f"no survey with code {', '.join(repr(c) for c in unknown)}")
+        raise Refused(key="errors.core.unknown_survey_codes", codes=", ".join(repr(c) for c in unknown))
     return tuple(found[code] for code in codes)
 
 

@@ -26,7 +26,7 @@ class QuietHours:
         try:
             start, end = (clock_time.fromisoformat(part.strip()) for part in text.split("-"))
         except ValueError:
-            raise Refused(f"SURVEY_QUIET_HOURS must look like 21:00-08:00 (got '{text}')") from None
+            raise Refused(key="errors.core.quiet_hours_format", text=text) from None
         return cls(start, end)
 
     def covers(self, moment: datetime, config: Settings) -> bool:

@@ -95,10 +95,14 @@ def write_xlsx(path: Path, header: Sequence[Any], rows: Iterable[Iterable[Any]],
     worksheet = workbook.create_sheet(sheet)
     worksheet.append([_excel_cell(v) for v in header])
     written = 0
-    for row in rows:
-        if written + 1 >= EXCEL_MAX_ROWS:
-            raise Refused(f"Excel holds at most {EXCEL_MAX_ROWS - 1:,} rows; narrow the filters or export CSV")
-        worksheet.append([_excel_cell(v) for v in row])
-        written += 1
+    try:
+        for row in rows:
+            if written + 1 >= EXCEL_MAX_ROWS:
+                raise Refused(key="errors.core.excel_too_many_rows", limit=f"{EXCEL_MAX_ROWS - 1:,}")
+            worksheet.append([_excel_cell(v) for v in row])
+            written += 1
+    except BaseException:
+        worksheet.close()  # nothing is saved: release the sheet's temporary file now, not at collection
+        raise
     workbook.save(path)
     return written

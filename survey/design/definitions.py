@@ -34,11 +34,21 @@ LANG_KEYS = ("zh-CN", "en")
 
 
 class DefinitionError(SurveyError, ValueError):
-    """A survey definition that cannot be used; ``problems`` lists each one plainly."""
+    """A survey definition that cannot be used; ``problems`` lists each one plainly.
 
-    def __init__(self, problems: list[str]):
-        self.problems = problems
-        super().__init__("; ".join(problems))
+    Either the problems a check found (``DefinitionError(problems, key=..., details=...)``) or
+    one refusal by its catalog key alone (``DefinitionError(key="errors.design.survey_gone")``).
+    """
+
+    def __init__(self, problems: list[str] | None = None, *, key: str | None = None, **params: Any):
+        super().__init__("; ".join(problems or ()), key=key, **params)
+        self.problems = list(problems) if problems else [str(self)]
+        self._one_refusal = not problems
+
+    def problems_in(self, lang: str) -> list[str]:
+        """The problems to list for a reader: a refusal in their language; the findings of a
+        check as they were found."""
+        return [self.text(lang)] if self._one_refusal else self.problems
 
 
 class FrozenVersionError(SurveyError, ValueError):
@@ -54,12 +64,9 @@ def _refuse_changes_to_published_versions(db: orm.Session, _context, _instances)
             if isinstance(obj, Question) and (obj not in db.dirty or db.is_modified(obj)):
                 version = db.get(SurveyVersion, obj.version_id)
                 if version is not None and _is_frozen(version):
-                    raise FrozenVersionError(
-                        f"question '{obj.code}' belongs to published version {version.number}; "
-                        "make a new version to change it"
-                    )
+                    raise FrozenVersionError(key="errors.design.question_frozen", code=obj.code, number=version.number)
             elif isinstance(obj, SurveyVersion) and _is_frozen(obj) and _changed_beyond_status(db, obj):
-                raise FrozenVersionError(f"version {obj.number} is published; make a new version to change it")
+                raise FrozenVersionError(key="errors.design.version_published", number=obj.number)
 
 
 def _is_frozen(version: SurveyVersion) -> bool:
@@ -248,7 +255,7 @@ def question_row(version_id: int, position: int, q: dict) -> Question:
 def _require_valid(definition: Any) -> None:
     problems = validate_definition(definition)
     if problems:
-        raise DefinitionError(problems)
+        raise DefinitionError(problems, key="errors.design.definition_invalid", details="; ".join(problems))
 
 
 def fill_version_texts(version: SurveyVersion, definition: dict) -> None:
@@ -264,7 +271,7 @@ def create_survey(
     """A new survey with version 1 from a definition; optionally published at once."""
     _require_valid(definition)
     if db.exec(select(Survey).where(Survey.code == definition["code"])).first():
-        raise DefinitionError([f"a survey with code '{definition['code']}' already exists"])
+        raise DefinitionError(key="errors.design.code_taken", code=definition["code"])
     survey = Survey(
         code=definition["code"],
         name_zh=definition["name"]["zh-CN"],
@@ -289,7 +296,9 @@ def create_survey(
 def publish_version(db: Session, version: SurveyVersion, *, actor=None) -> SurveyVersion:
     """Freeze a draft version and make it the live one (earlier published versions retire)."""
     if version.status != VersionStatus.DRAFT:
-        raise FrozenVersionError(f"version {version.number} is already {version.status}")
+        raise FrozenVersionError(
+            key="errors.design.version_not_draft", number=version.number, status=str(version.status)
+        )
     for older in db.exec(
         select(SurveyVersion).where(
             SurveyVersion.survey_id == version.survey_id,

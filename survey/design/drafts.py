@@ -57,7 +57,7 @@ def versions_of(db: Session, survey: Survey) -> list[SurveyVersion]:
 def start_new_version(db: Session, survey: Survey, *, actor=None) -> SurveyVersion:
     """A new draft version: a copy of the live (or latest) version, ready to edit."""
     if draft_version(db, survey) is not None:
-        raise DefinitionError([f"survey '{survey.code}' already has a draft version; edit or publish it first"])
+        raise DefinitionError(key="errors.design.has_draft", code=survey.code)
     source = live_version(db, survey) or versions_of(db, survey)[-1]
     number = db.exec(select(func.max(SurveyVersion.number)).where(SurveyVersion.survey_id == survey.id)).one() + 1
     draft = SurveyVersion(survey_id=survey.id, number=number)
@@ -86,9 +86,7 @@ def _copy_question(question: Question, version_id: int) -> Question:
 
 def require_draft(version: SurveyVersion) -> None:
     if version.status != VersionStatus.DRAFT:
-        raise FrozenVersionError(
-            f"version {version.number} is {version.status} and cannot change; start a new version to edit the survey"
-        )
+        raise FrozenVersionError(key="errors.design.version_locked", number=version.number, status=str(version.status))
 
 
 def save_definition(
@@ -102,7 +100,7 @@ def save_definition(
     if isinstance(definition, dict) and definition.get("code") != survey.code:
         problems.insert(0, f"code must stay '{survey.code}' (the survey's code cannot change)")
     if problems:
-        raise DefinitionError(problems)
+        raise DefinitionError(problems, key="errors.design.definition_invalid", details="; ".join(problems))
     survey.name_zh, survey.name_en = definition["name"]["zh-CN"], definition["name"]["en"]
     survey.default_language = definition.get("default_language", survey.default_language)
     fill_version_texts(version, definition)
@@ -161,7 +159,7 @@ def _index_of(definition: dict, code: str) -> int:
     for index, question in enumerate(definition["questions"]):
         if question["code"] == code:
             return index
-    raise DefinitionError([f"there is no question '{code}' in this version"])
+    raise DefinitionError(key="errors.design.no_question", code=code)
 
 
 # ---------------------------------------------------------------- publish, open and close
@@ -171,10 +169,10 @@ def publish_draft(db: Session, survey: Survey, *, actor=None) -> SurveyVersion:
     """Freeze the draft and make it the live version, once it passes every check."""
     version = draft_version(db, survey)
     if version is None:
-        raise DefinitionError([f"survey '{survey.code}' has no draft version to publish"])
+        raise DefinitionError(key="errors.design.no_draft_to_publish", code=survey.code)
     problems = validate_definition(definition_of(db, version))
     if problems:
-        raise DefinitionError(problems)
+        raise DefinitionError(problems, key="errors.design.definition_invalid", details="; ".join(problems))
     return publish_version(db, version, actor=actor)
 
 
@@ -188,7 +186,7 @@ def close_survey(db: Session, survey: Survey, *, actor=None) -> None:
 
 def reopen_survey(db: Session, survey: Survey, *, actor=None) -> None:
     if live_version(db, survey) is None:
-        raise DefinitionError([f"survey '{survey.code}' has no published version to reopen; publish one"])
+        raise DefinitionError(key="errors.design.nothing_to_reopen", code=survey.code)
     survey.status = SurveyStatus.LIVE
     survey.closed_at = None
     db.add(survey)
@@ -232,21 +230,20 @@ def parse_json(data: bytes | str) -> dict:
     """A definition from a JSON file, or DefinitionError saying plainly what is wrong with it."""
     if isinstance(data, bytes):
         if len(data) > MAX_IMPORT_BYTES:
-            raise DefinitionError(
-                [f"the file is larger than {MAX_IMPORT_BYTES // 1000} KB; a survey definition is far smaller"]
-            )
+            raise DefinitionError(key="errors.design.file_too_large", size=MAX_IMPORT_BYTES // 1000)
         try:
             data = data.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise DefinitionError(["the file is not UTF-8 text; export it again as JSON"]) from None
+            raise DefinitionError(key="errors.design.file_not_utf8") from None
     try:
         definition = json.loads(data)
     except json.JSONDecodeError as exc:
-        where = f"line {exc.lineno}, column {exc.colno}"
-        raise DefinitionError([f"the file is not valid JSON: {exc.msg} at {where}"]) from None
+        raise DefinitionError(
+            key="errors.design.file_not_json", error=exc.msg, line=exc.lineno, column=exc.colno
+        ) from None
     problems = validate_definition(definition)
     if problems:
-        raise DefinitionError(problems)
+        raise DefinitionError(problems, key="errors.design.definition_invalid", details="; ".join(problems))
     return definition
 
 

@@ -202,12 +202,12 @@ def import_json(data: bytes | str, *, actor_id: int) -> str:
 def _survey(db: Session, survey_id: int) -> Survey:
     survey = db.get(Survey, survey_id)
     if survey is None:
-        raise DefinitionError(["this survey no longer exists"])
+        raise DefinitionError(key="errors.design.survey_gone")
     return survey
 
 
 def _version(db: Session, version_id: int) -> SurveyVersion:
     version = db.get(SurveyVersion, version_id)
     if version is None:
-        raise DefinitionError(["this survey version no longer exists"])
+        raise DefinitionError(key="errors.design.version_gone")
     return version

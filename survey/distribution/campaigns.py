@@ -68,9 +68,9 @@ class CampaignCreated:
 def launchable_survey(db: Session, code: str) -> Survey:
     survey = survey_by_code(db, code)
     if survey is None:
-        raise Refused(f"no survey with code '{code}'")
+        raise Refused(key="errors.distribution.no_survey", code=code)
     if live_version(db, survey) is None:
-        raise Refused(f"survey '{code}' has no published version; publish it before sending")
+        raise Refused(key="errors.distribution.survey_unpublished_before_sending", code=code)
     return survey
 
 
@@ -78,7 +78,9 @@ def check_channel(channel: str) -> Channel:
     try:
         return Channel(channel)
     except ValueError:
-        raise Refused(f"unknown channel '{channel}'; use {', '.join(c.value for c in Channel)}") from None
+        raise Refused(
+            key="errors.distribution.unknown_channel", channel=channel, choices=", ".join(c.value for c in Channel)
+        ) from None
 
 
 def launched_with(db: Session, launch_key: str) -> Campaign | None:
@@ -101,7 +103,9 @@ def channel_ready(channel: str, *, queue_until_configured: bool) -> bool:
     except ChannelNotConfigured as exc:
         if queue_until_configured:
             return False
-        raise ChannelNotConfigured(f"{exc}; nothing was launched", channel=exc.channel, settings=exc.settings) from None
+        raise ChannelNotConfigured(
+            key="errors.distribution.nothing_launched", problem=str(exc), channel=exc.channel, settings=exc.settings
+        ) from None
     return True
 
 
@@ -134,9 +138,9 @@ def create_campaign(
     survey = launchable_survey(db, survey_code)
     ready = channel_ready(channel, queue_until_configured=queue_until_configured)
     if expires_days < 1:
-        raise Refused("invitations must stay open at least 1 day")
+        raise Refused(key="errors.distribution.expiry_too_short")
     if max_reminders and not remind_after_days:
-        raise Refused("reminders need a number of days to wait (remind after N days)")
+        raise Refused(key="errors.distribution.reminder_needs_days")
     messages = messages or default_messages()
     check_messages(messages)
     audience = audiences.Audience(**{**audience.__dict__, "survey_code": survey_code, "channel": channel})
@@ -144,7 +148,7 @@ def create_campaign(
     pool = audiences.candidates(db, audience, now)
     sampled = draw(pool, plan)
     if not sampled:
-        raise Refused("the audience is empty: no customer matches these filters")
+        raise Refused(key="errors.distribution.audience_empty")
     campaign = Campaign(
         name=name or f"{survey.name_en} {now.astimezone(settings().timezone):%Y-%m-%d %H:%M} ({channel})",
         survey_id=survey.id,

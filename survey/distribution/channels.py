@@ -43,8 +43,16 @@ class ChannelNotConfigured(SurveyError, ValueError):
     ``channel`` and ``settings`` (the settings to set or correct) let a page say the same in
     the user's language."""
 
-    def __init__(self, message: str, *, channel: str | None = None, settings: tuple[str, ...] = ()):
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        channel: str | None = None,
+        settings: tuple[str, ...] = (),
+        key: str | None = None,
+        **params,
+    ):
+        super().__init__(message, key=key, **params)
         self.channel = channel
         self.settings = settings
 
@@ -88,7 +96,7 @@ def parse_smtp_url(url: str) -> SmtpTarget:
     parts = urlsplit(url)
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise ChannelNotConfigured(
-            "SURVEY_SMTP_URL must look like smtp://user:password@host:587?starttls=1 or smtps://host:465",
+            key="errors.distribution.smtp_url_format",
             channel=Channel.EMAIL,
             settings=("SURVEY_SMTP_URL",),
         )
@@ -98,7 +106,7 @@ def parse_smtp_url(url: str) -> SmtpTarget:
         port = parts.port or (465 if implicit_tls else 25)
     except ValueError:
         raise ChannelNotConfigured(
-            "SURVEY_SMTP_URL has an invalid port", channel=Channel.EMAIL, settings=("SURVEY_SMTP_URL",)
+            key="errors.distribution.smtp_url_port", channel=Channel.EMAIL, settings=("SURVEY_SMTP_URL",)
         ) from None
     return SmtpTarget(
         host=parts.hostname,
@@ -132,7 +140,7 @@ class SmtpChannel:
         self.target = parse_smtp_url(url)
         if not sender or "@" not in parseaddr(sender)[1]:
             raise ChannelNotConfigured(
-                "SURVEY_SMTP_FROM must be an email address, e.g. 服务质量 <survey@example.cn>",
+                key="errors.distribution.smtp_from_invalid",
                 channel=Channel.EMAIL,
                 settings=("SURVEY_SMTP_FROM",),
             )
@@ -227,7 +235,7 @@ class SmsGateway:
     def __init__(self, url: str, token: str | None):
         if not urlsplit(url).scheme.startswith("http"):
             raise ChannelNotConfigured(
-                "SURVEY_SMS_URL must be an http(s) address of the SMS gateway",
+                key="errors.distribution.sms_url_invalid",
                 channel=Channel.SMS,
                 settings=("SURVEY_SMS_URL",),
             )
@@ -272,7 +280,7 @@ def adapter_for(channel: str, config: Settings) -> SmtpChannel | SmsGateway:
     if channel == Channel.EMAIL:
         if not config.smtp_url:
             raise ChannelNotConfigured(
-                "email is not configured: set SURVEY_SMTP_URL and SURVEY_SMTP_FROM",
+                key="errors.distribution.email_not_configured",
                 channel=Channel.EMAIL,
                 settings=SETTINGS[Channel.EMAIL],
             )
@@ -280,12 +288,12 @@ def adapter_for(channel: str, config: Settings) -> SmtpChannel | SmsGateway:
     if channel == Channel.SMS:
         if not config.sms_url:
             raise ChannelNotConfigured(
-                "SMS is not configured: set SURVEY_SMS_URL (and SURVEY_SMS_TOKEN)",
+                key="errors.distribution.sms_not_configured",
                 channel=Channel.SMS,
                 settings=SETTINGS[Channel.SMS],
             )
         return SmsGateway(config.sms_url, config.sms_token)
-    raise ChannelNotConfigured(f"the {channel} channel is not sent by the platform")
+    raise ChannelNotConfigured(key="errors.distribution.channel_not_sent", name=channel)
 
 
 # ---------------------------------------------------------------- is a channel ready?

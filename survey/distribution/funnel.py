@@ -83,7 +83,9 @@ def response_rates(
     language), each with its 95% Wilson interval."""
     unknown = [key for key in by if key not in GROUP_COLUMNS]
     if unknown:
-        raise Refused(f"cannot group by {', '.join(unknown)}; use {', '.join(GROUP_COLUMNS)}")
+        raise Refused(
+            key="errors.distribution.unknown_group", unknown=", ".join(unknown), choices=", ".join(GROUP_COLUMNS)
+        )
     columns = [GROUP_COLUMNS[key].label(key) for key in by]
     delivered = sa.and_(Invitation.sent_at.is_not(None), Invitation.status != InvitationStatus.FAILED)
     query = sa.select(

@@ -116,7 +116,7 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
     """(text, encoding used). GBK files are read as GB18030, its superset, so rare characters
     in names survive; a UTF-8 file read as GBK would come out garbled, so that is refused."""
     if encoding not in ENCODINGS:
-        raise ImportFileError(f"encoding must be one of {', '.join(ENCODINGS)}")
+        raise ImportFileError(key="errors.distribution.encoding_choice", choices=", ".join(ENCODINGS))
     if data.startswith(b"\xef\xbb\xbf"):
         data, encoding = data[3:], "utf-8" if encoding == "auto" else encoding
     if encoding in ("utf-8", "auto"):
@@ -125,20 +125,15 @@ def decode(data: bytes, encoding: str = "auto") -> tuple[str, str]:
         except UnicodeDecodeError as exc:
             if encoding == "utf-8":
                 raise ImportFileError(
-                    f"the file is not UTF-8 (line {_bad_byte_line(data, exc.start)} has a byte UTF-8 cannot "
-                    "have); it is probably GBK: choose the GBK encoding"
+                    key="errors.distribution.not_utf8", line=_bad_byte_line(data, exc.start)
                 ) from None
     if encoding == "gbk" and _is_multibyte_utf8(data):
-        raise ImportFileError(
-            "the file is UTF-8, not GBK (reading it as GBK would garble the names): choose UTF-8 or auto"
-        )
+        raise ImportFileError(key="errors.distribution.utf8_not_gbk")
     try:
         return data.decode("gb18030"), "gbk"
     except UnicodeDecodeError as exc:
         if encoding == "gbk":
-            raise ImportFileError(
-                f"the file is not GBK (line {_bad_byte_line(data, exc.start)}); choose UTF-8 or auto"
-            ) from None
+            raise ImportFileError(key="errors.distribution.not_gbk", line=_bad_byte_line(data, exc.start)) from None
     return _detected(data)
 
 
@@ -152,7 +147,7 @@ def _is_multibyte_utf8(data: bytes) -> bool:
 def _detected(data: bytes) -> tuple[str, str]:
     best = from_bytes(data).best()
     if best is None:
-        raise ImportFileError("cannot tell the file's encoding; save it as UTF-8 or choose GBK")
+        raise ImportFileError(key="errors.distribution.encoding_unknown")
     return str(best), best.encoding
 
 
@@ -163,7 +158,7 @@ def read_table(data: bytes, filename: str, *, encoding: str = "auto", sheet: str
         columns, rows = _read_excel(data, sheet)
         return Table(columns, rows, None, Path(filename).name)
     if suffix not in (".csv", ".txt", ""):
-        raise ImportFileError(f"cannot read '{suffix}' files: use CSV or Excel (.xlsx)")
+        raise ImportFileError(key="errors.distribution.file_type", suffix=suffix)
     text, used = decode(data, encoding)
     dialect = csv.excel_tab if text.partition("\n")[0].count("\t") > text.partition("\n")[0].count(",") else csv.excel
     # The csv module refuses cells over 131,072 characters with an error that names no field.
@@ -174,13 +169,13 @@ def read_table(data: bytes, filename: str, *, encoding: str = "auto", sheet: str
     try:
         header = next(reader, None)
         if not header or not any(cell.strip() for cell in header):
-            raise ImportFileError("the file is empty: the first line must name the columns")
+            raise ImportFileError(key="errors.distribution.csv_empty")
         rows = []
         for cells in reader:
             if any(cell.strip() for cell in cells):
                 rows.append((reader.line_num, cells))
     except csv.Error as exc:
-        raise ImportFileError(f"line {reader.line_num}: not a readable CSV line ({exc})") from None
+        raise ImportFileError(key="errors.distribution.csv_line", line=reader.line_num, problem=str(exc)) from None
     return Table([h.strip() for h in header], rows, used, Path(filename).name)
 
 
@@ -193,9 +188,9 @@ def _read_excel(data: bytes, sheet: str | None) -> tuple[list[str], list[tuple[i
         values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise ImportFileError(f"cannot open the Excel file: {exc}") from None
+        raise ImportFileError(key="errors.distribution.excel_unreadable", problem=str(exc)) from None
     if sheet and sheet not in values.sheetnames:
-        raise ImportFileError(f"no sheet '{sheet}'; the sheets are {', '.join(values.sheetnames)}")
+        raise ImportFileError(key="errors.distribution.no_sheet", sheet=sheet, sheets=", ".join(values.sheetnames))
     name = sheet or values.worksheets[0].title
     rows_iter = (
         [_excel_value(v, f) for v, f in zip(value_row, formula_row)]
@@ -212,7 +207,7 @@ def _read_excel(data: bytes, sheet: str | None) -> tuple[list[str], list[tuple[i
         values.close()
         formulas.close()
     if not header or not any(cell not in (None, "") for cell in header):
-        raise ImportFileError("the sheet is empty: the first row must name the columns")
+        raise ImportFileError(key="errors.distribution.sheet_empty")
     return [cell_text(h) for h in header], rows
 
 
@@ -305,7 +300,7 @@ def check_mapping(mapping: dict[str, str], columns: list[str], kind: str) -> Non
             "add them or map them to a column"
         )
     if problems:
-        raise ImportFileError("; ".join(problems))
+        raise ImportFileError(key="errors.distribution.mapping_problems", problems="; ".join(problems))
 
 
 # ---------------------------------------------------------------- values
@@ -576,7 +571,7 @@ def validate(table: Table, kind: str, mapping: dict[str, str] | None = None) -> 
     """Check every row; nothing is written. ``mapping`` ({field: column}) overrides the guessed
     columns; an empty column unmaps a field."""
     if kind not in FIELDS:
-        raise ImportFileError(f"import kind must be {' or '.join(FIELDS)}")
+        raise ImportFileError(key="errors.distribution.import_kind", kinds=" or ".join(FIELDS))
     mapping = {f: c for f, c in {**guess_mapping(table.columns, kind), **(mapping or {})}.items() if c}
     check_mapping(mapping, table.columns, kind)
     report = ImportReport(kind, table.columns, mapping, table.encoding, total=len(table.rows), source=table.source)
@@ -756,5 +751,7 @@ def import_file(
     try:
         report = validate(read_table(data, filename, encoding=encoding, sheet=sheet), kind, mapping)
     except ImportFileError as exc:
-        raise ImportFileError(f"{Path(filename).name}: {exc}") from None
+        raise ImportFileError(
+            key="errors.distribution.file_problem", file=Path(filename).name, problem=str(exc)
+        ) from None
     return write(db, report, valid_only=valid_only, actor=actor)

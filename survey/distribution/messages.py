@@ -86,7 +86,7 @@ def check_messages(messages: dict[str, dict[str, str]]) -> None:
             text = (messages.get(kind) or {}).get(lang, "")
             problems += [f"{kind} ({lang}): {p}" for p in template_problems(text, kind=kind)]
     if problems:
-        raise TemplateError("; ".join(problems))
+        raise TemplateError(key="errors.distribution.template_problems", problems="; ".join(problems))
 
 
 def local_date_text(moment: datetime | None, lang: str) -> str:

@@ -36,9 +36,9 @@ def export_campaign(
     now = now or utcnow()
     campaign = db.get(Campaign, campaign_id)
     if campaign is None:
-        raise Refused(f"no campaign {campaign_id}")
+        raise Refused(key="errors.distribution.no_campaign", campaign_id=campaign_id)
     if campaign.channel != Channel.EXPORT:
-        raise Refused(f"campaign {campaign_id} sends by {campaign.channel}; only export campaigns export")
+        raise Refused(key="errors.distribution.not_export_campaign", campaign_id=campaign_id, channel=campaign.channel)
     survey = db.get(Survey, campaign.survey_id)
     names = {"zh-CN": survey.name_zh, "en": survey.name_en}
     statuses = (

@@ -77,22 +77,20 @@ def personal_link_for(
     a new one that replaces it), else a new one. Refused when they have answered already."""
     survey = survey_by_code(db, survey_code)
     if survey is None:
-        raise Refused(f"no survey with code '{survey_code}'")
+        raise Refused(key="errors.distribution.no_survey", code=survey_code)
     if live_version(db, survey) is None:
-        raise Refused(f"survey '{survey_code}' has no published version; publish it first")
+        raise Refused(key="errors.distribution.survey_unpublished", code=survey_code)
     customer = db.exec(select(Customer).where(Customer.external_id == customer_external_id)).first()
     if customer is None or customer.erased_at is not None:
-        raise Refused(f"no customer with external id '{customer_external_id}'")
+        raise Refused(key="errors.distribution.no_customer", external_id=customer_external_id)
     if language is not None and language not in LANGUAGES:
-        raise Refused(f"language must be one of {', '.join(LANGUAGES)}")
+        raise Refused(key="errors.distribution.language_choice", choices=", ".join(LANGUAGES))
     event = _event(db, customer, event_ticket)
     lock_row(db, Customer, customer.id)  # two requests at once for this customer take turns
     now = utcnow()
     event_id = event.id if event else None
     if event_answered(db, survey.id, customer.id, event_id):
-        raise Refused(
-            f"customer '{customer_external_id}' has answered survey '{survey_code}' about this service event already"
-        )
+        raise Refused(key="errors.distribution.already_answered", customer=customer_external_id, code=survey_code)
     live = live_links.live_invitation(db, survey.id, customer.id, event_id, now)
     if live is not None and not replace:
         return PersonalLink(live, personal_link(live.token), LinkOutcome.REUSED)
@@ -156,5 +154,5 @@ def _event(db: Session, customer: Customer, ticket: str | None) -> ServiceEvent 
         return None
     event = db.exec(select(ServiceEvent).where(ServiceEvent.external_ticket_id == ticket)).first()
     if event is None or event.customer_id != customer.id:
-        raise Refused(f"customer '{customer.external_id}' has no service event with ticket '{ticket}'")
+        raise Refused(key="errors.distribution.no_event", customer=customer.external_id, ticket=ticket)
     return event

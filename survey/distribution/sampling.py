@@ -35,20 +35,22 @@ class SamplingPlan:
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
-            raise Refused(f"unknown sampling method '{self.method}'; use {', '.join(METHODS)}")
+            raise Refused(key="errors.distribution.unknown_method", method=self.method, choices=", ".join(METHODS))
         if unknown := [k for k in self.strata if k not in STRATUM_KEYS]:
-            raise Refused(f"cannot stratify by {', '.join(unknown)}; use {', '.join(STRATUM_KEYS)}")
+            raise Refused(
+                key="errors.distribution.unknown_strata", unknown=", ".join(unknown), choices=", ".join(STRATUM_KEYS)
+            )
         if self.method == "random" and not (self.n and self.n > 0):
-            raise Refused("a random sample needs a size n greater than 0")
+            raise Refused(key="errors.distribution.random_needs_n")
         if self.method == "stratified":
             if not self.strata:
-                raise Refused("a stratified sample needs strata (tier, region and/or segment)")
+                raise Refused(key="errors.distribution.stratified_needs_strata")
             if self.allocation not in ALLOCATIONS:
-                raise Refused(f"allocation must be {' or '.join(ALLOCATIONS)}")
+                raise Refused(key="errors.distribution.allocation_choice", choices=" or ".join(ALLOCATIONS))
             if self.allocation == "fixed" and not (self.per_stratum and self.per_stratum > 0):
-                raise Refused("fixed allocation needs a number per stratum greater than 0")
+                raise Refused(key="errors.distribution.fixed_needs_number")
         if any(int(v) < 1 for v in self.quotas.values()):
-            raise Refused("quotas must be at least 1 complete")
+            raise Refused(key="errors.distribution.quota_minimum")
 
     def with_seed(self) -> SamplingPlan:
         if self.seed is not None:
@@ -119,6 +121,6 @@ def parse_quotas(text: str) -> dict[str, int]:
     for item in filter(None, (part.strip() for part in text.replace("，", ",").split(","))):
         stratum, _, number = item.rpartition("=")
         if not stratum.strip() or not number.strip().isdigit():
-            raise Refused(f"a quota is STRATUM=N, e.g. gold=50 or gold|Hangzhou=20 (got '{item}')")
+            raise Refused(key="errors.distribution.quota_format", item=item)
         quotas[stratum.strip()] = int(number)
     return quotas

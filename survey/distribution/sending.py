@@ -188,7 +188,7 @@ def resolve_uncertain(db: Session, delivery_id: int, *, delivered: bool, actor=N
     """Staff decide an uncertain message: it arrived (mark sent) or it did not (send again)."""
     delivery = db.get(Delivery, delivery_id)
     if delivery is None or delivery.status != DeliveryStatus.UNCERTAIN:
-        raise Refused(f"message {delivery_id} is not waiting for a decision")
+        raise Refused(key="errors.distribution.not_uncertain", delivery_id=delivery_id)
     now = utcnow()
     if delivered:
         _record_sent(db, delivery, now, provider_id=None, note="marked delivered by staff")

@@ -88,9 +88,9 @@ def save_rule(db: Session, spec: RuleSpec, *, actor=None, now: datetime | None =
     now = now or utcnow()
     channel = check_channel(spec.channel)
     if channel == Channel.EXPORT:
-        raise Refused("rules send by SMS, email or phone; export is for one-off campaigns")
+        raise Refused(key="errors.distribution.rule_export")
     if problems := spec.problems():
-        raise Refused("; ".join(problems))
+        raise Refused(key="errors.distribution.rule_problems", problems="; ".join(problems))
     check_messages(spec.messages)
     survey = launchable_survey(db, spec.survey_code)
     version_id = live_version(db, survey).id
@@ -118,7 +118,7 @@ def save_rule(db: Session, spec: RuleSpec, *, actor=None, now: datetime | None =
     else:
         campaign = db.get(Campaign, rule.campaign_id)
         if campaign.survey_id != survey.id:
-            raise Refused("a rule's survey cannot change (its decisions belong to it); create a new rule")
+            raise Refused(key="errors.distribution.rule_survey_fixed")
         if spec.active and not rule.active:
             rule.active_from = now  # events closed while it was paused are not revisited later
     campaign.version_id = version_id

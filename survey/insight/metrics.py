@@ -97,9 +97,11 @@ def _check_by(by: Sequence[str], allowed: Iterable[str]) -> None:
     allowed = set(allowed)
     unknown = [b for b in by if b not in allowed]
     if unknown:
-        raise Refused(f"cannot group by {', '.join(unknown)}; choose from {', '.join(sorted(allowed))}")
+        raise Refused(
+            key="errors.insight.unknown_group", unknown=", ".join(unknown), allowed=", ".join(sorted(allowed))
+        )
     if sum(b in PERIODS for b in by) > 1:
-        raise Refused("group by one period at most (day, week, month or quarter)")
+        raise Refused(key="errors.insight.one_period")
 
 
 def _select(
@@ -327,10 +329,7 @@ def question_scales(conn: Connection, codes: Iterable[str], survey_ids: Sequence
     for code, low, high in conn.execute(query).all():
         scale = Scale(int(low), int(high))
         if scales.setdefault(code, scale) != scale:
-            raise Refused(
-                f"question '{code}' is asked on different scales ({scales[code]} and {scale}) in "
-                "these surveys: choose one survey, or give the new scale a new question code"
-            )
+            raise Refused(key="errors.insight.mixed_scales", code=code, first=str(scales[code]), second=str(scale))
     return scales
 
 
@@ -396,7 +395,7 @@ class Metric:
 
 def _nps_counts(counts: np.ndarray, scale: Scale) -> np.ndarray:
     if (scale.low, scale.high) != (0, 10):
-        raise Refused(f"NPS needs a 0-10 question (got {scale.low}-{scale.high})")
+        raise Refused(key="errors.insight.nps_scale", low=scale.low, high=scale.high)
     return counts
 
 
@@ -431,14 +430,14 @@ def vip_weights(setting: str | None = None) -> dict[str, float]:
         name, _, value = part.partition("=")
         name = name.strip()
         if name not in DIMENSIONS:
-            raise Refused(f"SURVEY_VIP_INDEX_WEIGHTS names '{name}'; use {', '.join(DIMENSIONS)}")
+            raise Refused(key="errors.insight.vip_weight_name", name=name, dimensions=", ".join(DIMENSIONS))
         try:
             weights[name] = float(value)
         except ValueError:
-            raise Refused(f"SURVEY_VIP_INDEX_WEIGHTS: '{part.strip()}' is not dimension=number") from None
+            raise Refused(key="errors.insight.vip_weight_value", part=part.strip()) from None
     total = sum(weights.values())
     if total <= 0 or any(w < 0 for w in weights.values()):
-        raise Refused("SURVEY_VIP_INDEX_WEIGHTS must be non-negative with a positive total")
+        raise Refused(key="errors.insight.vip_weight_total")
     return {d: w / total for d, w in weights.items()}
 
 
@@ -464,7 +463,7 @@ def vip_index(
     Raises ValueError when no respondent rated them all."""
     complete = rated_all(moment_rows, [d for d, w in weights.items() if w > 0]).to_numpy()
     if not complete.any():
-        raise Refused("no VIP respondent rated every dimension of the index in this selection")
+        raise Refused(key="errors.insight.vip_incomplete")
     rows = moment_rows[complete]
     if block_weights is None:
         return composite_index(blocks(rows), weights)

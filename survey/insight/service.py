@@ -147,7 +147,7 @@ def save_change(actor_id: int, data: ChangeInput, *, change_id: int | None = Non
     with database.session() as db:
         actor = db.get(User, actor_id)  # insight stands apart from accounts: the row itself
         if actor is None:
-            raise ChangeError("this account no longer exists; sign in again")
+            raise ChangeError(key="errors.insight.account_gone")
         if actor.role not in RECORDERS:
-            raise ChangeError("only the quality team records service changes")
+            raise ChangeError(key="errors.insight.quality_only")
         return RecordedChange.of(service_changes.save_change(db, data, actor=actor, change_id=change_id))

@@ -69,7 +69,7 @@ def _check(db: Session, data: ChangeInput) -> None:
     elif data.question_code and data.question_code not in {c for c, _ in rating_questions(db, data.survey_code)}:
         problems.append(f"no rating question '{data.question_code}' in {data.survey_code or 'any survey'}")
     if problems:
-        raise ChangeError("; ".join(problems))
+        raise ChangeError(key="errors.insight.change_invalid", problems="; ".join(problems))
 
 
 def save_change(db: Session, data: ChangeInput, *, actor=None, change_id: int | None = None) -> ServiceChange:
@@ -77,7 +77,7 @@ def save_change(db: Session, data: ChangeInput, *, actor=None, change_id: int | 
     _check(db, data)
     change = ServiceChange() if change_id is None else db.get(ServiceChange, change_id)
     if change is None:
-        raise ChangeError(f"no service change {change_id}")
+        raise ChangeError(key="errors.insight.no_change", change_id=change_id)
     values = {**data.__dict__, "title": data.title.strip(), "title_en": data.title_en.strip()}
     for name, value in values.items():
         setattr(change, name, value)

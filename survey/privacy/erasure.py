@@ -132,9 +132,11 @@ def erase_customer(db: Session, external_id: str, *, actor=None, now: datetime |
         sa.select(Customer).where(Customer.external_id == external_id).with_for_update()
     ).scalar_one_or_none()
     if customer is None:
-        raise Refused(f"no customer with external id '{external_id}'")
+        raise Refused(key="errors.privacy.no_customer", external_id=external_id)
     if customer.erased_at is not None:
-        raise Refused(f"customer '{external_id}' was erased on {customer.erased_at:%Y-%m-%d}")
+        raise Refused(
+            key="errors.privacy.already_erased", external_id=external_id, day=f"{customer.erased_at:%Y-%m-%d}"
+        )
     identifiers = [v for v in (customer.external_id, customer.name, customer.phone, customer.email) if v]
     stub = f"erased-{customer.id}"
     customer.external_id, customer.name, customer.phone, customer.email = stub, None, None, None

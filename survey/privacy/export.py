@@ -154,10 +154,10 @@ def write_export(
 ) -> int:
     """Write the responses within the filters to `out` (csv or xlsx); returns the rows written."""
     if fmt not in FORMATS:
-        raise Refused(f"format must be {' or '.join(FORMATS)}")
+        raise Refused(key="errors.privacy.bad_format", formats=" or ".join(FORMATS), choices="、".join(FORMATS))
     out = Path(out)
     if not out.parent.is_dir():
-        raise Refused(f"folder {out.parent} does not exist")
+        raise Refused(key="errors.privacy.no_folder", folder=str(out.parent))
     columns = question_columns(db, filters)
     rows = _rows(db, filters, columns, role, with_contact)
     handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")

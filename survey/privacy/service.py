@@ -61,7 +61,7 @@ def erase_customer(actor_id: int, external_id: str) -> Erasure:
     with database.session() as db:
         actor = acting_user(db, actor_id)
         if actor.role != Role.ADMIN:
-            raise AuthError("only admins erase a customer's personal data")
+            raise AuthError(key="errors.privacy.admins_erase")
         return erasure.erase_customer(db, external_id, actor=actor)
 
 
