@@ -242,7 +242,9 @@ def test_two_senders_at_once_never_send_the_same_invitation(db_url, tmp_path):
             published_survey(db)
             add_customers(db, 120)
         with database.session() as db:
-            campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "sms").campaign.id
+            campaign_id = create_campaign(  # the senders, not this process, have the channel settings
+                db, "repair-revisit", Audience(), SamplingPlan(), "sms", queue_until_configured=True
+            ).campaign.id
         database.dispose_engines()
         env = {"SURVEY_SMS_URL": gateway.url, "SURVEY_SMS_TOKEN": GATEWAY_TOKEN, "SURVEY_SMS_RATE_PER_MINUTE": "100000"}
         first, second = sender(db_url, tmp_path, "a", **env), sender(db_url, tmp_path, "b", **env)
@@ -261,7 +263,9 @@ def test_a_sender_killed_mid_batch_resumes_and_every_sms_arrives_exactly_once(db
             published_survey(db)
             add_customers(db, 30)
         with database.session() as db:
-            campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "sms").campaign.id
+            campaign_id = create_campaign(  # the senders, not this process, have the channel settings
+                db, "repair-revisit", Audience(), SamplingPlan(), "sms", queue_until_configured=True
+            ).campaign.id
         database.dispose_engines()
         env = {"SURVEY_SMS_URL": gateway.url, "SURVEY_SMS_TOKEN": GATEWAY_TOKEN, "SURVEY_SEND_LEASE_SECONDS": "1"}
         crashed = sender(db_url, tmp_path, "first", **env)
@@ -295,7 +299,9 @@ def test_an_email_sender_killed_mid_send_never_mails_twice_and_asks_for_review(d
             published_survey(db)
             add_customers(db, 12)
         with database.session() as db:
-            campaign_id = create_campaign(db, "repair-revisit", Audience(), SamplingPlan(), "email").campaign.id
+            campaign_id = create_campaign(  # the senders, not this process, have the channel settings
+                db, "repair-revisit", Audience(), SamplingPlan(), "email", queue_until_configured=True
+            ).campaign.id
         database.dispose_engines()
         env = {"SURVEY_SMTP_URL": smtp.url(), "SURVEY_SMTP_FROM": "survey@example.cn", "SURVEY_SEND_LEASE_SECONDS": "1"}
         crashed = sender(db_url, tmp_path, "first", **env)
