@@ -232,6 +232,7 @@ MARKUP = st.sampled_from(
 TEXT = st.one_of(st.lists(st.one_of(MARKUP, st.text(max_size=5)), max_size=30).map("".join), st.text(max_size=60))
 
 
+@pytest.mark.slow  # CI runs it; the quick loop keeps a lighter test of the same feature
 @settings(max_examples=500, deadline=None, derandomize=True)
 @given(TEXT)
 def test_any_text_shows_as_written_and_makes_no_link_image_or_html(text):

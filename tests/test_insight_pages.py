@@ -88,6 +88,7 @@ def test_filters_and_weighting_change_the_figures_and_show_the_effective_n(demo_
     assert not at.exception and next(m for m in at.metric if m.label == "CSAT").value.endswith("%")
 
 
+@pytest.mark.slow  # CI runs it; the quick loop keeps a lighter test of the same feature
 @pytest.mark.parametrize("role, allowed", [("executive", True), ("quality", True), ("admin", True), ("agent", False)])
 def test_who_may_open_the_insight_pages(demo_url, role, allowed):
     at = signed_in(role)
@@ -124,6 +125,7 @@ def shown_texts(at: AppTest) -> list[str]:
     return texts
 
 
+@pytest.mark.slow  # CI runs it; the quick loop keeps a lighter test of the same feature
 @pytest.mark.parametrize("language", ["en", "zh-CN"])
 def test_every_service_change_is_explained_in_words_not_identifiers(demo_url, language):
     at = opened(signed_in("executive", language), CHANGES)
@@ -204,6 +206,7 @@ def test_csv_export_holds_the_page_figures_rounded_in_words_with_the_filters_in_
     assert not [cell for cell in cells if IDENTIFIER.search(cell)]
 
 
+@pytest.mark.slow  # CI runs it; the quick loop keeps a lighter test of the same feature
 @pytest.mark.parametrize("lang", ["zh-CN", "en"])
 def test_pdf_report_renders_in_the_chosen_language(demo_url, lang):
     board = insight.dashboard(database.get_engine(), insight.Request(Filters(*_quarter_to_date())))

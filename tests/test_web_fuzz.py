@@ -373,6 +373,7 @@ def fuzz(world, count: int, *, huge: float = 0.02) -> None:
     assert not changed, f"random posts changed {changed}"
 
 
+@pytest.mark.slow  # CI runs it; the quick loop keeps a lighter test of the same feature
 def test_a_thousand_random_posts_get_no_server_error_and_store_nothing(world):
     fuzz(world, 1_000)
 
