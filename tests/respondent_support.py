@@ -142,6 +142,16 @@ TEN_ANSWERS = {
     "q9": "s2",
     "q10": "服务很好",
 }
+# A complete, valid answer to the hall-visit template (public links).
+HALL_ANSWERS = {
+    "overall": "4",
+    "business_handling": "5",
+    "wait_time": "lt5",
+    "staff_attitude": "5",
+    "ces": "2",
+    "nps": "9",
+}
+
 REPAIR_ANSWERS = {
     "overall": "5",
     "fault_repair": "4",

@@ -16,19 +16,11 @@ from survey.collect import public_links
 from survey.core import db as database
 from survey.models import Response, StaffSession
 from survey.web.app import middleware, routes
+from tests.respondent_support import HALL_ANSWERS, personal_token, published, read_form
 from tests.respondent_support import client as customer_browser
-from tests.respondent_support import personal_token, published, read_form
 
 BROWSER = {"accept": "text/html,application/xhtml+xml"}
 FOREIGN = "https://evil.example"
-HALL_ANSWERS = {
-    "overall": "4",
-    "business_handling": "5",
-    "wait_time": "lt5",
-    "staff_attitude": "5",
-    "ces": "2",
-    "nps": "9",
-}
 
 
 def staff_browser() -> TestClient:

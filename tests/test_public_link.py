@@ -17,16 +17,7 @@ from survey.design.templates import template
 from survey.models import Response, Survey
 from survey.overview import local_today
 from survey.web.respondent import DEVICE_COOKIE
-from tests.respondent_support import answer, client, published, read_form
-
-HALL_ANSWERS = {
-    "overall": "4",
-    "business_handling": "5",
-    "wait_time": "lt5",
-    "staff_attitude": "5",
-    "ces": "2",
-    "nps": "9",
-}
+from tests.respondent_support import HALL_ANSWERS, answer, client, published, read_form
 
 
 @pytest.fixture

@@ -12,16 +12,7 @@ from survey.accounts import auth
 from survey.collect import public_links
 from survey.core import db as database
 from survey.web.app import middleware, routes
-from tests.respondent_support import published, read_form
-
-HALL_ANSWERS = {
-    "overall": "4",
-    "business_handling": "5",
-    "wait_time": "lt5",
-    "staff_attitude": "5",
-    "ces": "2",
-    "nps": "9",
-}
+from tests.respondent_support import HALL_ANSWERS, published, read_form
 
 
 @pytest.fixture
